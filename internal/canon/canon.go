@@ -1,0 +1,50 @@
+// Package canon turns values into canonical JSON (RFC 8785, JCS) and digests them.
+//
+// Everything Stella hashes or signs goes through here, so two processes that hold
+// the same value always produce the same bytes:
+//
+//	b, err := canon.Marshal(manifest)
+//	d, err := canon.Digest(manifest) // "sha256:…"
+package canon
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/gowebpki/jcs"
+)
+
+// Marshal encodes v as JSON and canonicalizes it per RFC 8785.
+func Marshal(v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("canon: encode: %w", err)
+	}
+	return Transform(raw)
+}
+
+// Transform canonicalizes JSON text per RFC 8785.
+func Transform(raw []byte) ([]byte, error) {
+	out, err := jcs.Transform(raw)
+	if err != nil {
+		return nil, fmt.Errorf("canon: canonicalize: %w", err)
+	}
+	return out, nil
+}
+
+// Digest returns "sha256:<hex>" of the canonical JSON of v.
+func Digest(v any) (string, error) {
+	b, err := Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return SHA256(b), nil
+}
+
+// SHA256 returns "sha256:<hex>" of b.
+func SHA256(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
