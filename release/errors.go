@@ -22,7 +22,7 @@ type NotFoundError struct {
 	Key  string // the id or name asked for
 }
 
-func (e *NotFoundError) Error() string { return fmt.Sprintf("%s %q not found", e.Kind, e.Key) }
+func (e *NotFoundError) Error() string        { return fmt.Sprintf("%s %q not found", e.Kind, e.Key) }
 func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // ConflictError says why a change clashes with the state of an object.
@@ -62,8 +62,10 @@ type UnreachableError struct {
 	Err    error
 }
 
-func (e *UnreachableError) Error() string  { return fmt.Sprintf("%s is unreachable: %v", e.System, e.Err) }
-func (e *UnreachableError) Unwrap() error  { return e.Err }
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("%s is unreachable: %v", e.System, e.Err)
+}
+func (e *UnreachableError) Unwrap() error   { return e.Err }
 func (e *UnreachableError) Is(t error) bool { return t == ErrUnreachable }
 
 // validator collects field errors.
