@@ -94,3 +94,13 @@ func invalid(field, format string, args ...any) error {
 	v.add(field, format, args...)
 	return v.err()
 }
+
+// RegistryError is a registry that answered, but with an error (for example
+// refused credentials). It names the registry.
+type RegistryError struct {
+	System string
+	Err    error
+}
+
+func (e *RegistryError) Error() string { return fmt.Sprintf("%s: %v", e.System, e.Err) }
+func (e *RegistryError) Unwrap() error { return e.Err }

@@ -1,0 +1,31 @@
+package graph
+
+import (
+	"log/slog"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+
+	"github.com/stella-ops/stella/graph/generated"
+)
+
+// MaxComplexity bounds the cost of one query, so a deep query cannot exhaust the server.
+const MaxComplexity = 5000
+
+// NewHandler returns the GraphQL HTTP handler over r. The caller authenticates
+// requests and puts the principal in the context with WithPrincipal.
+func NewHandler(r *Resolver, log *slog.Logger) *handler.Server {
+	cfg := generated.Config{Resolvers: r}
+	cfg.Directives.HasRole = hasRole
+	srv := handler.New(generated.NewExecutableSchema(cfg))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.AroundRootFields(requireAuth)
+	srv.SetErrorPresenter(ErrorPresenter(log))
+	srv.SetRecoverFunc(recoverPanic(log))
+	return srv
+}

@@ -1,0 +1,48 @@
+package server
+
+import (
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is how the server runs. The zero value serves on 127.0.0.1:8080 with a
+// SQLite file stella.db and a key file stella.key in the working folder.
+type Config struct {
+	Addr string // listen address; default 127.0.0.1:8080
+	DB   string // SQLite file path or postgres:// URL; default stella.db
+	// KeyFile holds the base64 key that seals secrets at rest; created on first
+	// start. Default: stella.key beside a SQLite file, or in the working folder.
+	KeyFile string
+	// Key, when set, is the base64 key itself (STELLA_SECRET_KEY) and wins over KeyFile.
+	Key    string
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+func (c Config) withDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.DB == "" {
+		c.DB = "stella.db"
+	}
+	if c.KeyFile == "" {
+		c.KeyFile = "stella.key"
+		if !isPostgres(c.DB) && c.DB != ":memory:" {
+			c.KeyFile = filepath.Join(filepath.Dir(strings.TrimPrefix(c.DB, "file:")), "stella.key")
+		}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}

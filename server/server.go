@@ -1,0 +1,153 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/stella-ops/stella/auth"
+	"github.com/stella-ops/stella/graph"
+	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/seal"
+	"github.com/stella-ops/stella/server/graphiql"
+	"github.com/stella-ops/stella/store"
+)
+
+// DefaultTenant is the tenant of the bootstrap admin token.
+const DefaultTenant = "default"
+
+// Server is a running Stella reference server.
+type Server struct {
+	cfg     Config
+	db      *store.DB
+	catalog *release.Service
+	handler http.Handler
+	log     *slog.Logger
+}
+
+// New opens the store (running migrations), loads or creates the server key, and
+// builds the HTTP handler.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	box, err := loadKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, db: db, log: cfg.Logger}
+	newID := func() string { return uuid.Must(uuid.NewV7()).String() }
+	s.catalog = release.NewService(db, box,
+		release.WithClock(cfg.Now), release.WithIDs(newID), release.WithLogger(cfg.Logger),
+		release.WithPublisher(release.PublisherFunc(func(ctx context.Context, e release.Event) {
+			cfg.Logger.InfoContext(ctx, "event", "type", e.Type, "tenant", e.TenantID, "entity", e.EntityID)
+		})))
+	s.handler = s.routes(newID)
+	return s, nil
+}
+
+func loadKey(cfg Config) (*seal.Box, error) {
+	if cfg.Key != "" {
+		return seal.ParseKey(cfg.Key)
+	}
+	return seal.LoadOrCreateKey(cfg.KeyFile)
+}
+
+func (s *Server) routes(newID func() string) http.Handler {
+	m := newMetrics()
+	gql := graph.NewHandler(&graph.Resolver{Catalog: s.catalog, Tokens: s.db, Now: s.cfg.Now, NewID: newID}, s.log)
+	gql.AroundOperations(m.aroundOperations)
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", m.instrument("/graphql", authenticate(s.db, s.log, gql)))
+	mux.Handle("/graphiql/", m.instrument("/graphiql", http.StripPrefix("/graphiql", graphiql.Handler("/graphql", graphiql.WithTitle("Stella GraphiQL")))))
+	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("ok\n"))
+	}))
+	mux.Handle("GET /readyz", http.HandlerFunc(s.ready))
+	mux.Handle("GET /metrics", m.handler())
+	mux.Handle("GET /{$}", http.RedirectHandler("/graphiql/", http.StatusFound))
+	return logRequests(s.log, mux)
+}
+
+// ready answers 200 only while the database answers.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		s.log.WarnContext(ctx, "not ready", "error", err)
+		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+// Handler is the server's HTTP handler, for tests and for embedding.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Catalog is the release service the server uses.
+func (s *Server) Catalog() *release.Service { return s.catalog }
+
+// Store is the server's database.
+func (s *Server) Store() *store.DB { return s.db }
+
+// Bootstrap creates an admin token for DefaultTenant when no token exists yet,
+// and returns its secret. It returns "" when tokens already exist.
+func (s *Server) Bootstrap(ctx context.Context) (string, error) {
+	n, err := s.db.CountTokens(ctx)
+	if err != nil || n > 0 {
+		return "", err
+	}
+	_, secret, err := s.CreateToken(ctx, DefaultTenant, "bootstrap-admin", auth.RoleAdmin, "system:bootstrap")
+	return secret, err
+}
+
+// CreateToken creates a token in any tenant (an operator action, outside the API)
+// and audits it.
+func (s *Server) CreateToken(ctx context.Context, tenant, name string, role auth.Role, by string) (*auth.Token, string, error) {
+	tok, secret, err := auth.NewToken(tenant, name, role, by, s.cfg.Now(), uuid.Must(uuid.NewV7()).String())
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.db.CreateToken(ctx, tok); err != nil {
+		return nil, "", err
+	}
+	actx := release.WithScope(ctx, release.Scope{Tenant: tenant, Actor: by})
+	return tok, secret, s.catalog.RecordAudit(actx, "token.create", "api_token", tok.ID, nil, tok)
+}
+
+// ListenAndServe serves until ctx ends, then shuts down gracefully.
+func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Server) Close() error { return s.db.Close() }

@@ -1,0 +1,42 @@
+package main
+
+import "fmt"
+
+// Exit codes, one table for every stella command (spec offline.md §4.3).
+const (
+	ExitOK        = 0
+	ExitInternal  = 1   // unexpected error, server unreachable, INTERNAL
+	ExitUsage     = 2   // bad flags or input; VALIDATION, NOT_FOUND, CONFLICT, PRECONDITION
+	ExitTrust     = 4   // UNAUTHENTICATED, FORBIDDEN
+	ExitCancelled = 130 // interrupted
+)
+
+const exitCodesHelp = `Exit codes:
+  0    success
+  1    unexpected error, server unreachable, or INTERNAL
+  2    usage error, or the server refused the input (VALIDATION, NOT_FOUND, CONFLICT, PRECONDITION)
+  4    authentication or permission failure (UNAUTHENTICATED, FORBIDDEN)
+  130  cancelled (SIGINT)`
+
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func withCode(code int, format string, args ...any) error {
+	return &exitError{code: code, err: fmt.Errorf(format, args...)}
+}
+
+// codeFor maps a GraphQL error code to an exit code.
+func codeFor(gqlCode string) int {
+	switch gqlCode {
+	case "VALIDATION", "NOT_FOUND", "CONFLICT", "PRECONDITION":
+		return ExitUsage
+	case "UNAUTHENTICATED", "FORBIDDEN":
+		return ExitTrust
+	}
+	return ExitInternal
+}
