@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -66,10 +67,13 @@ func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Er
 		gerr.Extensions["code"] = CodeUnauthenticated
 	case errors.Is(err, errForbidden):
 		gerr.Extensions["code"] = CodeForbidden
-	case isRequestError(gerr):
-		// Parse and validation failures of the query or its variables are the
+	case isRequestError(gerr, err):
+		// Parse and validation failures of the body, query or variables are the
 		// caller's mistake: malformed input is VALIDATION, never a 500.
 		gerr.Extensions["code"] = CodeValidation
+		if strings.HasPrefix(gerr.Message, "json request body could not be decoded") {
+			gerr.Message = "the request body is not valid GraphQL-over-HTTP JSON" // gqlgen's message echoes the body
+		}
 	default:
 		log.ErrorContext(ctx, "internal error", "path", gerr.Path.String(), "error", err)
 		gerr.Message = "internal error"
@@ -78,10 +82,15 @@ func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Er
 	return gerr
 }
 
-func isRequestError(e *gqlerror.Error) bool {
+// isRequestError recognizes gqlgen's own refusals of a request: coded parse and
+// validation failures, and transport errors (no cause, no path, no code).
+func isRequestError(e *gqlerror.Error, err error) bool {
 	switch e.Extensions["code"] {
 	case errcode.ValidationFailed, errcode.ParseFailed, "BAD_USER_INPUT":
 		return true
+	case nil:
+		var raw *gqlerror.Error
+		return errors.As(err, &raw) && raw.Err == nil && len(raw.Path) == 0
 	}
 	return false
 }

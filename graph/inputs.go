@@ -115,3 +115,7 @@ func releaseFilter(f *model.ReleaseFilter) release.ReleaseFilter {
 		CreatedBefore: f.CreatedBefore,
 	}
 }
+
+func componentRef(in model.ReleaseComponentInput) release.ComponentRef {
+	return release.ComponentRef{Component: in.Component, Tag: deref(in.Tag), Digest: deref(in.Digest), Role: string(deref(in.Role))}
+}

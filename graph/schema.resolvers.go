@@ -116,18 +116,13 @@ func (r *mutationResolver) CreateRelease(ctx context.Context, input model.Releas
 }
 
 // AddReleaseComponent is the resolver for the addReleaseComponent field.
-func (r *mutationResolver) AddReleaseComponent(ctx context.Context, rel string, input model.ReleaseComponentInput) (*release.Release, error) {
-	return r.Catalog.AddComponent(ctx, rel, release.ComponentRef{
-		Component: input.Component,
-		Tag:       deref(input.Tag),
-		Digest:    deref(input.Digest),
-		Role:      string(deref(input.Role)),
-	})
+func (r *mutationResolver) AddReleaseComponent(ctx context.Context, release string, input model.ReleaseComponentInput) (*release.Release, error) {
+	return r.Catalog.AddComponent(ctx, release, componentRef(input))
 }
 
 // RemoveReleaseComponent is the resolver for the removeReleaseComponent field.
-func (r *mutationResolver) RemoveReleaseComponent(ctx context.Context, rel string, component string) (*release.Release, error) {
-	return r.Catalog.RemoveComponent(ctx, rel, component)
+func (r *mutationResolver) RemoveReleaseComponent(ctx context.Context, release string, component string) (*release.Release, error) {
+	return r.Catalog.RemoveComponent(ctx, release, component)
 }
 
 // FinalizeRelease is the resolver for the finalizeRelease field.
