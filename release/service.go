@@ -69,7 +69,9 @@ func NewService(store Store, sealer Sealer, opts ...Option) *Service {
 	return s
 }
 
-func (s *Service) clock() time.Time { return s.now().UTC() }
+// clock is UTC at microsecond precision, what both databases keep, so that a
+// value returned from a write equals the value read back (and hashes the same).
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // change runs fn in a transaction and appends the audit entry for it there too.
 // fn returns the object before and after the change (nil when absent) and its id.

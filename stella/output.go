@@ -114,9 +114,6 @@ func listCommand(g *globals, use, short, query, field string, cols []column, var
 			if err := newClient(g.server, g.token).do(cmd.Context(), query, v, &data); err != nil {
 				return err
 			}
-			if g.output == "json" {
-				return printJSON(cmd, data[field])
-			}
 			var rows []map[string]any
 			items, _ := data[field].([]any)
 			if conn, ok := data[field].(map[string]any); ok {
@@ -126,6 +123,12 @@ func listCommand(g *globals, use, short, query, field string, cols []column, var
 				if m, ok := it.(map[string]any); ok {
 					rows = append(rows, m)
 				}
+			}
+			if g.output == "json" {
+				if rows == nil {
+					rows = []map[string]any{}
+				}
+				return printJSON(cmd, rows) // a plain array, for jq '.[]'
 			}
 			return printTable(cmd, rows, cols)
 		},

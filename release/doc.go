@@ -1,0 +1,15 @@
+// Package release models where software goes (environments, targets, registry and
+// SCM integrations), what goes there (components and their version maps) and the
+// releases themselves: immutable sets of image digests. A tag is resolved to its
+// digest once, when it is added, and never used again; a finalized release's digest
+// is the sha256 of its canonical (RFC 8785) manifest.
+//
+// The Service applies the rules of spec/release.md over any Store (package store
+// has SQLite and PostgreSQL). Every call takes its tenant and actor from the
+// context, and every change is written with its audit entry in one transaction.
+//
+//	ctx = release.WithScope(ctx, release.Scope{Tenant: "acme", Actor: "ci"})
+//	rel, err := releases.CreateRelease(ctx, release.Draft{Name: "myapp-v2.3.1"})
+//	rel, err = releases.AddComponent(ctx, rel.ID, release.ComponentRef{Component: "api", Tag: "v2.3.1"})
+//	rel, err = releases.FinalizeRelease(ctx, rel.ID) // immutable from here; rel.Digest set
+package release
