@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
+)
+
+// migration is one schema step: statements run in a single transaction, so a
+// step is applied whole or not at all.
+type migration struct {
+	name, comment string
+	stmts         func(dialect string) []string
+}
+
+// migrations lists every schema step in order. Append new steps; never edit
+// one that has shipped.
+func migrations() []migration {
+	return []migration{
+		{"0001", "release_catalog", schemaV1},
+		{"0002", "append_only", appendOnlyTriggers},
+	}
+}
+
+// migrationsTable is where bun/migrate records the applied steps.
+const migrationsTable = "stella_migrations"
+
+// runMigrations applies the pending migrations and returns the names it applied.
+func runMigrations(ctx context.Context, db *bun.DB, dialect string) ([]string, error) {
+	ms := migrate.NewMigrations()
+	for _, m := range migrations() {
+		ms.Add(migrate.Migration{
+			Name:    m.name,
+			Comment: m.comment,
+			Up: func(ctx context.Context, mg *migrate.Migrator, _ *migrate.Migration) error {
+				return mg.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+					for _, q := range m.stmts(dialect) {
+						if _, err := tx.ExecContext(ctx, q); err != nil {
+							return fmt.Errorf("%w\n%s", err, q)
+						}
+					}
+					return nil
+				})
+			},
+		})
+	}
+	migrator := migrate.NewMigrator(db, ms,
+		migrate.WithTableName(migrationsTable),
+		migrate.WithLocksTableName(migrationsTable+"_locks"),
+		migrate.WithMarkAppliedOnSuccess(true))
+
+	if dialect == DialectPostgres {
+		// Replicas starting together must not migrate twice. An advisory lock
+		// (unlike bun's lock table) is released if the process dies.
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(hashtext('"+migrationsTable+"'))"); err != nil {
+			return nil, fmt.Errorf("lock migrations: %w", err)
+		}
+		defer func() {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext('"+migrationsTable+"'))")
+		}()
+	}
+	if err := migrator.Init(ctx); err != nil {
+		return nil, err
+	}
+	group, err := migrator.Migrate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	applied := make([]string, 0, len(group.Migrations))
+	for _, m := range group.Migrations {
+		applied = append(applied, m.Name+"_"+m.Comment)
+	}
+	return applied, nil
+}

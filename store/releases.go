@@ -1,0 +1,234 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/stella-ops/stella/release"
+)
+
+type releaseRow struct {
+	bun.BaseModel `bun:"table:releases,alias:r"`
+
+	TenantID    string     `bun:"tenant_id,pk"`
+	ID          string     `bun:"id,pk"`
+	Application string     `bun:"application"`
+	Name        string     `bun:"name"`
+	DisplayName string     `bun:"display_name"`
+	Status      string     `bun:"status"`
+	SourceRef   *string    `bun:"source_ref"` // JSON, NULL when there is none
+	Digest      string     `bun:"digest"`
+	CreatedBy   string     `bun:"created_by"`
+	FinalizedBy string     `bun:"finalized_by"`
+	FinalizedAt *time.Time `bun:"finalized_at"`
+	CreatedAt   time.Time  `bun:"created_at"`
+	UpdatedAt   time.Time  `bun:"updated_at"`
+	Version     int        `bun:"version"`
+}
+
+type releaseComponentRow struct {
+	bun.BaseModel `bun:"table:release_components,alias:rc"`
+
+	TenantID    string `bun:"tenant_id,pk"`
+	ReleaseID   string `bun:"release_id,pk"`
+	Name        string `bun:"name,pk"`
+	Position    int    `bun:"position"`
+	ComponentID string `bun:"component_id"`
+	Repository  string `bun:"repository"`
+	Digest      string `bun:"digest"`
+	Tag         string `bun:"tag"`
+	Semver      string `bun:"semver"`
+	Role        string `bun:"role"`
+}
+
+func releaseToRows(r *release.Release) (*releaseRow, []releaseComponentRow, error) {
+	row := &releaseRow{
+		TenantID: r.TenantID, ID: r.ID, Application: r.Application, Name: r.Name,
+		DisplayName: r.DisplayName, Status: string(r.Status), Digest: r.Digest,
+		CreatedBy: r.CreatedBy, FinalizedBy: r.FinalizedBy, FinalizedAt: utcPtr(r.FinalizedAt),
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
+	}
+	if r.SourceRef != nil {
+		src, err := toJSON(r.SourceRef)
+		if err != nil {
+			return nil, nil, err
+		}
+		row.SourceRef = &src
+	}
+	comps := make([]releaseComponentRow, len(r.Components))
+	for i, c := range r.Components {
+		comps[i] = releaseComponentRow{
+			TenantID: r.TenantID, ReleaseID: r.ID, Name: c.Name, Position: i, ComponentID: c.ComponentID,
+			Repository: c.Repository, Digest: c.Digest, Tag: c.Tag, Semver: c.Semver, Role: c.Role,
+		}
+	}
+	return row, comps, nil
+}
+
+func (row *releaseRow) toRelease(comps []releaseComponentRow) (release.Release, error) {
+	r := release.Release{
+		ID: row.ID, TenantID: row.TenantID, Application: row.Application, Name: row.Name,
+		DisplayName: row.DisplayName, Status: release.Status(row.Status), Digest: row.Digest,
+		CreatedBy: row.CreatedBy, FinalizedBy: row.FinalizedBy, FinalizedAt: utcPtr(row.FinalizedAt),
+		CreatedAt: row.CreatedAt.UTC(), UpdatedAt: row.UpdatedAt.UTC(), Version: row.Version,
+		Components: make([]release.ReleaseComponent, len(comps)),
+	}
+	for i, c := range comps {
+		r.Components[i] = release.ReleaseComponent{ComponentID: c.ComponentID, Name: c.Name,
+			Repository: c.Repository, Digest: c.Digest, Tag: c.Tag, Semver: c.Semver, Role: c.Role}
+	}
+	if row.SourceRef != nil {
+		r.SourceRef = &release.SourceRef{}
+		if err := fromJSON(*row.SourceRef, r.SourceRef); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+func releaseRef(r *release.Release) ref { return ref{kind: "release", key: r.Name} }
+
+func (s *store) CreateRelease(ctx context.Context, r *release.Release) error {
+	row, comps, err := releaseToRows(r)
+	if err != nil {
+		return err
+	}
+	return s.inTxStore(ctx, func(tx *store) error {
+		if _, err := tx.db.NewInsert().Model(row).Exec(ctx); err != nil {
+			return mapErr(err, releaseRef(r))
+		}
+		return tx.insertReleaseComponents(ctx, r, comps)
+	})
+}
+
+// UpdateRelease writes the release row and replaces its component rows in one transaction.
+func (s *store) UpdateRelease(ctx context.Context, r *release.Release) error {
+	row, comps, err := releaseToRows(r)
+	if err != nil {
+		return err
+	}
+	return s.inTxStore(ctx, func(tx *store) error {
+		if err := tx.updateVersioned(ctx, row, "releases", r.TenantID, r.ID, r.Version, releaseRef(r)); err != nil {
+			return err
+		}
+		if _, err := tx.db.NewDelete().Model((*releaseComponentRow)(nil)).
+			Where("tenant_id = ? AND release_id = ?", r.TenantID, r.ID).Exec(ctx); err != nil {
+			return err
+		}
+		return tx.insertReleaseComponents(ctx, r, comps)
+	})
+}
+
+func (s *store) insertReleaseComponents(ctx context.Context, r *release.Release, comps []releaseComponentRow) error {
+	if len(comps) == 0 {
+		return nil
+	}
+	_, err := s.db.NewInsert().Model(&comps).Exec(ctx)
+	return mapErr(err, ref{kind: "release", key: r.Name, clash: map[string]string{
+		"name": "has two components with the same name",
+	}})
+}
+
+func (s *store) GetRelease(ctx context.Context, tenant, key string) (*release.Release, error) {
+	var row releaseRow
+	if err := whereKey(s.db.NewSelect().Model(&row), tenant, key).Scan(ctx); err != nil {
+		return nil, mapErr(err, ref{kind: "release", key: key})
+	}
+	rels, err := s.withComponents(ctx, []releaseRow{row})
+	if err != nil {
+		return nil, err
+	}
+	return &rels[0], nil
+}
+
+// ListReleases pages releases newest first, by keyset on the id. Every
+// filter but NameContains and the creation window is answered by an index.
+func (s *store) ListReleases(ctx context.Context, tenant string, f release.ReleaseFilter, opts release.ListOptions) (*release.Page[release.Release], error) {
+	var rows []releaseRow
+	q := s.db.NewSelect().Model(&rows).Where("r.tenant_id = ?", tenant)
+	if f.NameContains != "" {
+		q = q.Where(s.contains("r.name", f.NameContains))
+	}
+	if f.Application != "" {
+		q = q.Where("r.application = ?", f.Application)
+	}
+	if f.Status != "" {
+		q = q.Where("r.status = ?", f.Status)
+	}
+	// With a component name the scan runs down the (tenant_id, name,
+	// release_id) index of release_components, already in page order, so a
+	// rare component costs as little as a common one. Names are unique per
+	// release: the join adds no duplicates.
+	orderBy := "r.id"
+	if f.Component != "" {
+		q = q.Join("JOIN release_components AS rc ON rc.tenant_id = r.tenant_id AND rc.release_id = r.id").
+			Where("rc.tenant_id = ? AND rc.name = ?", tenant, f.Component)
+		orderBy = "rc.release_id"
+	}
+	if f.Digest != "" {
+		q = q.Where(`(r.digest = ? OR r.id IN (SELECT d.release_id FROM release_components d
+			WHERE d.tenant_id = ? AND d.digest = ?))`, f.Digest, tenant, f.Digest)
+	}
+	if f.CreatedAfter != nil {
+		q = q.Where("r.created_at >= ?", f.CreatedAfter.UTC())
+	}
+	if f.CreatedBefore != nil {
+		q = q.Where("r.created_at < ?", f.CreatedBefore.UTC())
+	}
+	q, err := keyset(q, cursorID, orderBy, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, err
+	}
+	p, err := toPage(rows, opts, cursorID, func(r *releaseRow) string { return r.ID },
+		func(r *releaseRow) (releaseRow, error) { return *r, nil })
+	if err != nil {
+		return nil, err
+	}
+	rels, err := s.withComponents(ctx, p.Items)
+	if err != nil {
+		return nil, err
+	}
+	return &release.Page[release.Release]{Items: rels, Cursors: p.Cursors, HasNext: p.HasNext}, nil
+}
+
+// withComponents loads the component rows of several releases in one query.
+func (s *store) withComponents(ctx context.Context, rows []releaseRow) ([]release.Release, error) {
+	out := make([]release.Release, 0, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	var comps []releaseComponentRow
+	err := s.db.NewSelect().Model(&comps).
+		Where("tenant_id = ? AND release_id IN (?)", rows[0].TenantID, bun.List(ids)).
+		OrderExpr("release_id, position").
+		Scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byRelease := map[string][]releaseComponentRow{}
+	for _, c := range comps {
+		byRelease[c.ReleaseID] = append(byRelease[c.ReleaseID], c)
+	}
+	for i := range rows {
+		r, err := rows[i].toRelease(byRelease[rows[i].ID])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (s *store) DeleteRelease(ctx context.Context, tenant, id string) error {
+	return s.deleteRow(ctx, "releases", tenant, id, ref{kind: "release", key: id,
+		inUse: &release.ConflictError{Kind: "release", Key: id, Reason: "is the current release of an environment"}})
+}

@@ -1,0 +1,227 @@
+package store
+
+import "strings"
+
+// The schema is written once in portable SQL; these placeholders take the
+// per-dialect types. Keys use the C collation on PostgreSQL so that names and
+// UUIDv7 ids sort bytewise there as they do in SQLite.
+func ddl(dialect string, stmts ...string) []string {
+	r := strings.NewReplacer(
+		"{key}", map[string]string{DialectSQLite: "TEXT", DialectPostgres: `TEXT COLLATE "C"`}[dialect],
+		"{ts}", map[string]string{DialectSQLite: "TIMESTAMP", DialectPostgres: "TIMESTAMPTZ"}[dialect],
+		"{bytes}", map[string]string{DialectSQLite: "BLOB", DialectPostgres: "BYTEA"}[dialect],
+		// SQLite stores such a table in primary-key order, so a newest-first
+		// scan reads pages in sequence instead of a row lookup per key.
+		"{clustered}", map[string]string{DialectSQLite: " WITHOUT ROWID", DialectPostgres: ""}[dialect],
+	)
+	out := make([]string, len(stmts))
+	for i, s := range stmts {
+		out[i] = r.Replace(s)
+	}
+	return out
+}
+
+// schemaV1 creates the release catalog and API tokens.
+func schemaV1(dialect string) []string {
+	return ddl(dialect,
+		`CREATE TABLE environments (
+		tenant_id {key} NOT NULL,
+		id {key} NOT NULL,
+		name {key} NOT NULL,
+		display_name TEXT NOT NULL,
+		order_index INTEGER NOT NULL,
+		tier TEXT NOT NULL,
+		required_approvals INTEGER NOT NULL,
+		approver_groups TEXT NOT NULL,
+		require_separation_of_duties BOOLEAN NOT NULL,
+		require_previous_environment BOOLEAN NOT NULL,
+		auto_promote_from TEXT NOT NULL,
+		freeze_windows TEXT NOT NULL,
+		config TEXT NOT NULL,
+		compliance TEXT NOT NULL,
+		created_at {ts} NOT NULL,
+		updated_at {ts} NOT NULL,
+		version INTEGER NOT NULL,
+		PRIMARY KEY (tenant_id, id),
+		UNIQUE (tenant_id, name),
+		UNIQUE (tenant_id, order_index)
+	)`,
+		`CREATE TABLE targets (
+		tenant_id {key} NOT NULL,
+		id {key} NOT NULL,
+		name {key} NOT NULL,
+		environment_id {key} NOT NULL,
+		type TEXT NOT NULL,
+		labels TEXT NOT NULL,
+		connection TEXT NOT NULL,
+		secret_keys TEXT NOT NULL,
+		sealed {bytes},
+		agent_id TEXT NOT NULL,
+		health_status TEXT NOT NULL,
+		last_health_check_at {ts},
+		created_at {ts} NOT NULL,
+		updated_at {ts} NOT NULL,
+		version INTEGER NOT NULL,
+		PRIMARY KEY (tenant_id, id),
+		UNIQUE (tenant_id, name),
+		FOREIGN KEY (tenant_id, environment_id) REFERENCES environments (tenant_id, id)
+	)`,
+		`CREATE INDEX targets_environment ON targets (tenant_id, environment_id)`,
+		`CREATE TABLE integrations (
+		tenant_id {key} NOT NULL,
+		id {key} NOT NULL,
+		name {key} NOT NULL,
+		type TEXT NOT NULL,
+		config TEXT NOT NULL,
+		sealed {bytes},
+		health_status TEXT NOT NULL,
+		last_health_check_at {ts},
+		last_health_message TEXT NOT NULL,
+		created_at {ts} NOT NULL,
+		updated_at {ts} NOT NULL,
+		version INTEGER NOT NULL,
+		PRIMARY KEY (tenant_id, id),
+		UNIQUE (tenant_id, name)
+	)`,
+		`CREATE INDEX integrations_type ON integrations (tenant_id, type, id)`,
+		`CREATE TABLE components (
+		tenant_id {key} NOT NULL,
+		id {key} NOT NULL,
+		name {key} NOT NULL,
+		display_name TEXT NOT NULL,
+		image_repository TEXT NOT NULL,
+		registry_integration_id {key} NOT NULL,
+		versioning TEXT NOT NULL,
+		default_channel TEXT NOT NULL,
+		metadata TEXT NOT NULL,
+		created_at {ts} NOT NULL,
+		updated_at {ts} NOT NULL,
+		version INTEGER NOT NULL,
+		PRIMARY KEY (tenant_id, id),
+		UNIQUE (tenant_id, name),
+		FOREIGN KEY (tenant_id, registry_integration_id) REFERENCES integrations (tenant_id, id)
+	)`,
+		`CREATE INDEX components_integration ON components (tenant_id, registry_integration_id)`,
+		// No foreign key to components: entries are history and outlive them.
+		`CREATE TABLE version_entries (
+		tenant_id {key} NOT NULL,
+		id {key} NOT NULL,
+		component_id {key} NOT NULL,
+		tag TEXT NOT NULL,
+		digest TEXT NOT NULL,
+		semver TEXT NOT NULL,
+		channel TEXT NOT NULL,
+		prerelease TEXT NOT NULL,
+		build_metadata TEXT NOT NULL,
+		resolved_at {ts} NOT NULL,
+		source TEXT NOT NULL,
+		PRIMARY KEY (tenant_id, id)
+	)`,
+		`CREATE INDEX version_entries_tag ON version_entries (tenant_id, component_id, tag, id)`,
+		`CREATE TABLE releases (
+		tenant_id {key} NOT NULL,
+		id {key} NOT NULL,
+		application {key} NOT NULL,
+		name {key} NOT NULL,
+		display_name TEXT NOT NULL,
+		status TEXT NOT NULL,
+		source_ref TEXT,
+		digest TEXT NOT NULL,
+		created_by TEXT NOT NULL,
+		finalized_by TEXT NOT NULL,
+		finalized_at {ts},
+		created_at {ts} NOT NULL,
+		updated_at {ts} NOT NULL,
+		version INTEGER NOT NULL,
+		PRIMARY KEY (tenant_id, id),
+		UNIQUE (tenant_id, name)
+	)`,
+		`CREATE INDEX releases_status ON releases (tenant_id, status, id)`,
+		`CREATE INDEX releases_application ON releases (tenant_id, application, id)`,
+		`CREATE INDEX releases_digest ON releases (tenant_id, digest)`,
+		`CREATE INDEX releases_created ON releases (tenant_id, created_at)`,
+		// Components are rows of their own so that releases can be found by
+		// component name or image digest through an index.
+		`CREATE TABLE release_components (
+		tenant_id {key} NOT NULL,
+		release_id {key} NOT NULL,
+		position INTEGER NOT NULL,
+		component_id {key} NOT NULL,
+		name {key} NOT NULL,
+		repository TEXT NOT NULL,
+		digest TEXT NOT NULL,
+		tag TEXT NOT NULL,
+		semver TEXT NOT NULL,
+		role TEXT NOT NULL,
+		PRIMARY KEY (tenant_id, release_id, name),
+		FOREIGN KEY (tenant_id, release_id) REFERENCES releases (tenant_id, id) ON DELETE CASCADE
+	)`,
+		`CREATE INDEX release_components_digest ON release_components (tenant_id, digest)`,
+		`CREATE INDEX release_components_name ON release_components (tenant_id, name, release_id)`,
+		`CREATE INDEX release_components_component ON release_components (tenant_id, component_id)`,
+		`CREATE TABLE environment_current_releases (
+		tenant_id {key} NOT NULL,
+		environment_id {key} NOT NULL,
+		application {key} NOT NULL,
+		release_id {key} NOT NULL,
+		PRIMARY KEY (tenant_id, environment_id, application),
+		FOREIGN KEY (tenant_id, environment_id) REFERENCES environments (tenant_id, id),
+		FOREIGN KEY (tenant_id, release_id) REFERENCES releases (tenant_id, id)
+	)`,
+		`CREATE INDEX environment_current_releases_release ON environment_current_releases (tenant_id, release_id)`,
+		`CREATE TABLE audit_entries (
+		tenant_id {key} NOT NULL,
+		id {key} NOT NULL,
+		actor TEXT NOT NULL,
+		action TEXT NOT NULL,
+		entity_type TEXT NOT NULL,
+		entity_id TEXT NOT NULL,
+		before_digest TEXT NOT NULL,
+		after_digest TEXT NOT NULL,
+		at {ts} NOT NULL,
+		PRIMARY KEY (tenant_id, id)
+	)`,
+		`CREATE INDEX audit_entries_entity ON audit_entries (tenant_id, entity_type, entity_id, id)`,
+		`CREATE INDEX audit_entries_actor ON audit_entries (tenant_id, actor, id)`,
+		// Token lookups by hash are global: the tenant comes from the token.
+		`CREATE TABLE api_tokens (
+		id {key} NOT NULL PRIMARY KEY,
+		tenant_id {key} NOT NULL,
+		name TEXT NOT NULL,
+		role TEXT NOT NULL,
+		hash TEXT NOT NULL UNIQUE,
+		created_by TEXT NOT NULL,
+		created_at {ts} NOT NULL,
+		revoked_at {ts},
+		last_used_at {ts}
+	)`,
+		`CREATE INDEX api_tokens_tenant ON api_tokens (tenant_id, created_at, id)`,
+	)
+}
+
+// appendOnlyTriggers make the audit log and the version map refuse UPDATE and
+// DELETE, so that history cannot be rewritten even by code that bypasses the store.
+func appendOnlyTriggers(dialect string) []string {
+	appendOnlyTables := []string{"audit_entries", "version_entries"}
+	var out []string
+	if dialect == DialectPostgres {
+		out = append(out, `CREATE FUNCTION stella_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP;
+END
+$$`)
+		for _, t := range appendOnlyTables {
+			out = append(out,
+				`CREATE TRIGGER `+t+`_append_only BEFORE UPDATE OR DELETE ON `+t+` FOR EACH ROW EXECUTE FUNCTION stella_refuse_change()`,
+				`CREATE TRIGGER `+t+`_no_truncate BEFORE TRUNCATE ON `+t+` FOR EACH STATEMENT EXECUTE FUNCTION stella_refuse_change()`)
+		}
+		return out
+	}
+	for _, t := range appendOnlyTables {
+		for _, op := range []string{"UPDATE", "DELETE"} {
+			out = append(out, `CREATE TRIGGER `+t+`_no_`+strings.ToLower(op)+` BEFORE `+op+` ON `+t+
+				` BEGIN SELECT RAISE(ABORT, '`+t+` is append-only: `+op+` refused'); END`)
+		}
+	}
+	return out
+}
