@@ -36,9 +36,11 @@ func (s *store) AppendAudit(ctx context.Context, e *release.AuditEntry) error {
 func (s *store) ListAudit(ctx context.Context, tenant string, f release.AuditFilter, opts release.ListOptions) (*release.Page[release.AuditEntry], error) {
 	var rows []auditRow
 	q := s.db.NewSelect().Model(&rows).Where("tenant_id = ?", tenant)
-	for col, v := range map[string]string{"actor": f.Actor, "action": f.Action, "entity_type": f.EntityType, "entity_id": f.EntityID} {
-		if v != "" {
-			q = q.Where("? = ?", bun.Ident(col), v)
+	for _, c := range []struct{ col, value string }{
+		{"actor", f.Actor}, {"action", f.Action}, {"entity_type", f.EntityType}, {"entity_id", f.EntityID},
+	} {
+		if c.value != "" {
+			q = q.Where("? = ?", bun.Ident(c.col), c.value)
 		}
 	}
 	q, err := keyset(q, cursorID, "id", opts)
