@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -15,7 +16,8 @@ import (
 const (
 	cursorOrder = "o" // environments: order_index ascending
 	cursorName  = "n" // targets, integrations, components: name ascending
-	cursorID    = "i" // releases, versions, audit: id descending (UUIDv7, newest first)
+	cursorID    = "i" // versions, audit: id descending (UUIDv7, newest first)
+	cursorTime  = "t" // releases: (created_at, id) descending, newest first
 )
 
 func encodeCursor(kind, value string) string {
@@ -83,4 +85,27 @@ func toPage[R, T any](rows []R, opts release.ListOptions, kind string, key func(
 		p.Cursors = append(p.Cursors, encodeCursor(kind, key(&rows[i])))
 	}
 	return p, nil
+}
+
+// newestFirst orders by (created, id) descending and positions after a cursor
+// of that order; the row comparison lets an index ending in (created, id)
+// answer it with a range scan that stops after one page.
+func newestFirst(q *bun.SelectQuery, created, id string, opts release.ListOptions) (*bun.SelectQuery, error) {
+	if opts.After != "" {
+		v, err := decodeCursor(cursorTime, opts.After)
+		if err != nil {
+			return nil, err
+		}
+		ts, after, ok := strings.Cut(v, "|")
+		at, perr := time.Parse(time.RFC3339Nano, ts)
+		if !ok || perr != nil {
+			return nil, errBadCursor()
+		}
+		q = q.Where("(?, ?) < (?, ?)", bun.Safe(created), bun.Safe(id), at.UTC(), after)
+	}
+	return q.OrderExpr("? DESC, ? DESC", bun.Safe(created), bun.Safe(id)).Limit(int64(opts.Limit()) + 1), nil
+}
+
+func timeCursorValue(at time.Time, id string) string {
+	return at.UTC().Format(time.RFC3339Nano) + "|" + id
 }

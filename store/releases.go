@@ -41,6 +41,9 @@ type releaseComponentRow struct {
 	Tag         string `bun:"tag"`
 	Semver      string `bun:"semver"`
 	Role        string `bun:"role"`
+	// CreatedAt copies the release's, so that a component filter pages in
+	// release order straight from the (tenant_id, name, created_at, release_id) index.
+	CreatedAt time.Time `bun:"created_at"`
 }
 
 func releaseToRows(r *release.Release) (*releaseRow, []releaseComponentRow, error) {
@@ -61,7 +64,7 @@ func releaseToRows(r *release.Release) (*releaseRow, []releaseComponentRow, erro
 	for i, c := range r.Components {
 		comps[i] = releaseComponentRow{
 			TenantID: r.TenantID, ReleaseID: r.ID, Name: c.Name, Position: i, ComponentID: c.ComponentID,
-			Repository: c.Repository, Digest: c.Digest, Tag: c.Tag, Semver: c.Semver, Role: c.Role,
+			Repository: c.Repository, Digest: c.Digest, Tag: c.Tag, Semver: c.Semver, Role: c.Role, CreatedAt: r.CreatedAt,
 		}
 	}
 	return row, comps, nil
@@ -143,8 +146,8 @@ func (s *store) GetRelease(ctx context.Context, tenant, key string) (*release.Re
 	return &rels[0], nil
 }
 
-// ListReleases pages releases newest first, by keyset on the id. Every
-// filter but NameContains and the creation window is answered by an index.
+// ListReleases pages releases newest first, by keyset on (created_at, id).
+// Every filter but NameContains is answered by an index in page order.
 func (s *store) ListReleases(ctx context.Context, tenant string, f release.ReleaseFilter, opts release.ListOptions) (*release.Page[release.Release], error) {
 	var rows []releaseRow
 	q := s.db.NewSelect().Model(&rows).Where("r.tenant_id = ?", tenant)
@@ -158,14 +161,14 @@ func (s *store) ListReleases(ctx context.Context, tenant string, f release.Relea
 		q = q.Where("r.status = ?", f.Status)
 	}
 	// With a component name the scan runs down the (tenant_id, name,
-	// release_id) index of release_components, already in page order, so a
-	// rare component costs as little as a common one. Names are unique per
-	// release: the join adds no duplicates.
-	orderBy := "r.id"
+	// created_at, release_id) index of release_components, already in page
+	// order, so a rare component costs as little as a common one. Names are
+	// unique per release: the join adds no duplicates.
+	created, id := "r.created_at", "r.id"
 	if f.Component != "" {
 		q = q.Join("JOIN release_components AS rc ON rc.tenant_id = r.tenant_id AND rc.release_id = r.id").
 			Where("rc.tenant_id = ? AND rc.name = ?", tenant, f.Component)
-		orderBy = "rc.release_id"
+		created, id = "rc.created_at", "rc.release_id"
 	}
 	if f.Digest != "" {
 		q = q.Where(`(r.digest = ? OR r.id IN (SELECT d.release_id FROM release_components d
@@ -177,14 +180,14 @@ func (s *store) ListReleases(ctx context.Context, tenant string, f release.Relea
 	if f.CreatedBefore != nil {
 		q = q.Where("r.created_at < ?", f.CreatedBefore.UTC())
 	}
-	q, err := keyset(q, cursorID, orderBy, opts)
+	q, err := newestFirst(q, created, id, opts)
 	if err != nil {
 		return nil, err
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, err
 	}
-	p, err := toPage(rows, opts, cursorID, func(r *releaseRow) string { return r.ID },
+	p, err := toPage(rows, opts, cursorTime, func(r *releaseRow) string { return timeCursorValue(r.CreatedAt, r.ID) },
 		func(r *releaseRow) (releaseRow, error) { return *r, nil })
 	if err != nil {
 		return nil, err

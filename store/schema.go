@@ -136,10 +136,12 @@ func schemaV1(dialect string) []string {
 		PRIMARY KEY (tenant_id, id),
 		UNIQUE (tenant_id, name)
 	)`,
-		`CREATE INDEX releases_status ON releases (tenant_id, status, id)`,
-		`CREATE INDEX releases_application ON releases (tenant_id, application, id)`,
+		// Releases list newest first by (created_at, id): each index ends in that
+		// order, so a filtered page is a range scan that stops after one page.
+		`CREATE INDEX releases_created ON releases (tenant_id, created_at, id)`,
+		`CREATE INDEX releases_status ON releases (tenant_id, status, created_at, id)`,
+		`CREATE INDEX releases_application ON releases (tenant_id, application, created_at, id)`,
 		`CREATE INDEX releases_digest ON releases (tenant_id, digest)`,
-		`CREATE INDEX releases_created ON releases (tenant_id, created_at)`,
 		// Components are rows of their own so that releases can be found by
 		// component name or image digest through an index.
 		`CREATE TABLE release_components (
@@ -153,11 +155,12 @@ func schemaV1(dialect string) []string {
 		tag TEXT NOT NULL,
 		semver TEXT NOT NULL,
 		role TEXT NOT NULL,
+		created_at {ts} NOT NULL,
 		PRIMARY KEY (tenant_id, release_id, name),
 		FOREIGN KEY (tenant_id, release_id) REFERENCES releases (tenant_id, id) ON DELETE CASCADE
 	)`,
 		`CREATE INDEX release_components_digest ON release_components (tenant_id, digest)`,
-		`CREATE INDEX release_components_name ON release_components (tenant_id, name, release_id)`,
+		`CREATE INDEX release_components_name ON release_components (tenant_id, name, created_at, release_id)`,
 		`CREATE INDEX release_components_component ON release_components (tenant_id, component_id)`,
 		`CREATE TABLE environment_current_releases (
 		tenant_id {key} NOT NULL,

@@ -32,7 +32,7 @@ func openPostgres(t *testing.T) *DB {
 	return openDSN(t, testenv.PostgresDSN(t))
 }
 
-func openDSN(t *testing.T, dsn string) *DB {
+func openDSN(t testing.TB, dsn string) *DB {
 	t.Helper()
 	db, err := Open(context.Background(), dsn)
 	if err != nil {
