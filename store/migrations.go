@@ -21,6 +21,7 @@ func migrations() []migration {
 	return []migration{
 		{"0001", "release_catalog", schemaV1},
 		{"0002", "append_only", appendOnlyTriggers},
+		{"0003", "sboms", schemaSBOMs},
 	}
 }
 

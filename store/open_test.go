@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/seal"
 )
 
@@ -98,8 +99,15 @@ func TestAppendOnlyTables(t *testing.T) {
 			"UPDATE version_entries SET digest = 'sha256:ff'",
 			"DELETE FROM version_entries",
 		}
+		if err := db.PutSBOM(ctx, &sbom.Record{TenantID: "acme", ContentDigest: "sha256:11", ImageDigest: "sha256:22",
+			Format: "cyclonedx-json@1.7", Document: []byte("{}"), CreatedAt: fixedTime(),
+			Packages: []sbom.Package{{Identity: "pkg:npm/x@1", Type: "npm", Name: "x", Version: "1"}}}); err != nil {
+			t.Fatal(err)
+		}
+		stmts = append(stmts, "UPDATE sboms SET document = 'x'", "DELETE FROM sboms",
+			"UPDATE sbom_packages SET version = '2'", "DELETE FROM sbom_packages")
 		if db.Dialect() == DialectPostgres {
-			stmts = append(stmts, "TRUNCATE audit_entries", "TRUNCATE version_entries")
+			stmts = append(stmts, "TRUNCATE audit_entries", "TRUNCATE version_entries", "TRUNCATE sboms CASCADE")
 		}
 		for _, q := range stmts {
 			_, err := db.Bun().ExecContext(ctx, q)

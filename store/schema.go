@@ -205,7 +205,6 @@ func schemaV1(dialect string) []string {
 // appendOnlyTriggers make the audit log and the version map refuse UPDATE and
 // DELETE, so that history cannot be rewritten even by code that bypasses the store.
 func appendOnlyTriggers(dialect string) []string {
-	appendOnlyTables := []string{"audit_entries", "version_entries"}
 	var out []string
 	if dialect == DialectPostgres {
 		out = append(out, `CREATE FUNCTION stella_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -213,18 +212,56 @@ BEGIN
 	RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP;
 END
 $$`)
-		for _, t := range appendOnlyTables {
+	}
+	return append(out, refuseChanges(dialect, "audit_entries", "version_entries")...)
+}
+
+// refuseChanges makes tables append-only: UPDATE and DELETE (and TRUNCATE on
+// PostgreSQL, through the function of migration 0002) are refused.
+func refuseChanges(dialect string, tables ...string) []string {
+	var out []string
+	for _, t := range tables {
+		if dialect == DialectPostgres {
 			out = append(out,
 				`CREATE TRIGGER `+t+`_append_only BEFORE UPDATE OR DELETE ON `+t+` FOR EACH ROW EXECUTE FUNCTION stella_refuse_change()`,
 				`CREATE TRIGGER `+t+`_no_truncate BEFORE TRUNCATE ON `+t+` FOR EACH STATEMENT EXECUTE FUNCTION stella_refuse_change()`)
+			continue
 		}
-		return out
-	}
-	for _, t := range appendOnlyTables {
 		for _, op := range []string{"UPDATE", "DELETE"} {
 			out = append(out, `CREATE TRIGGER `+t+`_no_`+strings.ToLower(op)+` BEFORE `+op+` ON `+t+
 				` BEGIN SELECT RAISE(ABORT, '`+t+` is append-only: `+op+` refused'); END`)
 		}
 	}
 	return out
+}
+
+// schemaSBOMs stores SBOMs content-addressed, one per image digest and format,
+// with their packages as rows so that a package search is an index lookup.
+// SBOMs are evidence: both tables are append-only.
+func schemaSBOMs(dialect string) []string {
+	return append(ddl(dialect,
+		`CREATE TABLE sboms (
+		tenant_id {key} NOT NULL,
+		content_digest {key} NOT NULL,
+		image_digest {key} NOT NULL,
+		image_name TEXT NOT NULL,
+		format {key} NOT NULL,
+		document {bytes} NOT NULL,
+		created_at {ts} NOT NULL,
+		PRIMARY KEY (tenant_id, content_digest),
+		UNIQUE (tenant_id, image_digest, format)
+	)`,
+		`CREATE TABLE sbom_packages (
+		tenant_id {key} NOT NULL,
+		content_digest {key} NOT NULL,
+		identity {key} NOT NULL,
+		type {key} NOT NULL,
+		namespace {key} NOT NULL,
+		name {key} NOT NULL,
+		version TEXT NOT NULL,
+		PRIMARY KEY (tenant_id, content_digest, identity),
+		FOREIGN KEY (tenant_id, content_digest) REFERENCES sboms (tenant_id, content_digest)
+	)`,
+		`CREATE INDEX sbom_packages_name ON sbom_packages (tenant_id, type, name, namespace)`,
+	), refuseChanges(dialect, "sboms", "sbom_packages")...)
 }

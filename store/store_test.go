@@ -10,6 +10,8 @@ import (
 	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/release/storetest"
+	"github.com/stella-ops/stella/sbom"
+	sbomtest "github.com/stella-ops/stella/sbom/storetest"
 )
 
 // backends opens a fresh store on each database the tests can reach: SQLite
@@ -68,5 +70,11 @@ func TestReleaseStore(t *testing.T) {
 func TestAuthStore(t *testing.T) {
 	eachBackend(t, func(t *testing.T, open func(t *testing.T) *DB) {
 		authtest.Run(t, func(t *testing.T) auth.Store { return open(t) })
+	})
+}
+
+func TestSBOMStore(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(t *testing.T) *DB) {
+		sbomtest.Run(t, func(t *testing.T) sbom.Store { return open(t) })
 	})
 }
