@@ -22,6 +22,7 @@ func migrations() []migration {
 		{"0001", "release_catalog", schemaV1},
 		{"0002", "append_only", appendOnlyTriggers},
 		{"0003", "sboms", schemaSBOMs},
+		{"0004", "release_name_search", schemaReleaseNameSearch},
 	}
 }
 

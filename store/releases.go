@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -152,7 +154,7 @@ func (s *store) ListReleases(ctx context.Context, tenant string, f release.Relea
 	var rows []releaseRow
 	q := s.db.NewSelect().Model(&rows).Where("r.tenant_id = ?", tenant)
 	if f.NameContains != "" {
-		q = q.Where(s.contains("r.name", f.NameContains))
+		q = s.nameContains(q, tenant, f.NameContains)
 	}
 	if f.Application != "" {
 		q = q.Where("r.application = ?", f.Application)
@@ -171,8 +173,10 @@ func (s *store) ListReleases(ctx context.Context, tenant string, f release.Relea
 		created, id = "rc.created_at", "rc.release_id"
 	}
 	if f.Digest != "" {
-		q = q.Where(`(r.digest = ? OR r.id IN (SELECT d.release_id FROM release_components d
-			WHERE d.tenant_id = ? AND d.digest = ?))`, f.Digest, tenant, f.Digest)
+		// A union, not an OR: each side is answered by its own digest index.
+		q = q.Where(`r.id IN (SELECT d.id FROM releases d WHERE d.tenant_id = ? AND d.digest = ?
+			UNION ALL SELECT c.release_id FROM release_components c WHERE c.tenant_id = ? AND c.digest = ?)`,
+			tenant, f.Digest, tenant, f.Digest)
 	}
 	if f.CreatedAfter != nil {
 		q = q.Where("r.created_at >= ?", f.CreatedAfter.UTC())
@@ -234,4 +238,16 @@ func (s *store) withComponents(ctx context.Context, rows []releaseRow) ([]releas
 func (s *store) DeleteRelease(ctx context.Context, tenant, id string) error {
 	return s.deleteRow(ctx, "releases", tenant, id, ref{kind: "release", key: id,
 		inUse: &release.ConflictError{Kind: "release", Key: id, Reason: "is the current release of an environment"}})
+}
+
+// nameContains filters by a case-insensitive substring of the name through the
+// trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL). On SQLite the trigram
+// index answers LIKE only without an ESCAPE clause, and trigrams need three
+// characters: a shorter substring, or one holding a LIKE wildcard, is scanned.
+func (s *store) nameContains(q *bun.SelectQuery, tenant, sub string) *bun.SelectQuery {
+	if s.dialect == DialectSQLite && utf8.RuneCountInString(sub) >= 3 && !strings.ContainsAny(sub, "%_") {
+		return q.Where("r.id IN (SELECT n.release_id FROM release_names n WHERE n.tenant_id = ? AND n.name LIKE ?)", tenant, "%"+sub+"%")
+	}
+	cond, pattern := s.contains("r.name", sub)
+	return q.Where(cond, pattern)
 }

@@ -265,3 +265,25 @@ func schemaSBOMs(dialect string) []string {
 		`CREATE INDEX sbom_packages_name ON sbom_packages (tenant_id, type, name, namespace)`,
 	), refuseChanges(dialect, "sboms", "sbom_packages")...)
 }
+
+// schemaReleaseNameSearch indexes release names by trigrams, so that a
+// name-contains filter is an index lookup instead of a scan of every release:
+// an FTS5 trigram table kept by triggers on SQLite, pg_trgm on PostgreSQL.
+func schemaReleaseNameSearch(dialect string) []string {
+	if dialect == DialectPostgres {
+		return []string{
+			`CREATE EXTENSION IF NOT EXISTS pg_trgm`,
+			`CREATE INDEX releases_name_trgm ON releases USING gin (name gin_trgm_ops)`,
+		}
+	}
+	return []string{
+		`CREATE VIRTUAL TABLE release_names USING fts5(name, tenant_id UNINDEXED, release_id UNINDEXED, tokenize = 'trigram')`,
+		`INSERT INTO release_names (name, tenant_id, release_id) SELECT name, tenant_id, id FROM releases`,
+		`CREATE TRIGGER releases_name_insert AFTER INSERT ON releases BEGIN
+			INSERT INTO release_names (name, tenant_id, release_id) VALUES (new.name, new.tenant_id, new.id);
+		END`,
+		`CREATE TRIGGER releases_name_delete AFTER DELETE ON releases BEGIN
+			DELETE FROM release_names WHERE release_id = old.id AND tenant_id = old.tenant_id;
+		END`,
+	}
+}
