@@ -34,14 +34,8 @@ type modelView struct {
 // without its volatile fields. d is not modified: a normalized copy is hashed,
 // so callers need not normalize first.
 func ModelDigest(d *Document) (string, error) {
-	if d == nil {
-		return "", errors.New("sbom: model digest of a nil document")
-	}
-	c, err := cloneDocument(d)
+	c, err := Normalized(d)
 	if err != nil {
-		return "", err
-	}
-	if err := Normalize(c); err != nil {
 		return "", err
 	}
 	return canon.Digest(modelView{
@@ -50,8 +44,13 @@ func ModelDigest(d *Document) (string, error) {
 	})
 }
 
-// cloneDocument deep-copies d through JSON, which every field survives.
-func cloneDocument(d *Document) (*Document, error) {
+// Normalized returns a normalized deep copy of d, for encoders and digests
+// that must not modify their argument. The copy goes through JSON, which
+// every field of the model survives.
+func Normalized(d *Document) (*Document, error) {
+	if d == nil {
+		return nil, errors.New("sbom: nil document")
+	}
 	b, err := json.Marshal(d)
 	if err != nil {
 		return nil, fmt.Errorf("sbom: copy document: %w", err)
@@ -59,6 +58,9 @@ func cloneDocument(d *Document) (*Document, error) {
 	var c Document
 	if err := json.Unmarshal(b, &c); err != nil {
 		return nil, fmt.Errorf("sbom: copy document: %w", err)
+	}
+	if err := Normalize(&c); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }
