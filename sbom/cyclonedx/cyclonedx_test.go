@@ -265,6 +265,8 @@ func TestLicenseExpressionsAbsorbIDsAndKeepNames(t *testing.T) {
 	}
 }
 
+// A syft-style 1.4 document: legacy tools array, bom-refs that are not the
+// purl, qualifiers out of order, a component without a purl.
 func TestDecodeForeignCycloneDX14(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("testdata", "syft-1.4.cdx.json"))
 	if err != nil {
@@ -289,7 +291,7 @@ func TestDecodeForeignCycloneDX14(t *testing.T) {
 	if len(musl.Locations) != 1 || musl.Locations[0].Path != "lib/apk/db/installed" || musl.Licenses[0].ID != "MIT" || len(musl.Hashes) != 1 {
 		t.Fatalf("musl = %+v", musl)
 	}
-	if len(d.Dependencies) != 1 || d.Dependencies[0].DependsOn[0] != musl.PURL {
+	if len(d.Dependencies) != 1 || d.Dependencies[0].Ref != d.Components[1].PURL || d.Dependencies[0].DependsOn[0] != musl.PURL {
 		t.Fatalf("dependencies = %+v", d.Dependencies)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	packageurl "github.com/package-url/packageurl-go"
+
 	"github.com/stella-ops/stella/sbom"
 )
 
@@ -189,7 +191,7 @@ func appendComponents(out []sbom.Component, cs []componentView, refs map[string]
 }
 
 func fromComponent(c *componentView) sbom.Component {
-	out := sbom.Component{PURL: c.PURL, Type: c.Type, Name: c.Name, Version: c.Version}
+	out := sbom.Component{PURL: canonicalPURL(c.PURL), Type: c.Type, Name: c.Name, Version: c.Version}
 	if out.Type == "" {
 		out.Type = "library"
 	}
@@ -270,6 +272,20 @@ func fromComponent(c *componentView) sbom.Component {
 		out.Key = "gen:cyclonedx/" + name + "@" + c.Version
 	}
 	return out
+}
+
+// canonicalPURL writes a purl in packageurl-go's canonical form, as the
+// generator and the SPDX decoder do, so one package has one identity whatever
+// tool wrote it. A purl that does not parse is kept as written.
+func canonicalPURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	p, err := packageurl.FromString(s)
+	if err != nil {
+		return s
+	}
+	return p.ToString()
 }
 
 // firstSeenIndexes fills FirstSeen indexes from the document's layers; the
