@@ -140,3 +140,21 @@ func TestMerkleRoot(t *testing.T) {
 		}
 	}
 }
+
+// FuzzContentDigest: any input either fails cleanly or digests the same way
+// twice.
+func FuzzContentDigest(f *testing.F) {
+	f.Add([]byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"timestamp":"x"}}`))
+	f.Add([]byte(`{"spdxVersion":"SPDX-2.3","creationInfo":{"created":"x"},"packages":[{"name":"p"}]}`))
+	f.Add([]byte(`{"@context":"https://spdx.org/rdf/3.0.1/spdx-context.jsonld","@graph":[{"type":"CreationInfo","created":"x"}]}`))
+	f.Add([]byte(`{"bomFormat":"CycloneDX","n":1e400}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		d1, err := ContentDigest(raw)
+		if err != nil {
+			return
+		}
+		if d2, _ := ContentDigest(raw); d1 != d2 {
+			t.Fatalf("digest not stable: %s %s", d1, d2)
+		}
+	})
+}

@@ -2,6 +2,8 @@ package codec
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -112,4 +114,23 @@ func TestEncodeAndDecodeReject(t *testing.T) {
 	if _, _, err := Decode(strings.NewReader(`{"name":"x"}`)); err == nil {
 		t.Error("a document of no known format was accepted")
 	}
+}
+
+// FuzzDecode: detection and dispatch never panic, whatever the input.
+func FuzzDecode(f *testing.F) {
+	for _, pattern := range []string{"../cyclonedx/testdata/*.json", "../spdx/testdata/*.json"} {
+		files, _ := filepath.Glob(pattern)
+		for _, file := range files {
+			if raw, err := os.ReadFile(file); err == nil {
+				f.Add(raw)
+			}
+		}
+	}
+	f.Add([]byte(`{"@context":"https://spdx.org/rdf/3.0.1/spdx-context.jsonld","@graph":[]}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		d, format, err := Decode(bytes.NewReader(raw))
+		if err == nil && (d == nil || format == "") {
+			t.Fatalf("accepted without a document or format: %v %q", d, format)
+		}
+	})
 }

@@ -238,16 +238,22 @@ func componentType(t string) cdx.ComponentType {
 // hashAlgorithm maps a model hash to a CycloneDX one when the 1.6 and 1.7
 // schemas both accept its name and the value has that algorithm's length.
 func hashAlgorithm(h sbom.Hash) (cdx.HashAlgorithm, bool) {
-	hexLen := map[cdx.HashAlgorithm]int{
-		cdx.HashAlgoMD5: 32, cdx.HashAlgoSHA1: 40, cdx.HashAlgoSHA256: 64, cdx.HashAlgoSHA384: 96,
-		cdx.HashAlgoSHA512: 128, cdx.HashAlgoSHA3_256: 64, cdx.HashAlgoSHA3_384: 96, cdx.HashAlgoSHA3_512: 128,
-		cdx.HashAlgoBlake2b_256: 64, cdx.HashAlgoBlake2b_384: 96, cdx.HashAlgoBlake2b_512: 128, cdx.HashAlgoBlake3: 64,
+	var want int
+	switch alg := cdx.HashAlgorithm(h.Algorithm); alg {
+	case cdx.HashAlgoMD5:
+		want = 32
+	case cdx.HashAlgoSHA1:
+		want = 40
+	case cdx.HashAlgoSHA256, cdx.HashAlgoSHA3_256, cdx.HashAlgoBlake2b_256, cdx.HashAlgoBlake3:
+		want = 64
+	case cdx.HashAlgoSHA384, cdx.HashAlgoSHA3_384, cdx.HashAlgoBlake2b_384:
+		want = 96
+	case cdx.HashAlgoSHA512, cdx.HashAlgoSHA3_512, cdx.HashAlgoBlake2b_512:
+		want = 128
+	default:
+		return "", false
 	}
-	alg := cdx.HashAlgorithm(h.Algorithm)
-	if want, ok := hexLen[alg]; ok && len(h.Value) == want && isHex(h.Value) {
-		return alg, true
-	}
-	return "", false
+	return cdx.HashAlgorithm(h.Algorithm), len(h.Value) == want && isHex(h.Value)
 }
 
 func isHex(s string) bool {
