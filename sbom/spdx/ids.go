@@ -33,6 +33,9 @@ func documentNamespace(d *sbom.Document) (string, error) {
 
 // clone deep-copies d so that encoding can normalize without touching it.
 func clone(d *sbom.Document) (*sbom.Document, error) {
+	if d == nil {
+		return nil, fmt.Errorf("spdx: nil document")
+	}
 	b, err := json.Marshal(d)
 	if err != nil {
 		return nil, fmt.Errorf("spdx: copy document: %w", err)
