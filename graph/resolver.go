@@ -5,6 +5,7 @@ import (
 
 	"github.com/stella-ops/stella/auth"
 	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/sbom"
 )
 
 //go:generate go tool gqlgen generate
@@ -14,6 +15,8 @@ import (
 type Resolver struct {
 	Catalog *release.Service
 	Tokens  auth.Store
+	SBOMs   sbom.Store
+	Scanner ImageScanner // nil: scanRelease reports that no scanner is configured
 	Now     func() time.Time
 	NewID   func() string
 }

@@ -16,9 +16,10 @@ type Config struct {
 	// start. Default: stella.key beside a SQLite file, or in the working folder.
 	KeyFile string
 	// Key, when set, is the base64 key itself (STELLA_SECRET_KEY) and wins over KeyFile.
-	Key    string
-	Logger *slog.Logger
-	Now    func() time.Time
+	Key     string
+	Logger  *slog.Logger
+	Now     func() time.Time
+	Version string // the SDK version recorded in generated SBOMs
 }
 
 func (c Config) withDefaults() Config {
@@ -36,6 +37,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Version == "" {
+		c.Version = "dev"
 	}
 	if c.Now == nil {
 		c.Now = time.Now

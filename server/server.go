@@ -29,6 +29,7 @@ type Server struct {
 	catalog *release.Service
 	handler http.Handler
 	log     *slog.Logger
+	scanner *scanner
 }
 
 // New opens the store (running migrations), loads or creates the server key, and
@@ -50,6 +51,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		release.WithPublisher(release.PublisherFunc(func(ctx context.Context, e release.Event) {
 			cfg.Logger.InfoContext(ctx, "event", "type", e.Type, "tenant", e.TenantID, "entity", e.EntityID)
 		})))
+	if s.scanner, err = newScanner(cfg.Version, cfg.Now); err != nil {
+		db.Close()
+		return nil, err
+	}
 	s.handler = s.routes(newID)
 	return s, nil
 }
@@ -63,7 +68,7 @@ func loadKey(cfg Config) (*seal.Box, error) {
 
 func (s *Server) routes(newID func() string) http.Handler {
 	m := newMetrics()
-	gql := graph.NewHandler(&graph.Resolver{Catalog: s.catalog, Tokens: s.db, Now: s.cfg.Now, NewID: newID}, s.log)
+	gql := graph.NewHandler(&graph.Resolver{Catalog: s.catalog, Tokens: s.db, SBOMs: s.db, Scanner: s.scanner, Now: s.cfg.Now, NewID: newID}, s.log)
 	gql.AroundOperations(m.aroundOperations)
 
 	mux := http.NewServeMux()

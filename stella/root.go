@@ -24,6 +24,7 @@ Run the reference server with "stella serve"; every other command talks to a
 server over GraphQL (--server, --token, or STELLA_SERVER and STELLA_TOKEN).
 
 ` + exitCodesHelp,
+		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -32,7 +33,7 @@ server over GraphQL (--server, --token, or STELLA_SERVER and STELLA_TOKEN).
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "table", "output format: table or json")
 	root.SetHelpTemplate(root.HelpTemplate())
 	root.AddCommand(newServeCmd(), newTokenCmd(g), newEnvCmd(g), newTargetCmd(g), newIntegrationCmd(g),
-		newComponentCmd(g), newReleaseCmd(g), newAuditCmd(g))
+		newComponentCmd(g), newReleaseCmd(g), newAuditCmd(g), newSBOMCmd(g))
 	return root
 }
 

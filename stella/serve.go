@@ -26,6 +26,7 @@ STELLA_SECRET_KEY (base64, 32 bytes) overrides the key file.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			cfg.Key = os.Getenv("STELLA_SECRET_KEY")
+			cfg.Version = version
 			cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 			srv, err := server.New(ctx, cfg)
 			if err != nil {

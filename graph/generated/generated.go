@@ -18,6 +18,7 @@ import (
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/graph/scalar"
 	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/sbom"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -38,9 +39,11 @@ type ResolverRoot interface {
 	EnvironmentConfig() EnvironmentConfigResolver
 	IntegrationConfig() IntegrationConfigResolver
 	Mutation() MutationResolver
+	PackageSearchHit() PackageSearchHitResolver
 	Query() QueryResolver
 	Release() ReleaseResolver
 	ReleaseComponent() ReleaseComponentResolver
+	SBOM() SBOMResolver
 	Target() TargetResolver
 	Versioning() VersioningResolver
 }
@@ -221,10 +224,18 @@ type ComplexityRoot struct {
 		RegisterTarget         func(childComplexity int, input model.TargetInput) int
 		RemoveReleaseComponent func(childComplexity int, release string, component string) int
 		RevokeAPIToken         func(childComplexity int, id string) int
+		ScanRelease            func(childComplexity int, key string) int
 		SyncComponentVersions  func(childComplexity int, key string) int
 		TestIntegration        func(childComplexity int, key string) int
 		UnregisterTarget       func(childComplexity int, key string) int
 		UpdateEnvironment      func(childComplexity int, key string, input model.EnvironmentInput) int
+	}
+
+	PackageSearchHit struct {
+		ContentDigest func(childComplexity int) int
+		ImageDigest   func(childComplexity int) int
+		Package       func(childComplexity int) int
+		Releases      func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -233,19 +244,21 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APITokens    func(childComplexity int) int
-		AuditLog     func(childComplexity int, filter *model.AuditFilter, first *int, after *string) int
-		Component    func(childComplexity int, key string) int
-		Components   func(childComplexity int, filter *model.ComponentFilter, first *int, after *string) int
-		Environment  func(childComplexity int, key string) int
-		Environments func(childComplexity int, first *int, after *string) int
-		Integration  func(childComplexity int, key string) int
-		Integrations func(childComplexity int, filter *model.IntegrationFilter, first *int, after *string) int
-		Release      func(childComplexity int, key string) int
-		Releases     func(childComplexity int, filter *model.ReleaseFilter, first *int, after *string) int
-		Target       func(childComplexity int, key string) int
-		Targets      func(childComplexity int, filter *model.TargetFilter, first *int, after *string) int
-		Viewer       func(childComplexity int) int
+		APITokens     func(childComplexity int) int
+		AuditLog      func(childComplexity int, filter *model.AuditFilter, first *int, after *string) int
+		Component     func(childComplexity int, key string) int
+		Components    func(childComplexity int, filter *model.ComponentFilter, first *int, after *string) int
+		Environment   func(childComplexity int, key string) int
+		Environments  func(childComplexity int, first *int, after *string) int
+		Integration   func(childComplexity int, key string) int
+		Integrations  func(childComplexity int, filter *model.IntegrationFilter, first *int, after *string) int
+		PackageSearch func(childComplexity int, purl string, versionBelow *string) int
+		Release       func(childComplexity int, key string) int
+		Releases      func(childComplexity int, filter *model.ReleaseFilter, first *int, after *string) int
+		Sbom          func(childComplexity int, contentDigest *string, imageDigest *string) int
+		Target        func(childComplexity int, key string) int
+		Targets       func(childComplexity int, filter *model.TargetFilter, first *int, after *string) int
+		Viewer        func(childComplexity int) int
 	}
 
 	Release struct {
@@ -260,6 +273,7 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Manifest    func(childComplexity int) int
 		Name        func(childComplexity int) int
+		Sboms       func(childComplexity int) int
 		SourceRef   func(childComplexity int) int
 		Status      func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
@@ -286,6 +300,38 @@ type ComplexityRoot struct {
 	ReleaseEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ReleaseSBOM struct {
+		Component   func(childComplexity int) int
+		ImageDigest func(childComplexity int) int
+		Sbom        func(childComplexity int) int
+	}
+
+	SBOM struct {
+		ContentDigest func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		Document      func(childComplexity int) int
+		Format        func(childComplexity int) int
+		ImageDigest   func(childComplexity int) int
+		ImageName     func(childComplexity int) int
+		PackageCount  func(childComplexity int) int
+		Packages      func(childComplexity int, typeArg *string, nameContains *string) int
+	}
+
+	SbomPackage struct {
+		Identity  func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Namespace func(childComplexity int) int
+		Type      func(childComplexity int) int
+		Version   func(childComplexity int) int
+	}
+
+	ScanResult struct {
+		Release func(childComplexity int) int
+		Reused  func(childComplexity int) int
+		Sboms   func(childComplexity int) int
+		Scanned func(childComplexity int) int
 	}
 
 	SourceRef struct {
@@ -411,6 +457,12 @@ type MutationResolver interface {
 	DeleteRelease(ctx context.Context, key string) (*model.DeletePayload, error)
 	CreateAPIToken(ctx context.Context, input model.APITokenInput) (*model.CreatedAPIToken, error)
 	RevokeAPIToken(ctx context.Context, id string) (*auth.Token, error)
+	ScanRelease(ctx context.Context, key string) (*model.ScanResult, error)
+}
+type PackageSearchHitResolver interface {
+	Package(ctx context.Context, obj *sbom.PackageHit) (*sbom.Package, error)
+
+	Releases(ctx context.Context, obj *sbom.PackageHit) ([]release.Release, error)
 }
 type QueryResolver interface {
 	Viewer(ctx context.Context) (*model.Viewer, error)
@@ -426,14 +478,23 @@ type QueryResolver interface {
 	Releases(ctx context.Context, filter *model.ReleaseFilter, first *int, after *string) (*model.ReleaseConnection, error)
 	AuditLog(ctx context.Context, filter *model.AuditFilter, first *int, after *string) (*model.AuditEntryConnection, error)
 	APITokens(ctx context.Context) ([]auth.Token, error)
+	Sbom(ctx context.Context, contentDigest *string, imageDigest *string) (*sbom.Record, error)
+	PackageSearch(ctx context.Context, purl string, versionBelow *string) ([]sbom.PackageHit, error)
 }
 type ReleaseResolver interface {
 	Manifest(ctx context.Context, obj *release.Release) (string, error)
+
+	Sboms(ctx context.Context, obj *release.Release) ([]model.ReleaseSbom, error)
 }
 type ReleaseComponentResolver interface {
 	Component(ctx context.Context, obj *release.ReleaseComponent) (*release.Component, error)
 
 	Role(ctx context.Context, obj *release.ReleaseComponent) (model.ComponentRole, error)
+}
+type SBOMResolver interface {
+	Document(ctx context.Context, obj *sbom.Record) (string, error)
+	PackageCount(ctx context.Context, obj *sbom.Record) (int, error)
+	Packages(ctx context.Context, obj *sbom.Record, typeArg *string, nameContains *string) ([]sbom.Package, error)
 }
 type TargetResolver interface {
 	Environment(ctx context.Context, obj *release.Target) (*release.Environment, error)
@@ -1240,6 +1301,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIToken(childComplexity, args["id"].(string)), true
+	case "Mutation.scanRelease":
+		if e.ComplexityRoot.Mutation.ScanRelease == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_scanRelease_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ScanRelease(childComplexity, args["key"].(string)), true
 	case "Mutation.syncComponentVersions":
 		if e.ComplexityRoot.Mutation.SyncComponentVersions == nil {
 			break
@@ -1284,6 +1356,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateEnvironment(childComplexity, args["key"].(string), args["input"].(model.EnvironmentInput)), true
+
+	case "PackageSearchHit.contentDigest":
+		if e.ComplexityRoot.PackageSearchHit.ContentDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PackageSearchHit.ContentDigest(childComplexity), true
+	case "PackageSearchHit.imageDigest":
+		if e.ComplexityRoot.PackageSearchHit.ImageDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PackageSearchHit.ImageDigest(childComplexity), true
+	case "PackageSearchHit.package":
+		if e.ComplexityRoot.PackageSearchHit.Package == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PackageSearchHit.Package(childComplexity), true
+	case "PackageSearchHit.releases":
+		if e.ComplexityRoot.PackageSearchHit.Releases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PackageSearchHit.Releases(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1382,6 +1479,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Integrations(childComplexity, args["filter"].(*model.IntegrationFilter), args["first"].(*int), args["after"].(*string)), true
 
+	case "Query.packageSearch":
+		if e.ComplexityRoot.Query.PackageSearch == nil {
+			break
+		}
+
+		args, err := ec.field_Query_packageSearch_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PackageSearch(childComplexity, args["purl"].(string), args["versionBelow"].(*string)), true
 	case "Query.release":
 		if e.ComplexityRoot.Query.Release == nil {
 			break
@@ -1404,6 +1512,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Releases(childComplexity, args["filter"].(*model.ReleaseFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.sbom":
+		if e.ComplexityRoot.Query.Sbom == nil {
+			break
+		}
+
+		args, err := ec.field_Query_sbom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Sbom(childComplexity, args["contentDigest"].(*string), args["imageDigest"].(*string)), true
 	case "Query.target":
 		if e.ComplexityRoot.Query.Target == nil {
 			break
@@ -1499,6 +1618,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Release.Name(childComplexity), true
+	case "Release.sboms":
+		if e.ComplexityRoot.Release.Sboms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.Sboms(childComplexity), true
 	case "Release.sourceRef":
 		if e.ComplexityRoot.Release.SourceRef == nil {
 			break
@@ -1604,6 +1729,135 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReleaseEdge.Node(childComplexity), true
+
+	case "ReleaseSBOM.component":
+		if e.ComplexityRoot.ReleaseSBOM.Component == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseSBOM.Component(childComplexity), true
+	case "ReleaseSBOM.imageDigest":
+		if e.ComplexityRoot.ReleaseSBOM.ImageDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseSBOM.ImageDigest(childComplexity), true
+	case "ReleaseSBOM.sbom":
+		if e.ComplexityRoot.ReleaseSBOM.Sbom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseSBOM.Sbom(childComplexity), true
+
+	case "SBOM.contentDigest":
+		if e.ComplexityRoot.SBOM.ContentDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SBOM.ContentDigest(childComplexity), true
+	case "SBOM.createdAt":
+		if e.ComplexityRoot.SBOM.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SBOM.CreatedAt(childComplexity), true
+	case "SBOM.document":
+		if e.ComplexityRoot.SBOM.Document == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SBOM.Document(childComplexity), true
+	case "SBOM.format":
+		if e.ComplexityRoot.SBOM.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SBOM.Format(childComplexity), true
+	case "SBOM.imageDigest":
+		if e.ComplexityRoot.SBOM.ImageDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SBOM.ImageDigest(childComplexity), true
+	case "SBOM.imageName":
+		if e.ComplexityRoot.SBOM.ImageName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SBOM.ImageName(childComplexity), true
+	case "SBOM.packageCount":
+		if e.ComplexityRoot.SBOM.PackageCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SBOM.PackageCount(childComplexity), true
+	case "SBOM.packages":
+		if e.ComplexityRoot.SBOM.Packages == nil {
+			break
+		}
+
+		args, err := ec.field_SBOM_packages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.SBOM.Packages(childComplexity, args["type"].(*string), args["nameContains"].(*string)), true
+
+	case "SbomPackage.identity":
+		if e.ComplexityRoot.SbomPackage.Identity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SbomPackage.Identity(childComplexity), true
+	case "SbomPackage.name":
+		if e.ComplexityRoot.SbomPackage.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SbomPackage.Name(childComplexity), true
+	case "SbomPackage.namespace":
+		if e.ComplexityRoot.SbomPackage.Namespace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SbomPackage.Namespace(childComplexity), true
+	case "SbomPackage.type":
+		if e.ComplexityRoot.SbomPackage.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SbomPackage.Type(childComplexity), true
+	case "SbomPackage.version":
+		if e.ComplexityRoot.SbomPackage.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SbomPackage.Version(childComplexity), true
+
+	case "ScanResult.release":
+		if e.ComplexityRoot.ScanResult.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScanResult.Release(childComplexity), true
+	case "ScanResult.reused":
+		if e.ComplexityRoot.ScanResult.Reused == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScanResult.Reused(childComplexity), true
+	case "ScanResult.sboms":
+		if e.ComplexityRoot.ScanResult.Sboms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScanResult.Sboms(childComplexity), true
+	case "ScanResult.scanned":
+		if e.ComplexityRoot.ScanResult.Scanned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScanResult.Scanned(childComplexity), true
 
 	case "SourceRef.branch":
 		if e.ComplexityRoot.SourceRef.Branch == nil {
@@ -2347,6 +2601,73 @@ type ReleaseEdge {
   node: Release!
 }
 `, BuiltIn: false},
+	{Name: "../schema/sbom.graphqls", Input: `"A stored SBOM: content-addressed, one per image digest."
+type SBOM {
+  "sha256 of the document with its volatile fields removed."
+  contentDigest: String!
+  imageDigest: String!
+  imageName: String!
+  "e.g. cyclonedx-json@1.7"
+  format: String!
+  "The document exactly as generated (canonical JSON)."
+  document: String!
+  packageCount: Int!
+  packages(type: String, nameContains: String): [SbomPackage!]!
+  createdAt: Time!
+}
+
+type SbomPackage {
+  "The purl, or a key for a component without one."
+  identity: String!
+  type: String!
+  namespace: String!
+  name: String!
+  version: String!
+}
+
+"A component of a release and the SBOM of its image, if scanned."
+type ReleaseSBOM {
+  component: String!
+  imageDigest: String!
+  sbom: SBOM
+}
+
+type ScanResult {
+  release: Release!
+  "Images scanned now."
+  scanned: Int!
+  "Images whose SBOM was already stored."
+  reused: Int!
+  sboms: [ReleaseSBOM!]!
+}
+
+type PackageSearchHit {
+  package: SbomPackage!
+  imageDigest: String!
+  contentDigest: String!
+  "Releases that pin the image."
+  releases: [Release!]!
+}
+
+extend type Release {
+  sboms: [ReleaseSBOM!]!
+}
+
+extend type Query {
+  "An SBOM by content digest or by image digest."
+  sbom(contentDigest: String, imageDigest: String): SBOM!
+  """
+  Packages by purl without version, such as pkg:maven/org.apache.logging.log4j/log4j-core,
+  optionally only versions below versionBelow.
+  """
+  packageSearch(purl: String!, versionBelow: String): [PackageSearchHit!]!
+}
+
+extend type Mutation {
+  "Generates the SBOM of every image of a release that has none yet (one per image digest)."
+  scanRelease(key: String!): ScanResult! @hasRole(role: releaser)
+}
+`, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `# Stella reference GraphQL API. Lists are Relay connections (first/after,
 # default 50, max 500). Errors carry extensions.code: VALIDATION (with
 # extensions.fields), UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT,
@@ -2884,6 +3205,20 @@ func (ec *executionContext) childFields_KeyValue(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type KeyValue", field.Name)
 }
 
+func (ec *executionContext) childFields_PackageSearchHit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "package":
+		return ec.fieldContext_PackageSearchHit_package(ctx, field)
+	case "imageDigest":
+		return ec.fieldContext_PackageSearchHit_imageDigest(ctx, field)
+	case "contentDigest":
+		return ec.fieldContext_PackageSearchHit_contentDigest(ctx, field)
+	case "releases":
+		return ec.fieldContext_PackageSearchHit_releases(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PackageSearchHit", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -2926,6 +3261,8 @@ func (ec *executionContext) childFields_Release(ctx context.Context, field graph
 		return ec.fieldContext_Release_updatedAt(ctx, field)
 	case "version":
 		return ec.fieldContext_Release_version(ctx, field)
+	case "sboms":
+		return ec.fieldContext_Release_sboms(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Release", field.Name)
 }
@@ -2972,6 +3309,70 @@ func (ec *executionContext) childFields_ReleaseEdge(ctx context.Context, field g
 		return ec.fieldContext_ReleaseEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReleaseEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ReleaseSBOM(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "component":
+		return ec.fieldContext_ReleaseSBOM_component(ctx, field)
+	case "imageDigest":
+		return ec.fieldContext_ReleaseSBOM_imageDigest(ctx, field)
+	case "sbom":
+		return ec.fieldContext_ReleaseSBOM_sbom(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReleaseSBOM", field.Name)
+}
+
+func (ec *executionContext) childFields_SBOM(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contentDigest":
+		return ec.fieldContext_SBOM_contentDigest(ctx, field)
+	case "imageDigest":
+		return ec.fieldContext_SBOM_imageDigest(ctx, field)
+	case "imageName":
+		return ec.fieldContext_SBOM_imageName(ctx, field)
+	case "format":
+		return ec.fieldContext_SBOM_format(ctx, field)
+	case "document":
+		return ec.fieldContext_SBOM_document(ctx, field)
+	case "packageCount":
+		return ec.fieldContext_SBOM_packageCount(ctx, field)
+	case "packages":
+		return ec.fieldContext_SBOM_packages(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SBOM_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SBOM", field.Name)
+}
+
+func (ec *executionContext) childFields_SbomPackage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "identity":
+		return ec.fieldContext_SbomPackage_identity(ctx, field)
+	case "type":
+		return ec.fieldContext_SbomPackage_type(ctx, field)
+	case "namespace":
+		return ec.fieldContext_SbomPackage_namespace(ctx, field)
+	case "name":
+		return ec.fieldContext_SbomPackage_name(ctx, field)
+	case "version":
+		return ec.fieldContext_SbomPackage_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SbomPackage", field.Name)
+}
+
+func (ec *executionContext) childFields_ScanResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "release":
+		return ec.fieldContext_ScanResult_release(ctx, field)
+	case "scanned":
+		return ec.fieldContext_ScanResult_scanned(ctx, field)
+	case "reused":
+		return ec.fieldContext_ScanResult_reused(ctx, field)
+	case "sboms":
+		return ec.fieldContext_ScanResult_sboms(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScanResult", field.Name)
 }
 
 func (ec *executionContext) childFields_SourceRef(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3522,6 +3923,20 @@ func (ec *executionContext) field_Mutation_revokeApiToken_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_scanRelease_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "key",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["key"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_syncComponentVersions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3754,6 +4169,28 @@ func (ec *executionContext) field_Query_integrations_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_packageSearch_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "purl",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["purl"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "versionBelow",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["versionBelow"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_release_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3798,6 +4235,28 @@ func (ec *executionContext) field_Query_releases_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_sbom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "contentDigest",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["contentDigest"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "imageDigest",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["imageDigest"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_target_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3839,6 +4298,28 @@ func (ec *executionContext) field_Query_targets_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_SBOM_packages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "type",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["type"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "nameContains",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["nameContains"] = arg1
 	return args, nil
 }
 
@@ -7585,6 +8066,178 @@ func (ec *executionContext) fieldContext_Mutation_revokeApiToken(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_scanRelease(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_scanRelease(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ScanRelease(ctx, fc.Args["key"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "releaser")
+				if err != nil {
+					var zeroVal *model.ScanResult
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ScanResult
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ScanResult) graphql.Marshaler {
+			return ec.marshalNScanResult2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐScanResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_scanRelease(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScanResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_scanRelease_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PackageSearchHit_package(ctx context.Context, field graphql.CollectedField, obj *sbom.PackageHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PackageSearchHit_package(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PackageSearchHit().Package(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sbom.Package) graphql.Marshaler {
+			return ec.marshalNSbomPackage2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋsbomᚐPackage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PackageSearchHit_package(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PackageSearchHit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SbomPackage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PackageSearchHit_imageDigest(ctx context.Context, field graphql.CollectedField, obj *sbom.PackageHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PackageSearchHit_imageDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImageDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PackageSearchHit_imageDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PackageSearchHit", field, false, false, "String")
+}
+
+func (ec *executionContext) _PackageSearchHit_contentDigest(ctx context.Context, field graphql.CollectedField, obj *sbom.PackageHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PackageSearchHit_contentDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PackageSearchHit_contentDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PackageSearchHit", field, false, false, "String")
+}
+
+func (ec *executionContext) _PackageSearchHit_releases(ctx context.Context, field graphql.CollectedField, obj *sbom.PackageHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PackageSearchHit_releases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PackageSearchHit().Releases(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []release.Release) graphql.Marshaler {
+			return ec.marshalNRelease2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐReleaseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PackageSearchHit_releases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PackageSearchHit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8179,6 +8832,94 @@ func (ec *executionContext) fieldContext_Query_apiTokens(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_sbom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_sbom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Sbom(ctx, fc.Args["contentDigest"].(*string), fc.Args["imageDigest"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sbom.Record) graphql.Marshaler {
+			return ec.marshalNSBOM2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋsbomᚐRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_sbom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SBOM(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_sbom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_packageSearch(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_packageSearch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PackageSearch(ctx, fc.Args["purl"].(string), fc.Args["versionBelow"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []sbom.PackageHit) graphql.Marshaler {
+			return ec.marshalNPackageSearchHit2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋsbomᚐPackageHitᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_packageSearch(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PackageSearchHit(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_packageSearch_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8618,6 +9359,38 @@ func (ec *executionContext) fieldContext_Release_version(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Release", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Release_sboms(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_sboms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Release().Sboms(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ReleaseSbom) graphql.Marshaler {
+			return ec.marshalNReleaseSBOM2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐReleaseSbomᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Release_sboms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Release",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReleaseSBOM(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ReleaseComponent_component(ctx context.Context, field graphql.CollectedField, obj *release.ReleaseComponent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8957,6 +9730,514 @@ func (ec *executionContext) fieldContext_ReleaseEdge_node(_ context.Context, fie
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Release(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseSBOM_component(ctx context.Context, field graphql.CollectedField, obj *model.ReleaseSbom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseSBOM_component(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Component, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseSBOM_component(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseSBOM", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReleaseSBOM_imageDigest(ctx context.Context, field graphql.CollectedField, obj *model.ReleaseSbom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseSBOM_imageDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImageDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseSBOM_imageDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseSBOM", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReleaseSBOM_sbom(ctx context.Context, field graphql.CollectedField, obj *model.ReleaseSbom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseSBOM_sbom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sbom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sbom.Record) graphql.Marshaler {
+			return ec.marshalOSBOM2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋsbomᚐRecord(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseSBOM_sbom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseSBOM",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SBOM(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SBOM_contentDigest(ctx context.Context, field graphql.CollectedField, obj *sbom.Record) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SBOM_contentDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SBOM_contentDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SBOM", field, false, false, "String")
+}
+
+func (ec *executionContext) _SBOM_imageDigest(ctx context.Context, field graphql.CollectedField, obj *sbom.Record) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SBOM_imageDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImageDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SBOM_imageDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SBOM", field, false, false, "String")
+}
+
+func (ec *executionContext) _SBOM_imageName(ctx context.Context, field graphql.CollectedField, obj *sbom.Record) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SBOM_imageName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImageName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SBOM_imageName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SBOM", field, false, false, "String")
+}
+
+func (ec *executionContext) _SBOM_format(ctx context.Context, field graphql.CollectedField, obj *sbom.Record) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SBOM_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SBOM_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SBOM", field, false, false, "String")
+}
+
+func (ec *executionContext) _SBOM_document(ctx context.Context, field graphql.CollectedField, obj *sbom.Record) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SBOM_document(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SBOM().Document(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SBOM_document(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SBOM", field, true, true, "String")
+}
+
+func (ec *executionContext) _SBOM_packageCount(ctx context.Context, field graphql.CollectedField, obj *sbom.Record) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SBOM_packageCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SBOM().PackageCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SBOM_packageCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SBOM", field, true, true, "Int")
+}
+
+func (ec *executionContext) _SBOM_packages(ctx context.Context, field graphql.CollectedField, obj *sbom.Record) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SBOM_packages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.SBOM().Packages(ctx, obj, fc.Args["type"].(*string), fc.Args["nameContains"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []sbom.Package) graphql.Marshaler {
+			return ec.marshalNSbomPackage2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋsbomᚐPackageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SBOM_packages(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SBOM",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SbomPackage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_SBOM_packages_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SBOM_createdAt(ctx context.Context, field graphql.CollectedField, obj *sbom.Record) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SBOM_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SBOM_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SBOM", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SbomPackage_identity(ctx context.Context, field graphql.CollectedField, obj *sbom.Package) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SbomPackage_identity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Identity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SbomPackage_identity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SbomPackage", field, false, false, "String")
+}
+
+func (ec *executionContext) _SbomPackage_type(ctx context.Context, field graphql.CollectedField, obj *sbom.Package) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SbomPackage_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SbomPackage_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SbomPackage", field, false, false, "String")
+}
+
+func (ec *executionContext) _SbomPackage_namespace(ctx context.Context, field graphql.CollectedField, obj *sbom.Package) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SbomPackage_namespace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Namespace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SbomPackage_namespace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SbomPackage", field, false, false, "String")
+}
+
+func (ec *executionContext) _SbomPackage_name(ctx context.Context, field graphql.CollectedField, obj *sbom.Package) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SbomPackage_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SbomPackage_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SbomPackage", field, false, false, "String")
+}
+
+func (ec *executionContext) _SbomPackage_version(ctx context.Context, field graphql.CollectedField, obj *sbom.Package) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SbomPackage_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SbomPackage_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SbomPackage", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScanResult_release(ctx context.Context, field graphql.CollectedField, obj *model.ScanResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScanResult_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Release, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Release) graphql.Marshaler {
+			return ec.marshalNRelease2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐRelease(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScanResult_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScanResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScanResult_scanned(ctx context.Context, field graphql.CollectedField, obj *model.ScanResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScanResult_scanned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scanned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScanResult_scanned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScanResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScanResult_reused(ctx context.Context, field graphql.CollectedField, obj *model.ScanResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScanResult_reused(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reused, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScanResult_reused(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScanResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScanResult_sboms(ctx context.Context, field graphql.CollectedField, obj *model.ScanResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScanResult_sboms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sboms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ReleaseSbom) graphql.Marshaler {
+			return ec.marshalNReleaseSBOM2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐReleaseSbomᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScanResult_sboms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScanResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReleaseSBOM(ctx, field)
 		},
 	}
 	return fc, nil
@@ -13598,6 +14879,63 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "scanRelease":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_scanRelease(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var packageSearchHitImplementors = []string{"PackageSearchHit"}
+
+func (ec *executionContext) _PackageSearchHit(ctx context.Context, sel ast.SelectionSet, obj *sbom.PackageHit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, packageSearchHitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PackageSearchHit")
+		case "package":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PackageSearchHit_package(ctx, field, obj)
+				})
+		case "imageDigest":
+			out.Values[i] = ec._PackageSearchHit_imageDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "contentDigest":
+			out.Values[i] = ec._PackageSearchHit_contentDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "releases":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PackageSearchHit_releases(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13750,6 +15088,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_apiTokens(ctx, field)
 				})
+		case "sbom":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_sbom(ctx, field)
+				})
+		case "packageSearch":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_packageSearch(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -13868,6 +15218,12 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "sboms":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Release_sboms(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14016,6 +15372,221 @@ func (ec *executionContext) _ReleaseEdge(ctx context.Context, sel ast.SelectionS
 			}
 		case "node":
 			out.Values[i] = ec._ReleaseEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var releaseSBOMImplementors = []string{"ReleaseSBOM"}
+
+func (ec *executionContext) _ReleaseSBOM(ctx context.Context, sel ast.SelectionSet, obj *model.ReleaseSbom) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, releaseSBOMImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReleaseSBOM")
+		case "component":
+			out.Values[i] = ec._ReleaseSBOM_component(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "imageDigest":
+			out.Values[i] = ec._ReleaseSBOM_imageDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sbom":
+			out.Values[i] = ec._ReleaseSBOM_sbom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sBOMImplementors = []string{"SBOM"}
+
+func (ec *executionContext) _SBOM(ctx context.Context, sel ast.SelectionSet, obj *sbom.Record) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sBOMImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SBOM")
+		case "contentDigest":
+			out.Values[i] = ec._SBOM_contentDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "imageDigest":
+			out.Values[i] = ec._SBOM_imageDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "imageName":
+			out.Values[i] = ec._SBOM_imageName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "format":
+			out.Values[i] = ec._SBOM_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "document":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SBOM_document(ctx, field, obj)
+				})
+		case "packageCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SBOM_packageCount(ctx, field, obj)
+				})
+		case "packages":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SBOM_packages(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._SBOM_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sbomPackageImplementors = []string{"SbomPackage"}
+
+func (ec *executionContext) _SbomPackage(ctx context.Context, sel ast.SelectionSet, obj *sbom.Package) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sbomPackageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SbomPackage")
+		case "identity":
+			out.Values[i] = ec._SbomPackage_identity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._SbomPackage_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "namespace":
+			out.Values[i] = ec._SbomPackage_namespace(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._SbomPackage_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._SbomPackage_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scanResultImplementors = []string{"ScanResult"}
+
+func (ec *executionContext) _ScanResult(ctx context.Context, sel ast.SelectionSet, obj *model.ScanResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scanResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScanResult")
+		case "release":
+			out.Values[i] = ec._ScanResult_release(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scanned":
+			out.Values[i] = ec._ScanResult_scanned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reused":
+			out.Values[i] = ec._ScanResult_reused(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sboms":
+			out.Values[i] = ec._ScanResult_sboms(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15373,6 +16944,26 @@ func (ec *executionContext) unmarshalNKeyValueInput2githubᚗcomᚋstellaᚑops�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNPackageSearchHit2githubᚗcomᚋstellaᚑopsᚋstellaᚋsbomᚐPackageHit(ctx context.Context, sel ast.SelectionSet, v sbom.PackageHit) graphql.Marshaler {
+	return ec._PackageSearchHit(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPackageSearchHit2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋsbomᚐPackageHitᚄ(ctx context.Context, sel ast.SelectionSet, v []sbom.PackageHit) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPackageSearchHit2githubᚗcomᚋstellaᚑopsᚋstellaᚋsbomᚐPackageHit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -15467,6 +17058,26 @@ func (ec *executionContext) unmarshalNReleaseInput2githubᚗcomᚋstellaᚑops�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNReleaseSBOM2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐReleaseSbom(ctx context.Context, sel ast.SelectionSet, v model.ReleaseSbom) graphql.Marshaler {
+	return ec._ReleaseSBOM(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReleaseSBOM2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐReleaseSbomᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ReleaseSbom) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReleaseSBOM2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐReleaseSbom(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNReleaseStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐStatus(ctx context.Context, v any) (release.Status, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNReleaseStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐStatus[tmp]
@@ -15524,6 +17135,50 @@ var (
 		auth.RoleAdmin:    "admin",
 	}
 )
+
+func (ec *executionContext) marshalNSBOM2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋsbomᚐRecord(ctx context.Context, sel ast.SelectionSet, v *sbom.Record) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SBOM!")
+		return graphql.Null
+	}
+	return ec._SBOM(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSbomPackage2githubᚗcomᚋstellaᚑopsᚋstellaᚋsbomᚐPackage(ctx context.Context, sel ast.SelectionSet, v sbom.Package) graphql.Marshaler {
+	return ec._SbomPackage(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSbomPackage2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋsbomᚐPackageᚄ(ctx context.Context, sel ast.SelectionSet, v []sbom.Package) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSbomPackage2githubᚗcomᚋstellaᚑopsᚋstellaᚋsbomᚐPackage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSbomPackage2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋsbomᚐPackage(ctx context.Context, sel ast.SelectionSet, v *sbom.Package) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SbomPackage!")
+		return graphql.Null
+	}
+	return ec._SbomPackage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScanResult2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐScanResult(ctx context.Context, sel ast.SelectionSet, v *model.ScanResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScanResult!")
+		return graphql.Null
+	}
+	return ec._ScanResult(ctx, sel, v)
+}
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
@@ -16153,6 +17808,13 @@ var (
 		release.StatusDeprecated: "deprecated",
 	}
 )
+
+func (ec *executionContext) marshalOSBOM2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋsbomᚐRecord(ctx context.Context, sel ast.SelectionSet, v *sbom.Record) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SBOM(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalOSourceRef2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐSourceRef(ctx context.Context, sel ast.SelectionSet, v *release.SourceRef) graphql.Marshaler {
 	if v == nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stella-ops/stella/auth"
 	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/sbom"
 )
 
 type APITokenInput struct {
@@ -209,6 +210,22 @@ type ReleaseInput struct {
 	// Defaults to the name up to its version, e.g. myapp for myapp-v2.3.1.
 	Application *string         `json:"application,omitempty"`
 	SourceRef   *SourceRefInput `json:"sourceRef,omitempty"`
+}
+
+// A component of a release and the SBOM of its image, if scanned.
+type ReleaseSbom struct {
+	Component   string       `json:"component"`
+	ImageDigest string       `json:"imageDigest"`
+	Sbom        *sbom.Record `json:"sbom,omitempty"`
+}
+
+type ScanResult struct {
+	Release *release.Release `json:"release"`
+	// Images scanned now.
+	Scanned int `json:"scanned"`
+	// Images whose SBOM was already stored.
+	Reused int           `json:"reused"`
+	Sboms  []ReleaseSbom `json:"sboms"`
 }
 
 type SourceRefInput struct {
