@@ -1,0 +1,50 @@
+package sbom
+
+import (
+	"fmt"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/stella-ops/stella/internal/canon"
+)
+
+// imageLayer is one layer, base first, with the identity of its prefix.
+type imageLayer struct {
+	Layer
+	layer v1.Layer
+}
+
+// enumerateLayers lists an image's layers base → top with their diffIDs,
+// compressed digests and chainIDs (sbom.md §2.2).
+func enumerateLayers(img v1.Image) ([]imageLayer, error) {
+	ls, err := img.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("list layers: %w", err)
+	}
+	out := make([]imageLayer, len(ls))
+	chain := ""
+	for i, l := range ls {
+		diffID, err := l.DiffID()
+		if err != nil {
+			return nil, fmt.Errorf("layer %d diffID: %w", i, err)
+		}
+		digest, err := l.Digest()
+		if err != nil {
+			return nil, fmt.Errorf("layer %d digest: %w", i, err)
+		}
+		chain = chainID(chain, diffID.String())
+		out[i] = imageLayer{Layer: Layer{Index: i, DiffID: diffID.String(), ChainID: chain}, layer: l}
+		if digest != diffID { // uncompressed layers have no separate blob digest
+			out[i].Digest = digest.String()
+		}
+	}
+	return out, nil
+}
+
+// chainID is the OCI chainID of a prefix: the base layer's diffID, then
+// sha256 of "<parent chainID> <diffID>".
+func chainID(parent, diffID string) string {
+	if parent == "" {
+		return diffID
+	}
+	return canon.SHA256([]byte(parent + " " + diffID))
+}
