@@ -79,6 +79,8 @@ func BenchmarkListReleases(b *testing.B) {
 		{"created_one_hour", release.ReleaseFilter{CreatedAfter: &after, CreatedBefore: ptrTime(after.Add(time.Hour))}},
 		{"created_before_middle", release.ReleaseFilter{CreatedBefore: &after}},
 		{"name_deep_in_history", release.ReleaseFilter{NameContains: "V777"}},
+		{"name_common", release.ReleaseFilter{NameContains: "app3-v"}},
+		{"name_short", release.ReleaseFilter{NameContains: "v9"}},
 	}
 	ctx := context.Background()
 	for _, tc := range filters {

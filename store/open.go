@@ -74,11 +74,30 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("store: migrate %s: %w", name, err)
 	}
 	db.migrated = applied
+	if err := db.Optimize(ctx); err != nil {
+		_ = sqldb.Close()
+		return nil, fmt.Errorf("store: optimize %s: %w", name, err)
+	}
 	// Only now: migrating PostgreSQL holds one connection for its lock and needs another.
 	if o.maxOpenConns > 0 {
 		sqldb.SetMaxOpenConns(o.maxOpenConns)
 	}
 	return db, nil
+}
+
+// Optimize refreshes the query planner's statistics where they are stale.
+// SQLite has no autovacuum to do it: without statistics its planner may walk
+// every release in page order instead of looking up a handful by digest. The
+// server calls Optimize at start and then periodically; PostgreSQL's
+// autovacuum needs no help.
+func (d *DB) Optimize(ctx context.Context) error {
+	if d.dialect != DialectSQLite {
+		return nil
+	}
+	// analysis_limit bounds the rows ANALYZE samples per index; 0x10002 checks
+	// every table, not only those this connection has used.
+	_, err := d.bun.ExecContext(ctx, "PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002")
+	return err
 }
 
 func isPostgres(dsn string) bool {

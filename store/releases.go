@@ -154,7 +154,10 @@ func (s *store) ListReleases(ctx context.Context, tenant string, f release.Relea
 	var rows []releaseRow
 	q := s.db.NewSelect().Model(&rows).Where("r.tenant_id = ?", tenant)
 	if f.NameContains != "" {
-		q = s.nameContains(q, tenant, f.NameContains)
+		var err error
+		if q, err = s.nameContains(ctx, q, tenant, f.NameContains); err != nil {
+			return nil, err
+		}
 	}
 	if f.Application != "" {
 		q = q.Where("r.application = ?", f.Application)
@@ -240,14 +243,33 @@ func (s *store) DeleteRelease(ctx context.Context, tenant, id string) error {
 		inUse: &release.ConflictError{Kind: "release", Key: id, Reason: "is the current release of an environment"}})
 }
 
-// nameContains filters by a case-insensitive substring of the name through the
-// trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL). On SQLite the trigram
-// index answers LIKE only without an ESCAPE clause, and trigrams need three
-// characters: a shorter substring, or one holding a LIKE wildcard, is scanned.
-func (s *store) nameContains(q *bun.SelectQuery, tenant, sub string) *bun.SelectQuery {
-	if s.dialect == DialectSQLite && utf8.RuneCountInString(sub) >= 3 && !strings.ContainsAny(sub, "%_") {
-		return q.Where("r.id IN (SELECT n.release_id FROM release_names n WHERE n.tenant_id = ? AND n.name LIKE ?)", tenant, "%"+sub+"%")
-	}
+// nameCandidates bounds the trigram lookup: a substring that matches more
+// releases than this is common, and the page is found faster by walking the
+// releases newest first, where matches are dense.
+const nameCandidates = 2000
+
+// nameContains filters by a case-insensitive substring of the name. A rare
+// substring is looked up in the trigram index (FTS5 on SQLite, pg_trgm on
+// PostgreSQL) and only its matches are sorted; a common one is left to the
+// newest-first walk, which stops after one page. On SQLite the trigram index
+// answers LIKE only without an ESCAPE clause, and trigrams need three
+// characters, so a short substring or one holding a LIKE wildcard is walked.
+func (s *store) nameContains(ctx context.Context, q *bun.SelectQuery, tenant, sub string) (*bun.SelectQuery, error) {
 	cond, pattern := s.contains("r.name", sub)
-	return q.Where(cond, pattern)
+	if s.dialect != DialectSQLite || utf8.RuneCountInString(sub) < 3 || strings.ContainsAny(sub, "%_") {
+		return q.Where(cond, pattern), nil
+	}
+	var ids []string
+	err := s.db.NewSelect().TableExpr("release_names AS n").Column("n.release_id").
+		Where("n.tenant_id = ? AND n.name LIKE ?", tenant, "%"+sub+"%").Limit(nameCandidates+1).Scan(ctx, &ids)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) > nameCandidates {
+		return q.Where(cond, pattern), nil
+	}
+	if len(ids) == 0 {
+		return q.Where("1 = 0"), nil
+	}
+	return q.Where("r.id IN (?)", bun.List(ids)), nil
 }
