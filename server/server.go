@@ -141,6 +141,7 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) er
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	go s.optimizePeriodically(ctx, time.Hour)
 	select {
 	case err := <-errc:
 		return err
@@ -152,6 +153,22 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) er
 		return err
 	}
 	return nil
+}
+
+// optimizePeriodically keeps the SQLite planner's statistics fresh as data grows.
+func (s *Server) optimizePeriodically(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.db.Optimize(ctx); err != nil {
+				s.log.WarnContext(ctx, "optimize database statistics", "error", err)
+			}
+		}
+	}
 }
 
 // Close closes the database.
