@@ -1,6 +1,10 @@
 package sbom
 
-import "context"
+import (
+	"context"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
 
 // Cataloger inventories one filesystem view. Package sbom defines it so that
 // it does not depend on the cataloging engine; sbom/syft implements it with
@@ -12,6 +16,19 @@ type Cataloger interface {
 	Info() CatalogerInfo
 	// Catalog inventories v.
 	Catalog(ctx context.Context, v View) (*Inventory, error)
+}
+
+// ImageCataloger is a Cataloger that inventories the layer prefixes of an
+// image itself, reading layers in place, so that Generate need not unpack
+// them into a directory (which costs an inode per file). Generate uses it
+// when the Cataloger implements it.
+type ImageCataloger interface {
+	Cataloger
+	// CatalogPrefixes returns inv(i), the inventory of the squashed
+	// filesystem of layers 0..i, for each i of prefixes (ascending), in that
+	// order. Every location carries the diffID of the layer holding the
+	// file, and artifact hashes follow ArtifactHash.
+	CatalogPrefixes(ctx context.Context, img v1.Image, prefixes []int) ([]*Inventory, error)
 }
 
 // CatalogerInfo identifies a cataloging engine and its configuration.

@@ -190,7 +190,7 @@ func addComputedHashes(inv *Inventory, root, file string) {
 // outside the view.
 func smallFileSHA256(path string) (string, bool) {
 	fi, err := os.Lstat(path)
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() > MaxComputedHashSize {
+	if err != nil || !fi.Mode().IsRegular() {
 		return "", false
 	}
 	f, err := os.Open(path)
@@ -198,9 +198,19 @@ func smallFileSHA256(path string) (string, bool) {
 		return "", false
 	}
 	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, io.LimitReader(f, MaxComputedHashSize+1)); err != nil {
-		return "", false
+	h, ok := ArtifactHash(f)
+	return h.Value, ok
+}
+
+// ArtifactHash is the SHA-256 hash recorded for a package's artifact file
+// when its package manager recorded none (sbom.md §2). ok is false when the
+// content is larger than MaxComputedHashSize or cannot be read: such a file
+// carries no computed hash.
+func ArtifactHash(content io.Reader) (h Hash, ok bool) {
+	sum := sha256.New()
+	n, err := io.Copy(sum, io.LimitReader(content, MaxComputedHashSize+1))
+	if err != nil || n > MaxComputedHashSize {
+		return Hash{}, false
 	}
-	return hex.EncodeToString(h.Sum(nil)), true
+	return Hash{Algorithm: "SHA-256", Value: hex.EncodeToString(sum.Sum(nil))}, true
 }

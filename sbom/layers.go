@@ -14,19 +14,21 @@ type imageLayer struct {
 }
 
 // enumerateLayers lists an image's layers base → top with their diffIDs,
-// compressed digests and chainIDs (sbom.md §2.2).
-func enumerateLayers(img v1.Image) ([]imageLayer, error) {
+// compressed digests and chainIDs (sbom.md §2.2). DiffIDs come from the
+// image config, as a runtime takes them: computing them would decompress
+// every layer once more. Unpacking a layer checks its content against them.
+func enumerateLayers(img v1.Image, cf *v1.ConfigFile) ([]imageLayer, error) {
 	ls, err := img.Layers()
 	if err != nil {
 		return nil, fmt.Errorf("list layers: %w", err)
 	}
+	if len(cf.RootFS.DiffIDs) != len(ls) {
+		return nil, fmt.Errorf("image config lists %d diffIDs for %d layers", len(cf.RootFS.DiffIDs), len(ls))
+	}
 	out := make([]imageLayer, len(ls))
 	chain := ""
 	for i, l := range ls {
-		diffID, err := l.DiffID()
-		if err != nil {
-			return nil, fmt.Errorf("layer %d diffID: %w", i, err)
-		}
+		diffID := cf.RootFS.DiffIDs[i]
 		digest, err := l.Digest()
 		if err != nil {
 			return nil, fmt.Errorf("layer %d digest: %w", i, err)

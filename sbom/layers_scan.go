@@ -16,14 +16,14 @@ func scanImage(ctx context.Context, cfg *config, ri *resolvedImage, doc *Documen
 	if err != nil {
 		return time.Time{}, fmt.Errorf("sbom: image config: %w", err)
 	}
-	layers, err := enumerateLayers(ri.img)
+	layers, err := enumerateLayers(ri.img, cf)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("sbom: %w", err)
 	}
 	for _, l := range layers {
 		doc.Layers = append(doc.Layers, l.Layer)
 	}
-	invs, err := prefixInventories(ctx, cfg, layers)
+	invs, err := prefixInventories(ctx, cfg, ri, layers)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -59,7 +59,7 @@ func scanImage(ctx context.Context, cfg *config, ri *resolvedImage, doc *Documen
 
 // prefixInventories returns inv(i) for every prefix 0..i, from the cache or
 // by unpacking layers into one directory and cataloging it after each layer.
-func prefixInventories(ctx context.Context, cfg *config, layers []imageLayer) ([]*Inventory, error) {
+func prefixInventories(ctx context.Context, cfg *config, ri *resolvedImage, layers []imageLayer) ([]*Inventory, error) {
 	info := cfg.cataloger.Info()
 	invs := make([]*Inventory, len(layers))
 	keys := make([]string, len(layers))
@@ -85,6 +85,9 @@ func prefixInventories(ctx context.Context, cfg *config, layers []imageLayer) ([
 	if lastMiss < 0 {
 		return invs, nil
 	}
+	if ic, ok := cfg.cataloger.(ImageCataloger); ok {
+		return catalogPrefixes(ctx, cfg, ic, ri, layers, invs, keys)
+	}
 	dir, err := os.MkdirTemp(cfg.tempDir, "stella-rootfs-")
 	if err != nil {
 		return nil, fmt.Errorf("sbom: %w", err)
@@ -97,7 +100,7 @@ func prefixInventories(ctx context.Context, cfg *config, layers []imageLayer) ([
 	defer fsys.close()
 	for i := 0; i <= lastMiss; i++ {
 		cfg.report("layers", i, lastMiss+1)
-		if err := fsys.apply(ctx, layers[i].layer, i); err != nil {
+		if err := fsys.apply(ctx, layers[i], ri.blobs); err != nil {
 			return nil, fmt.Errorf("sbom: unpack %s: %w", layers[i].DiffID, err)
 		}
 		if invs[i] != nil {
@@ -119,6 +122,41 @@ func prefixInventories(ctx context.Context, cfg *config, layers []imageLayer) ([
 	}
 	cfg.report("layers", lastMiss+1, lastMiss+1)
 	cfg.report("catalog", lastMiss+1, lastMiss+1)
+	return invs, nil
+}
+
+// catalogPrefixes has an ImageCataloger inventory the prefixes missing from
+// invs, and caches what it returns.
+func catalogPrefixes(ctx context.Context, cfg *config, ic ImageCataloger, ri *resolvedImage, layers []imageLayer, invs []*Inventory, keys []string) ([]*Inventory, error) {
+	var missing []int
+	for i, inv := range invs {
+		if inv == nil {
+			missing = append(missing, i)
+		}
+	}
+	cfg.report("catalog", 0, len(missing))
+	got, err := ic.CatalogPrefixes(ctx, ri.img, missing)
+	if err != nil {
+		return nil, fmt.Errorf("sbom: catalog image layers: %w", err)
+	}
+	if len(got) != len(missing) {
+		return nil, fmt.Errorf("sbom: cataloger returned %d inventories for %d layer prefixes", len(got), len(missing))
+	}
+	for k, i := range missing {
+		for j := range got[k].Packages {
+			for l := range got[k].Packages[j].Locations {
+				loc := &got[k].Packages[j].Locations[l]
+				loc.Path = CleanPath(loc.Path)
+			}
+		}
+		if cfg.cache != nil {
+			if err := cfg.cache.Put(ctx, keys[i], got[k]); err != nil {
+				return nil, fmt.Errorf("sbom: cache: %w", err)
+			}
+		}
+		invs[i] = got[k]
+	}
+	cfg.report("catalog", len(missing), len(missing))
 	return invs, nil
 }
 

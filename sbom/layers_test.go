@@ -50,6 +50,28 @@ func testLayer(t *testing.T, entries ...entry) v1.Layer {
 	return l
 }
 
+func asImageLayer(t *testing.T, l v1.Layer, index int) imageLayer {
+	t.Helper()
+	d, err := l.DiffID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return imageLayer{Layer: Layer{Index: index, DiffID: d.String()}, layer: l}
+}
+
+func TestRootfsRejectsContentNotMatchingTheDiffID(t *testing.T) {
+	fs, err := newRootfs(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs.close()
+	l := asImageLayer(t, testLayer(t, entry{name: "a", body: "x"}), 0)
+	l.DiffID = "sha256:" + sha256Hex("something else")
+	if err := fs.apply(context.Background(), l, false); err == nil {
+		t.Fatal("a layer whose content does not match its diffID was applied without error")
+	}
+}
+
 func listFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	var out []string
@@ -87,7 +109,7 @@ func TestRootfsAppliesLayersWithWhiteouts(t *testing.T) {
 			entry{name: "./etc/keep", body: "new"}), // rewritten
 	}
 	for i, l := range layers {
-		if err := fs.apply(context.Background(), l, i); err != nil {
+		if err := fs.apply(context.Background(), asImageLayer(t, l, i), false); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -122,7 +144,7 @@ func TestRootfsKeepsEscapingEntriesInside(t *testing.T) {
 	}
 	defer fs.close()
 	l := testLayer(t, entry{name: "../../evil", body: "x"}, entry{name: "up", link: "../.."}, entry{name: "up/evil2", body: "x"})
-	if err := fs.apply(context.Background(), l, 0); err != nil {
+	if err := fs.apply(context.Background(), asImageLayer(t, l, 0), false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "evil")); err == nil {

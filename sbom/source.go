@@ -39,6 +39,10 @@ func (t *target) close() {
 // resolvedImage is an image chosen down to one platform's manifest.
 type resolvedImage struct {
 	img v1.Image
+	// blobs is set when the layers' compressed blobs are stored as such
+	// (layouts, registries): they are then decompressed by Stella, faster
+	// than go-containerregistry does. Elsewhere Compressed() would compress.
+	blobs bool
 }
 
 // Dir is a directory tree, such as a root filesystem or a source checkout.

@@ -31,7 +31,7 @@ type imageSource struct {
 func (s imageSource) String() string { return "image:" + s.name }
 
 func (s imageSource) open(_ context.Context, cfg *config) (*target, error) {
-	return imageTarget(Subject{Name: s.name}, s.img)
+	return imageTarget(Subject{Name: s.name}, s.img, false)
 }
 
 // OCILayout is an OCI image layout directory (as layout.Write makes it).
@@ -56,7 +56,7 @@ func (s ociLayoutSource) open(_ context.Context, cfg *config) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	return imageTarget(Subject{Name: filepath.Base(abs), IndexDigest: indexDigest}, img)
+	return imageTarget(Subject{Name: filepath.Base(abs), IndexDigest: indexDigest}, img, true)
 }
 
 // OCIArchive is a tar archive of an OCI image layout.
@@ -159,7 +159,7 @@ func (s dockerArchiveSource) open(_ context.Context, _ *config) (*target, error)
 	if err != nil {
 		return nil, fmt.Errorf("read docker archive: %w", err)
 	}
-	return imageTarget(Subject{Name: filepath.Base(abs)}, img)
+	return imageTarget(Subject{Name: filepath.Base(abs)}, img, false)
 }
 
 // Registry is an image in a registry. The reference is resolved to a
@@ -215,7 +215,7 @@ func (s registrySource) open(ctx context.Context, cfg *config) (*target, error) 
 			return nil, fmt.Errorf("read image %s: %w", pinned, err)
 		}
 	}
-	return imageTarget(subject, img)
+	return imageTarget(subject, img, true)
 }
 
 // Daemon is an image in the local Docker daemon, by reference or image ID.
@@ -234,11 +234,12 @@ func (s daemonSource) open(ctx context.Context, _ *config) (*target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s from the Docker daemon: %w", ref, err)
 	}
-	return imageTarget(Subject{Name: ref.Context().Name()}, img)
+	return imageTarget(Subject{Name: ref.Context().Name()}, img, false)
 }
 
 // imageTarget completes an image subject with its digest and platform.
-func imageTarget(subject Subject, img v1.Image) (*target, error) {
+// blobs says the layers' compressed blobs are stored (see resolvedImage).
+func imageTarget(subject Subject, img v1.Image, blobs bool) (*target, error) {
 	digest, err := img.Digest()
 	if err != nil {
 		return nil, fmt.Errorf("image digest: %w", err)
@@ -252,7 +253,7 @@ func imageTarget(subject Subject, img v1.Image) (*target, error) {
 	if p := cf.Platform(); p != nil && p.OS != "" {
 		subject.Platform = platformString(p)
 	}
-	return &target{subject: subject, image: &resolvedImage{img: img}}, nil
+	return &target{subject: subject, image: &resolvedImage{img: img, blobs: blobs}}, nil
 }
 
 func platformString(p *v1.Platform) string {

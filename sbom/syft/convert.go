@@ -38,7 +38,8 @@ func convert(s *syftsbom.SBOM, root string, v sbom.View) *sbom.Inventory {
 			DependsOn: deps[id],
 		}
 		for _, l := range p.Locations.ToSlice() {
-			raw.Locations = append(raw.Locations, sbom.Location{Path: rel(l.RealPath)})
+			// In an image, FileSystemID is the diffID of the layer holding the file.
+			raw.Locations = append(raw.Locations, sbom.Location{Path: rel(l.RealPath), DiffID: l.FileSystemID})
 		}
 		for _, c := range p.CPEs {
 			raw.CPEs = append(raw.CPEs, c.Attributes.String())
@@ -48,7 +49,7 @@ func convert(s *syftsbom.SBOM, root string, v sbom.View) *sbom.Inventory {
 	}
 	slices.SortFunc(inv.Packages, func(a, b sbom.RawPackage) int { return strings.Compare(a.ID, b.ID) })
 	if r := s.Artifacts.LinuxDistribution; r != nil && r.ID != "" {
-		inv.OS = osRelease(r, root, v)
+		inv.OS = osRelease(r)
 	}
 	return inv
 }
@@ -217,27 +218,47 @@ func bestDigest(hs []sbom.Hash) []sbom.Hash {
 	return nil
 }
 
-// osRelease maps syft's release and finds the os-release file it came from.
-func osRelease(r *linux.Release, root string, v sbom.View) *sbom.OSRelease {
-	out := &sbom.OSRelease{ID: r.ID, VersionID: r.VersionID, Codename: r.VersionCodename, PrettyName: r.PrettyName}
-	if v.Kind == sbom.ViewFile {
-		return out
+// osRelease maps syft's release; locateOS finds the file it came from.
+func osRelease(r *linux.Release) *sbom.OSRelease {
+	return &sbom.OSRelease{ID: r.ID, VersionID: r.VersionID, Codename: r.VersionCodename, PrettyName: r.PrettyName}
+}
+
+// locateOS records where os-release is (Debian's etc/os-release is a link
+// to usr/lib/os-release: the real path is recorded).
+func locateOS(inv *sbom.Inventory, res file.Resolver) {
+	if inv.OS == nil {
+		return
 	}
-	for _, p := range []string{"etc/os-release", "usr/lib/os-release"} {
-		full := filepath.Join(root, filepath.FromSlash(p))
-		if !exists(full) {
+	for _, p := range []string{"/etc/os-release", "/usr/lib/os-release"} {
+		locs, err := res.FilesByPath(p)
+		if err != nil || len(locs) == 0 {
 			continue
 		}
-		out.Path = p
-		// Debian's etc/os-release is a relative link to usr/lib/os-release.
-		if link, err := readlink(full); err == nil {
-			if strings.HasPrefix(link, "/") {
-				out.Path = sbom.CleanPath(link)
-			} else {
-				out.Path = sbom.CleanPath(path.Join(path.Dir(p), link))
-			}
-		}
-		break
+		inv.OS.Path = sbom.CleanPath(locs[0].RealPath)
+		inv.OS.DiffID = locs[0].FileSystemID
+		return
 	}
-	return out
+}
+
+// hashArtifacts gives each package whose artifact file has no recorded
+// digest the hash sbom.ArtifactHash computes (none above 16 MiB).
+func hashArtifacts(inv *sbom.Inventory, res file.Resolver) {
+	for i := range inv.Packages {
+		p := &inv.Packages[i]
+		if p.ArtifactPath == "" || len(p.Hashes) > 0 {
+			continue
+		}
+		locs, err := res.FilesByPath("/" + p.ArtifactPath)
+		if err != nil || len(locs) == 0 {
+			continue
+		}
+		rc, err := res.FileContentsByLocation(locs[0])
+		if err != nil {
+			continue
+		}
+		if h, ok := sbom.ArtifactHash(rc); ok {
+			p.Hashes = []sbom.Hash{h}
+		}
+		rc.Close()
+	}
 }

@@ -377,9 +377,27 @@ func TestProgressIsReported(t *testing.T) {
 		}
 		stages[stage] = true
 	}))
-	for _, s := range []string{"resolve", "layers", "catalog", "compose"} {
+	for _, s := range []string{"resolve", "catalog", "compose"} {
 		if !stages[s] {
 			t.Errorf("stage %s not reported", s)
 		}
+	}
+}
+
+// unpacking hides CatalogPrefixes, so that Generate unpacks layers into a
+// directory and catalogs it after each layer.
+type unpacking struct{ sbom.Cataloger }
+
+func TestUnpackedLayersGiveTheSameDocument(t *testing.T) {
+	img := image(t, dpkgLayers(t)...)
+	inPlace := generate(t, sbom.FromImage("app", img))
+	stages := map[string]bool{}
+	unpacked := generate(t, sbom.FromImage("app", img), sbom.WithCataloger(unpacking{newCataloger(t)}),
+		sbom.WithProgress(func(stage string, _, _ int) { stages[stage] = true }))
+	if a, b := mustJSON(t, inPlace), mustJSON(t, unpacked); a != b {
+		t.Fatalf("layers read in place and unpacked give different documents:\n%s\n%s", a, b)
+	}
+	if !stages["layers"] {
+		t.Error("the unpack stage was not reported")
 	}
 }

@@ -1,7 +1,5 @@
 package syft
 
-import "os"
-
 // settings is Stella's pinned syft configuration. Its canonical JSON digest
 // is the scan's configDigest (sbom.md §8.4): changing any field changes every
 // cache key and the stella:scan.configDigest property.
@@ -145,5 +143,3 @@ func directoryCatalogers() []string {
 		"wordpress-plugins-cataloger",
 	}
 }
-
-func readlink(p string) (string, error) { return os.Readlink(p) }

@@ -3,7 +3,6 @@ package syft
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 
@@ -90,7 +89,15 @@ func (c *Cataloger) Catalog(ctx context.Context, v sbom.View) (*sbom.Inventory, 
 	if err != nil {
 		return nil, fmt.Errorf("syft: catalog %s view: %w", v.Kind, err)
 	}
-	return convert(s, root, v), nil
+	inv := convert(s, root, v)
+	if v.Kind != sbom.ViewFile {
+		res, err := src.FileResolver(source.SquashedScope)
+		if err != nil {
+			return nil, fmt.Errorf("syft: %s view: %w", v.Kind, err)
+		}
+		locateOS(inv, res)
+	}
+	return inv, nil
 }
 
 func (c *Cataloger) licenseContext() (context.Context, error) {
@@ -178,10 +185,4 @@ func (c *Cataloger) createConfig(names []string) *anchore.CreateSBOMConfig {
 		WithDataGenerationConfig(cataloging.DataGenerationConfig{GenerateCPEs: true}).
 		WithCatalogerSelection(cataloging.NewSelectionRequest().WithDefaults(names...))
 	return cfg
-}
-
-// exists reports whether p names something (a symlink counts).
-func exists(p string) bool {
-	_, err := os.Lstat(p)
-	return err == nil
 }
