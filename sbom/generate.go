@@ -21,6 +21,7 @@ type config struct {
 	platform    string
 	cache       Cache
 	toolVersion string
+	subjectName string
 	progress    func(stage string, done, total int)
 	tempDir     string
 }
@@ -46,6 +47,18 @@ func WithCache(c Cache) Option { return func(cfg *config) { cfg.cache = c } }
 
 // WithToolVersion sets the version recorded for the "stella" tool.
 func WithToolVersion(v string) Option { return func(cfg *config) { cfg.toolVersion = v } }
+
+// WithSubjectName names what was scanned, for example "myapp-rootfs" for a
+// directory, whose default name is "." so that a copy of the same tree at
+// another path gives the same SBOM.
+func WithSubjectName(name string) Option { return func(cfg *config) { cfg.subjectName = name } }
+
+func (cfg *config) subject(s Subject) Subject {
+	if cfg.subjectName != "" {
+		s.Name = cfg.subjectName
+	}
+	return s
+}
 
 // WithProgress reports progress: stage is "resolve", "layers", "catalog" or
 // "compose"; done of total steps are finished. It is called from the
@@ -92,7 +105,7 @@ func Generate(ctx context.Context, src Source, opts ...Option) (*Document, error
 
 	info := cfg.cataloger.Info()
 	doc := &Document{
-		Subject: t.subject,
+		Subject: cfg.subject(t.subject),
 		Tool:    Tool{Name: "stella", Version: cfg.toolVersion},
 		Properties: []Property{
 			{Name: PropConfigDigest, Value: info.ConfigDigest},

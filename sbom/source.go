@@ -46,7 +46,8 @@ type resolvedImage struct {
 }
 
 // Dir is a directory tree, such as a root filesystem or a source checkout.
-// The subject's name is the directory's base name, never its host path.
+// The subject's name is "." (the scanned root), never the host path, so that
+// the same tree anywhere gives the same SBOM; WithSubjectName sets another.
 func Dir(path string) Source { return dirSource(path) }
 
 type dirSource string
@@ -66,7 +67,7 @@ func (s dirSource) open(_ context.Context, _ *config) (*target, error) {
 		return nil, fmt.Errorf("%s is not a directory", s)
 	}
 	return &target{
-		subject: Subject{Kind: "directory", Name: filepath.Base(abs)},
+		subject: Subject{Kind: "directory", Name: "."},
 		view:    View{Kind: ViewDirectory, Root: abs},
 	}, nil
 }

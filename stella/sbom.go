@@ -31,7 +31,7 @@ func newSBOMCmd(g *globals) *cobra.Command {
 }
 
 func newSBOMGenerateCmd() *cobra.Command {
-	var format, out, ts, platform string
+	var format, out, ts, platform, subject string
 	var verify bool
 	cmd := &cobra.Command{
 		Use:   "generate SOURCE",
@@ -58,6 +58,9 @@ and exits 10 if the bytes differ.`,
 			if err != nil {
 				return err
 			}
+			if subject != "" {
+				opts = append(opts, sbom.WithSubjectName(subject))
+			}
 			first, err := generate(cmd.Context(), src, f, opts)
 			if err != nil {
 				return err
@@ -79,6 +82,7 @@ and exits 10 if the bytes differ.`,
 	cmd.Flags().StringVarP(&out, "file", "f", "", "write to this file instead of standard output")
 	cmd.Flags().StringVar(&ts, "timestamp", "", "document timestamp (RFC 3339)")
 	cmd.Flags().StringVar(&platform, "platform", "linux/amd64", "platform to pick from a multi-platform image")
+	cmd.Flags().StringVar(&subject, "name", "", "name of what is scanned (default: the image name, or \".\" for a directory)")
 	cmd.Flags().BoolVar(&verify, "verify-determinism", false, "generate twice and fail (exit 10) if the outputs differ")
 	return cmd
 }
