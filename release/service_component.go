@@ -310,3 +310,33 @@ func (r *tagRules) describe(tag string, e *VersionEntry) {
 		e.Channel = "prerelease"
 	}
 }
+
+// RegistryAccess is what a puller needs to read a component's images: the
+// registry host, whether it speaks plain HTTP, and the opened credential.
+// It is for in-process use (scanners, deployers); never return it from an API.
+type RegistryAccess struct {
+	Host       string
+	Insecure   bool
+	Credential *Credential
+}
+
+// RegistryAccess opens the registry settings of a component's integration.
+func (s *Service) RegistryAccess(ctx context.Context, component string) (*RegistryAccess, error) {
+	c, err := s.Component(ctx, component)
+	if err != nil {
+		return nil, err
+	}
+	in, err := s.store.GetIntegration(ctx, c.TenantID, c.RegistryIntegrationID)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := s.credential(in)
+	if err != nil {
+		return nil, err
+	}
+	host, err := registryHost(in.Config.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	return &RegistryAccess{Host: host, Insecure: in.Config.Insecure, Credential: cred}, nil
+}
