@@ -60,7 +60,7 @@ type Report struct {
 type Option func(*Matcher)
 
 // WithSchemes sets the per-ecosystem version schemes (default:
-// SemVerSchemes; pass advisory/version's schemes for every ecosystem).
+// EcosystemSchemes, advisory/version's scheme for every ecosystem).
 func WithSchemes(s Schemes) Option { return func(m *Matcher) { m.schemes = s } }
 
 // Matcher matches SBOM components against a fixed set of advisories. It is
@@ -81,7 +81,7 @@ type target struct {
 // NewMatcher indexes advisories by (ecosystem, package name). Withdrawn
 // advisories are left out: they never match.
 func NewMatcher(advisories []Advisory, opts ...Option) *Matcher {
-	m := &Matcher{schemes: SemVerSchemes, index: map[PackageKey][]target{}, comps: map[string]Comparer{}}
+	m := &Matcher{schemes: EcosystemSchemes, index: map[PackageKey][]target{}, comps: map[string]Comparer{}}
 	for _, o := range opts {
 		o(m)
 	}
