@@ -1,0 +1,234 @@
+package report
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/stella-ops/stella/advisory"
+)
+
+// Rating is a severity label derived from a CVSS base score (advisory.md
+// §3.3). Unknown means the advisory gives no scored vector.
+type Rating string
+
+// Ratings, lowest first; Unknown is not on the scale.
+const (
+	None     Rating = "none"
+	Low      Rating = "low"
+	Medium   Rating = "medium"
+	High     Rating = "high"
+	Critical Rating = "critical"
+	Unknown  Rating = "unknown"
+)
+
+var scale = []Rating{None, Low, Medium, High, Critical}
+
+// ParseRating reads a threshold such as "high". Only the scored labels
+// low, medium, high and critical are thresholds.
+func ParseRating(s string) (Rating, error) {
+	switch r := Rating(strings.ToLower(strings.TrimSpace(s))); r {
+	case Low, Medium, High, Critical:
+		return r, nil
+	}
+	return "", fmt.Errorf("severity %q: want low, medium, high or critical", s)
+}
+
+// RatingFor labels a base score: critical ≥ 9.0, high ≥ 7.0, medium ≥ 4.0,
+// low ≥ 0.1, none = 0.
+func RatingFor(score float64) Rating {
+	switch {
+	case score >= 9.0:
+		return Critical
+	case score >= 7.0:
+		return High
+	case score >= 4.0:
+		return Medium
+	case score >= 0.1:
+		return Low
+	}
+	return None
+}
+
+// AtLeast reports whether r meets threshold. An unknown severity meets every
+// threshold: a finding nobody has scored is not known to be harmless, and
+// gates fail closed.
+func (r Rating) AtLeast(threshold Rating) bool {
+	if r == Unknown {
+		return true
+	}
+	return slices.Index(scale, r) >= slices.Index(scale, threshold)
+}
+
+// Report is the result of scanning one source. Its JSON form is Stella's
+// documented scan output; every list is sorted, so equal inputs give equal
+// bytes.
+type Report struct {
+	Source            string      `json:"source"`            // what was scanned, as given
+	SBOMContentDigest string      `json:"sbomContentDigest"` // sbom.ContentDigest of the generated SBOM
+	Findings          []Finding   `json:"findings"`          // by advisoryId, then purl (advisory.md §5.5)
+	Unmatched         []Unmatched `json:"unmatched"`         // pairs that could not be decided, same order
+	Summary           Summary     `json:"summary"`
+
+	rules map[string]Rule // advisory id → rule text, for SARIF
+}
+
+// Finding is one package version inside one advisory's affected ranges.
+type Finding struct {
+	PURL             string            `json:"purl"`
+	Ecosystem        string            `json:"ecosystem"`
+	Package          string            `json:"package"` // name in its ecosystem
+	InstalledVersion string            `json:"installedVersion"`
+	AdvisoryID       string            `json:"advisoryId"`
+	Aliases          []string          `json:"aliases"`
+	Severity         Severity          `json:"severity"`
+	FixedVersions    []string          `json:"fixedVersions"`
+	KEV              *advisory.KEV     `json:"kev,omitempty"`
+	EPSS             *advisory.EPSS    `json:"epss,omitempty"`
+	Evidence         advisory.Evidence `json:"evidence"`
+	Summary          string            `json:"summary,omitempty"` // the advisory's one-line summary
+}
+
+// Severity is the preferred CVSS vector of an advisory with its base score
+// and label. Score and Vector are absent when the advisory gives none.
+type Severity struct {
+	Score  *float64 `json:"score"`
+	Vector string   `json:"vector,omitempty"`
+	Rating Rating   `json:"rating"`
+}
+
+// Unmatched is an undecidable (package, advisory) pair, such as an
+// ECOSYSTEM range for an ecosystem with no version scheme. It is reported,
+// never read as "not affected".
+type Unmatched struct {
+	PURL       string            `json:"purl"`
+	Ecosystem  string            `json:"ecosystem"`
+	Package    string            `json:"package"`
+	AdvisoryID string            `json:"advisoryId"`
+	Evidence   advisory.Evidence `json:"evidence"`
+}
+
+// Summary counts findings by rating; every rating is present.
+type Summary struct {
+	Findings   int            `json:"findings"`
+	Unmatched  int            `json:"unmatched"`
+	Packages   int            `json:"packages"`   // components in the SBOM
+	Advisories int            `json:"advisories"` // advisories matched against
+	BySeverity map[Rating]int `json:"bySeverity"`
+}
+
+// Rule is what SARIF says about one advisory.
+type Rule struct {
+	Summary string
+	HelpURI string
+}
+
+// New builds a report from a matcher result. advisories supplies summaries
+// and links; components and advisories are the counts for the summary.
+func New(source, sbomDigest string, r advisory.Report, advisories []advisory.Advisory, components int) *Report {
+	rep := &Report{
+		Source:            source,
+		SBOMContentDigest: sbomDigest,
+		Findings:          make([]Finding, 0, len(r.Findings)),
+		Unmatched:         make([]Unmatched, 0, len(r.Unmatched)),
+		rules:             map[string]Rule{},
+	}
+	byID := make(map[string]*advisory.Advisory, len(advisories))
+	for i := range advisories {
+		byID[advisories[i].ID] = &advisories[i]
+	}
+	for _, f := range r.Findings {
+		var summary string
+		if a := byID[f.AdvisoryID]; a != nil {
+			summary = a.Summary
+			rep.rules[f.AdvisoryID] = Rule{Summary: a.Summary, HelpURI: helpURI(a)}
+		}
+		rep.Findings = append(rep.Findings, Finding{
+			PURL:             f.Package,
+			Ecosystem:        f.PackageKey.Ecosystem,
+			Package:          f.PackageKey.Name,
+			InstalledVersion: f.InstalledVersion,
+			AdvisoryID:       f.AdvisoryID,
+			Aliases:          nonNil(f.Aliases),
+			Severity:         severityOf(f.Severity),
+			FixedVersions:    nonNil(f.FixedVersions),
+			KEV:              f.KEV,
+			EPSS:             f.EPSS,
+			Evidence:         f.Evidence,
+			Summary:          summary,
+		})
+	}
+	for _, u := range r.Unmatched {
+		rep.Unmatched = append(rep.Unmatched, Unmatched{
+			PURL: u.Package, Ecosystem: u.PackageKey.Ecosystem, Package: u.PackageKey.Name,
+			AdvisoryID: u.AdvisoryID, Evidence: u.Evidence,
+		})
+	}
+	slices.SortFunc(rep.Findings, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(a.AdvisoryID, b.AdvisoryID), cmp.Compare(a.PURL, b.PURL))
+	})
+	slices.SortFunc(rep.Unmatched, func(a, b Unmatched) int {
+		return cmp.Or(cmp.Compare(a.AdvisoryID, b.AdvisoryID), cmp.Compare(a.PURL, b.PURL))
+	})
+	rep.Summary = Summary{
+		Findings: len(rep.Findings), Unmatched: len(rep.Unmatched),
+		Packages: components, Advisories: len(advisories),
+		BySeverity: map[Rating]int{None: 0, Low: 0, Medium: 0, High: 0, Critical: 0, Unknown: 0},
+	}
+	for _, f := range rep.Findings {
+		rep.Summary.BySeverity[f.Severity.Rating]++
+	}
+	return rep
+}
+
+// AtLeast returns the findings whose rating meets threshold (see
+// Rating.AtLeast: unknown severities always do).
+func (r *Report) AtLeast(threshold Rating) []Finding {
+	var out []Finding
+	for _, f := range r.Findings {
+		if f.Severity.Rating.AtLeast(threshold) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+func severityOf(s *advisory.Severity) Severity {
+	if s == nil {
+		return Severity{Rating: Unknown}
+	}
+	out := Severity{Vector: s.Score, Rating: Unknown}
+	if s.BaseScore != nil {
+		score := *s.BaseScore
+		out.Score = &score
+		out.Rating = RatingFor(score)
+	}
+	return out
+}
+
+// helpURI prefers the advisory's own ADVISORY reference, then osv.dev.
+func helpURI(a *advisory.Advisory) string {
+	for _, ref := range a.References {
+		if ref.Type == "ADVISORY" && strings.HasPrefix(ref.URL, "https://") {
+			return ref.URL
+		}
+	}
+	return "https://osv.dev/vulnerability/" + a.ID
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/advisory/osv"
+	"github.com/stella-ops/stella/advisory/report"
+	"github.com/stella-ops/stella/sbom"
+	"github.com/stella-ops/stella/sbom/codec"
+)
+
+// ExitDeny is the gate's "decision deny" (spec offline.md §4.3): scan
+// --fail-on found a finding at or above the threshold.
+const ExitDeny = 6
+
+func newScanCmd(g *globals) *cobra.Command {
+	var advisoryPaths []string
+	var failOn, sbomFormat, sbomOut, ts, platform string
+	cmd := &cobra.Command{
+		Use:   "scan SOURCE --advisories PATH [--advisories PATH]... [--fail-on SEVERITY]",
+		Short: "Generate an SBOM of a source and match it against advisories (no server needed)",
+		Long: `Generate an SBOM of SOURCE, exactly as "stella sbom generate" does, and match
+its packages against advisories. SOURCE is a path or dir:PATH, file:PATH,
+oci-dir:PATH, oci-archive:PATH, docker-archive:PATH, registry:REF or docker:REF;
+sbom:FILE scans an existing SBOM file (CycloneDX or SPDX) instead.
+
+Advisories come from --advisories: OSV JSON as a file, a directory of files or
+a .zip archive (such as the Go vulnerability database's data/osv). Repeat the
+flag to combine sources; a record present twice is used once.
+
+--output (-o) picks the format:
+  table  aligned columns and a summary, for a terminal (default)
+  json   {source, sbomContentDigest, findings[], unmatched[], summary}; findings
+         sorted by advisoryId then purl, each with purl, package,
+         installedVersion, advisoryId, aliases, severity{score, vector, rating},
+         fixedVersions and the evidence that decided it; unmatched lists the
+         (package, advisory) pairs that could not be decided
+  sarif  SARIF 2.1.0: tool "stella", one rule per advisory, one result per
+         finding located at the package purl (a logical location)
+
+--fail-on SEVERITY (low, medium, high or critical) exits 6, "decision deny",
+when a finding is rated at or above it. A finding whose advisory gives no
+scored CVSS vector is rated "unknown" and meets every threshold: an unscored
+vulnerability is not known to be harmless. The report is printed either way.
+
+Exit codes: 0 no finding at or above --fail-on (or no --fail-on); 2 bad flags,
+unreadable SOURCE or advisories; 6 decision deny; 1 anything else.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			output := g.output
+			if output != "table" && output != "json" && output != "sarif" {
+				return withCode(ExitUsage, "--output %q: want table, json or sarif", output)
+			}
+			var threshold report.Rating
+			if failOn != "" {
+				r, err := report.ParseRating(failOn)
+				if err != nil {
+					return withCode(ExitUsage, "--fail-on: %v", err)
+				}
+				threshold = r
+			}
+			if len(advisoryPaths) == 0 {
+				return withCode(ExitUsage, "no advisories: give --advisories PATH (OSV file, directory or zip)")
+			}
+			f, err := codec.ParseFormat(sbomFormat)
+			if err != nil {
+				return withCode(ExitUsage, "--format-sbom: %v", err)
+			}
+			advisories, err := loadAdvisories(advisoryPaths)
+			if err != nil {
+				return err
+			}
+			doc, err := scanDocument(cmd, args[0], ts, platform)
+			if err != nil {
+				return err
+			}
+			var raw bytes.Buffer
+			if err := codec.Encode(&raw, doc, f); err != nil {
+				return withCode(ExitInternal, "%v", err)
+			}
+			digest, err := sbom.ContentDigest(raw.Bytes())
+			if err != nil {
+				return withCode(ExitInternal, "%v", err)
+			}
+			if sbomOut != "" {
+				if err := writeOutput(cmd, sbomOut, raw.Bytes()); err != nil {
+					return err
+				}
+			}
+			progress(cmd, "matching %d packages against %d advisories\n", len(doc.Components), len(advisories))
+			res, err := advisory.NewMatcher(advisories).Scan(cmd.Context(), doc)
+			if err != nil {
+				return withCode(ExitInternal, "%v", err)
+			}
+			rep := report.New(args[0], digest, res, advisories, len(doc.Components))
+			switch output {
+			case "json":
+				err = rep.WriteJSON(cmd.OutOrStdout())
+			case "sarif":
+				err = rep.WriteSARIF(cmd.OutOrStdout(), version)
+			default:
+				err = rep.WriteTable(cmd.OutOrStdout())
+			}
+			if err != nil {
+				return withCode(ExitInternal, "%v", err)
+			}
+			if threshold != "" {
+				if hits := rep.AtLeast(threshold); len(hits) > 0 {
+					return withCode(ExitDeny, "decision deny: %d finding(s) at or above %s (first: %s in %s)", len(hits), threshold, hits[0].AdvisoryID, hits[0].PURL)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&advisoryPaths, "advisories", nil, "OSV advisories: a JSON file, a directory of them or a .zip (repeatable)")
+	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 6 (decision deny) when a finding is rated at or above low, medium, high or critical")
+	cmd.Flags().StringVar(&sbomFormat, "format-sbom", string(codec.CycloneDXJSON17), "format of the SBOM behind sbomContentDigest and --sbom-file")
+	cmd.Flags().StringVar(&sbomOut, "sbom-file", "", "also write the generated SBOM to this file")
+	cmd.Flags().StringVar(&ts, "timestamp", "", "SBOM timestamp (RFC 3339)")
+	cmd.Flags().StringVar(&platform, "platform", "linux/amd64", "platform to pick from a multi-platform image")
+	return cmd
+}
+
+// scanDocument generates the SBOM of source, or reads it for sbom:FILE.
+func scanDocument(cmd *cobra.Command, source, ts, platform string) (*sbom.Document, error) {
+	if path, ok := strings.CutPrefix(source, "sbom:"); ok && path != "" {
+		doc, _, _, err := readSBOM(path)
+		return doc, err
+	}
+	src, err := sbom.ParseSource(source)
+	if err != nil {
+		return nil, withCode(ExitUsage, "%v", err)
+	}
+	opts, err := generateOptions(cmd, ts, platform)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := sbom.Generate(cmd.Context(), src, opts...)
+	if err != nil {
+		return nil, withCode(ExitUsage, "%v", err)
+	}
+	return doc, nil
+}
+
+// loadAdvisories reads every path and keeps one record per advisory id. When
+// two paths hold different records under one id, the newer (modified) wins,
+// then the smaller content hash, so the result does not depend on flag order.
+func loadAdvisories(paths []string) ([]advisory.Advisory, error) {
+	byID := map[string]*advisory.Observation{}
+	var ids []string
+	for _, p := range paths {
+		obs, err := osv.ReadPath(p)
+		if err != nil {
+			return nil, withCode(ExitUsage, "--advisories %s: %v", p, err)
+		}
+		for i := range obs {
+			o := &obs[i]
+			if o.Advisory == nil {
+				continue
+			}
+			id := o.Advisory.ID
+			prev, seen := byID[id]
+			if !seen {
+				ids = append(ids, id)
+			}
+			if !seen || newer(o, prev) {
+				byID[id] = o
+			}
+		}
+	}
+	out := make([]advisory.Advisory, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, *byID[id].Advisory)
+	}
+	return out, nil
+}
+
+func newer(a, b *advisory.Observation) bool {
+	if c := a.Advisory.Modified.Compare(b.Advisory.Modified); c != 0 {
+		return c > 0
+	}
+	return cmp.Less(a.ContentHash, b.ContentHash)
+}
+
+// progress writes a status line to standard error when it is a terminal.
+func progress(cmd *cobra.Command, format string, args ...any) {
+	if f, ok := cmd.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintf(f, format, args...)
+	}
+}
