@@ -23,6 +23,7 @@ func migrations() []migration {
 		{"0002", "append_only", appendOnlyTriggers},
 		{"0003", "sboms", schemaSBOMs},
 		{"0004", "release_name_search", schemaReleaseNameSearch},
+		{"0005", "advisories", schemaAdvisories},
 	}
 }
 
