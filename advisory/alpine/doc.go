@@ -20,4 +20,9 @@
 // gets an advisory with no affected entries. Secfix entries are split on
 // whitespace and each token kept if it looks like an id (CVE-2024-1234,
 // GHSA-…, XSA-123, ALPINE-12345); other tokens (comments) are dropped.
+//
+// A merge that groups observations by primary identifier and reads one
+// advisory per observation sees no Alpine ranges in the package-level
+// record: [Split] turns each package observation into one observation per
+// id ("<distroversion>/<name>/<id>") carrying that id's advisory.
 package alpine

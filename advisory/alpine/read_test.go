@@ -161,6 +161,9 @@ func FuzzRead(f *testing.F) {
 			if err != nil {
 				t.Fatalf("Advisories on an accepted observation: %v", err)
 			}
+			if split, err := alpine.Split(o); err != nil || len(split) != len(advs) {
+				t.Fatalf("Split on an accepted observation: %d observations for %d ids, %v", len(split), len(advs), err)
+			}
 			for _, a := range advs {
 				for _, af := range a.Affected {
 					advisory.EvaluateAffected(&af, "1.0-r0", advisory.SemVer{}) // must not panic
@@ -168,4 +171,31 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSplitPerVulnerability(t *testing.T) {
+	o := readFixture(t)[2] // v3.19/xen
+	split, err := alpine.Split(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	advs, _ := alpine.Advisories(o)
+	if len(split) != 4 || len(advs) != 4 {
+		t.Fatalf("split into %d, want 4", len(split))
+	}
+	for i, s := range split {
+		if s.Upstream.ID != "v3.19/xen/"+advs[i].ID || s.Identifiers.Primary != advs[i].ID || !reflect.DeepEqual(*s.Advisory, advs[i]) ||
+			s.Source.ID != "alpine" || s.ContentHash == o.ContentHash {
+			t.Errorf("split[%d] %+v %+v", i, s.Upstream, s.Identifiers)
+		}
+		// The narrowed raw content is a secdb document naming just this id.
+		back, err := alpine.Read(bytes.NewReader(s.Content.Raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := alpine.Advisories(back[0])
+		if err != nil || len(again) != 1 || !reflect.DeepEqual(again[0], advs[i]) {
+			t.Errorf("split[%d] raw reads back as %+v (%v)", i, again, err)
+		}
+	}
 }
