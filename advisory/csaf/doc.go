@@ -36,5 +36,7 @@
 // list the CVE as an alias only when the document has exactly one; the
 // observation's Advisory then carries that CVE's affected entries,
 // otherwise it is a document-level record (title, times, related = the CVE
-// ids) with no affected entries. [Advisories] is the per-CVE view.
+// ids) with no affected entries. [Advisories] is the per-CVE view, and
+// [Split] makes one observation per CVE for merges that read one advisory
+// per observation.
 package csaf

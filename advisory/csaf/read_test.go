@@ -116,6 +116,32 @@ func TestReadVEXStatuses(t *testing.T) {
 	}
 }
 
+func TestSplitPerVulnerability(t *testing.T) {
+	o := readOne(t, "rhsa-2024_0154.json")
+	split, err := csaf.Split(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	advs, _ := csaf.Advisories(o)
+	if len(split) != 2 {
+		t.Fatalf("split into %d, want 2", len(split))
+	}
+	for i, s := range split {
+		if s.Upstream.ID != "RHSA-2024:0154/"+advs[i].ID || s.Identifiers.Primary != advs[i].ID || len(s.Identifiers.Aliases) != 0 ||
+			!reflect.DeepEqual(*s.Advisory, advs[i]) || s.ContentHash == o.ContentHash || s.Source.ID != "csaf:redhat.com" {
+			t.Errorf("split[%d] %+v %+v", i, s.Upstream, s.Identifiers)
+		}
+		back, err := csaf.Read(bytes.NewReader(s.Content.Raw))
+		if err != nil || !reflect.DeepEqual(back[0].Advisory.Affected, advs[i].Affected) {
+			t.Errorf("split[%d] raw does not read back (%v)", i, err)
+		}
+	}
+	vex := readOne(t, "vendor-vex.json")
+	if same, err := csaf.Split(vex); err != nil || len(same) != 1 || same[0].ContentHash != vex.ContentHash {
+		t.Errorf("a one-vulnerability document must be returned as it is: %v", err)
+	}
+}
+
 func slicesContain(s []string, v string) bool {
 	for _, x := range s {
 		if x == v {
@@ -197,6 +223,9 @@ func FuzzRead(f *testing.F) {
 		advs, err := csaf.Advisories(o)
 		if err != nil {
 			t.Fatalf("Advisories on an accepted observation: %v", err)
+		}
+		if split, err := csaf.Split(o); err != nil || len(split) != max(len(advs), 1) {
+			t.Fatalf("Split on an accepted observation: %d observations for %d vulnerabilities, %v", len(split), len(advs), err)
 		}
 		for _, a := range advs {
 			for _, af := range a.Affected {
