@@ -1,6 +1,7 @@
 package nvd
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -59,7 +60,7 @@ type Match struct {
 // Matches returns the vulnerable CPE matches of an observation this package
 // produced, from its raw content, in document order.
 func Matches(o advisory.Observation) ([]Match, error) {
-	obs, err := Read(strings.NewReader(string(o.Content.Raw)))
+	obs, err := Read(bytes.NewReader(o.Content.Raw))
 	if err != nil {
 		return nil, err
 	}
