@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -15,6 +16,8 @@ import (
 	"github.com/stella-ops/stella/advisory/report"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/sbom/codec"
+	"github.com/stella-ops/stella/server"
+	"github.com/stella-ops/stella/store"
 )
 
 // ExitDeny is the gate's "decision deny" (spec offline.md §4.3): scan
@@ -23,9 +26,9 @@ const ExitDeny = 6
 
 func newScanCmd(g *globals) *cobra.Command {
 	var advisoryPaths []string
-	var failOn, sbomFormat, sbomOut, ts, platform string
+	var db, tenant, failOn, sbomFormat, sbomOut, ts, platform string
 	cmd := &cobra.Command{
-		Use:   "scan SOURCE --advisories PATH [--advisories PATH]... [--fail-on SEVERITY]",
+		Use:   "scan SOURCE (--advisories PATH... | --db DSN) [--fail-on SEVERITY]",
 		Short: "Generate an SBOM of a source and match it against advisories (no server needed)",
 		Long: `Generate an SBOM of SOURCE, exactly as "stella sbom generate" does, and match
 its packages against advisories. SOURCE is a path or dir:PATH, file:PATH,
@@ -34,11 +37,15 @@ sbom:FILE scans an existing SBOM file (CycloneDX or SPDX) instead.
 
 Advisories come from --advisories: OSV JSON as a file, a directory of files or
 a .zip archive (such as the Go vulnerability database's data/osv). Repeat the
-flag to combine sources; a record present twice is used once.
+flag to combine sources; a record present twice is used once. Or they come
+from --db, the store "stella serve" and "stella advisory import" use: its
+effective advisories (one per alias group, merged by source precedence, with
+KEV and EPSS), and the JSON output names the advisory snapshot matched.
 
 --output (-o) picks the format:
   table  aligned columns and a summary, for a terminal (default)
-  json   {source, sbomContentDigest, findings[], unmatched[], summary}; findings
+  json   {source, sbomContentDigest, advisorySnapshotId (with --db), findings[],
+         unmatched[], summary}; findings
          sorted by advisoryId then purl, each with purl, package,
          installedVersion, advisoryId, aliases, severity{score, vector, rating},
          fixedVersions and the evidence that decided it; unmatched lists the
@@ -67,17 +74,20 @@ unreadable SOURCE or advisories; 6 decision deny; 1 anything else.`,
 				}
 				threshold = r
 			}
-			if len(advisoryPaths) == 0 {
-				return withCode(ExitUsage, "no advisories: give --advisories PATH (OSV file, directory or zip)")
-			}
 			f, err := codec.ParseFormat(sbomFormat)
 			if err != nil {
 				return withCode(ExitUsage, "--format-sbom: %v", err)
 			}
-			advisories, err := loadAdvisories(advisoryPaths)
+			var src advisorySet
+			if db != "" {
+				src, err = loadEffective(cmd.Context(), db, tenant)
+			} else {
+				src, err = loadAdvisories(advisoryPaths)
+			}
 			if err != nil {
 				return err
 			}
+			advisories := src.advisories
 			doc, err := scanDocument(cmd, args[0], ts, platform)
 			if err != nil {
 				return err
@@ -100,7 +110,13 @@ unreadable SOURCE or advisories; 6 decision deny; 1 anything else.`,
 			if err != nil {
 				return withCode(ExitInternal, "%v", err)
 			}
+			for i := range res.Findings {
+				if e := src.effective[res.Findings[i].AdvisoryID]; e != nil {
+					res.Findings[i].KEV, res.Findings[i].EPSS = e.KEV, e.EPSS
+				}
+			}
 			rep := report.New(args[0], digest, res, advisories, len(doc.Components))
+			rep.AdvisorySnapshotID = src.snapshotID
 			switch output {
 			case "json":
 				err = rep.WriteJSON(cmd.OutOrStdout())
@@ -121,6 +137,10 @@ unreadable SOURCE or advisories; 6 decision deny; 1 anything else.`,
 		},
 	}
 	cmd.Flags().StringArrayVar(&advisoryPaths, "advisories", nil, "OSV advisories: a JSON file, a directory of them or a .zip (repeatable)")
+	cmd.Flags().StringVar(&db, "db", "", "advisory store: a SQLite file path or a postgres:// URL (instead of --advisories)")
+	cmd.Flags().StringVar(&tenant, "tenant", server.DefaultTenant, "tenant whose advisories --db reads")
+	cmd.MarkFlagsOneRequired("advisories", "db")
+	cmd.MarkFlagsMutuallyExclusive("advisories", "db")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 6 (decision deny) when a finding is rated at or above low, medium, high or critical")
 	cmd.Flags().StringVar(&sbomFormat, "format-sbom", string(codec.CycloneDXJSON17), "format of the SBOM behind sbomContentDigest and --sbom-file")
 	cmd.Flags().StringVar(&sbomOut, "sbom-file", "", "also write the generated SBOM to this file")
@@ -150,16 +170,51 @@ func scanDocument(cmd *cobra.Command, source, ts, platform string) (*sbom.Docume
 	return doc, nil
 }
 
+// advisorySet is what a scan matches against.
+type advisorySet struct {
+	advisories []advisory.Advisory
+	effective  map[string]*advisory.Effective // by id, with --db: KEV and EPSS
+	snapshotID string                         // with --db
+}
+
+// loadEffective reads a tenant's effective advisories from the store. An
+// empty view is an error, not a clean scan: matching nothing proves nothing.
+func loadEffective(ctx context.Context, dsn, tenant string) (advisorySet, error) {
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") && !strings.HasPrefix(dsn, "file:") && dsn != ":memory:" {
+		if _, err := os.Stat(dsn); err != nil { // Open would create an empty file
+			return advisorySet{}, withCode(ExitUsage, "--db: %v", err)
+		}
+	}
+	s, err := store.Open(ctx, dsn)
+	if err != nil {
+		return advisorySet{}, withCode(ExitUsage, "--db: %v", err)
+	}
+	defer s.Close()
+	effs, snap, err := s.EffectiveAll(ctx, tenant)
+	if err != nil {
+		return advisorySet{}, withCode(ExitInternal, "--db: %v", err)
+	}
+	if len(effs) == 0 {
+		return advisorySet{}, withCode(ExitUsage, "--db %s has no effective advisories for tenant %q; run stella advisory import first", dsn, tenant)
+	}
+	set := advisorySet{advisories: make([]advisory.Advisory, 0, len(effs)), effective: make(map[string]*advisory.Effective, len(effs)), snapshotID: snap.ID}
+	for i := range effs {
+		set.advisories = append(set.advisories, effs[i].Advisory())
+		set.effective[effs[i].ID] = &effs[i]
+	}
+	return set, nil
+}
+
 // loadAdvisories reads every path and keeps one record per advisory id. When
 // two paths hold different records under one id, the newer (modified) wins,
 // then the smaller content hash, so the result does not depend on flag order.
-func loadAdvisories(paths []string) ([]advisory.Advisory, error) {
+func loadAdvisories(paths []string) (advisorySet, error) {
 	byID := map[string]*advisory.Observation{}
 	var ids []string
 	for _, p := range paths {
 		obs, err := osv.ReadPath(p)
 		if err != nil {
-			return nil, withCode(ExitUsage, "--advisories %s: %v", p, err)
+			return advisorySet{}, withCode(ExitUsage, "--advisories %s: %v", p, err)
 		}
 		for i := range obs {
 			o := &obs[i]
@@ -180,7 +235,7 @@ func loadAdvisories(paths []string) ([]advisory.Advisory, error) {
 	for _, id := range ids {
 		out = append(out, *byID[id].Advisory)
 	}
-	return out, nil
+	return advisorySet{advisories: out}, nil
 }
 
 func newer(a, b *advisory.Observation) bool {

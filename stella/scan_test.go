@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/advisory/osv"
+	"github.com/stella-ops/stella/server"
+	"github.com/stella-ops/stella/store"
 )
 
 // scanFixture is a Go module pinning old, vulnerable versions of five
@@ -185,6 +191,8 @@ func TestScanFailOnAndExitCodes(t *testing.T) {
 		{"unknown threshold", []string{scanFixture, "--advisories", high, "--fail-on", "severe"}, ExitUsage},
 		{"unknown output", []string{scanFixture, "--advisories", high, "-o", "xml"}, ExitUsage},
 		{"no advisories", []string{scanFixture}, ExitUsage},
+		{"both --advisories and --db", []string{scanFixture, "--advisories", high, "--db", "stella.db"}, ExitUsage},
+		{"missing --db file", []string{scanFixture, "--db", "testdata/no-such.db"}, ExitUsage},
 		{"unreadable advisories", []string{scanFixture, "--advisories", "testdata/no-such-dir"}, ExitUsage},
 		{"missing source", []string{"dir:testdata/no-such-dir", "--advisories", high}, ExitUsage},
 	} {
@@ -197,6 +205,66 @@ func TestScanFailOnAndExitCodes(t *testing.T) {
 				t.Errorf("deny without its reason: %s", out)
 			}
 		})
+	}
+}
+
+func TestScanFromTheAdvisoryStore(t *testing.T) {
+	ctx := context.Background()
+	dsn := filepath.Join(t.TempDir(), "stella.db")
+	s, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs, err := osv.ReadPath(scanAdvisory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, server.DefaultTenant, obs); err != nil {
+		t.Fatal(err)
+	}
+	kev := advisory.KEV{DateAdded: "2024-03-01"}
+	if _, err := advisory.Rebuild(ctx, s, server.DefaultTenant, advisory.Precedence{}, advisory.Enrichment{KEV: map[string]advisory.KEV{"CVE-0000-0001": kev}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	out, code := run(t, "", "", "scan", scanFixture, "--db", dsn, "-o", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	var r struct {
+		AdvisorySnapshotID string `json:"advisorySnapshotId"`
+		Findings           []struct {
+			AdvisoryID string        `json:"advisoryId"`
+			Aliases    []string      `json:"aliases"`
+			KEV        *advisory.KEV `json:"kev"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.HasPrefix(r.AdvisorySnapshotID, "sha256:") {
+		t.Errorf("advisorySnapshotId = %q", r.AdvisorySnapshotID)
+	}
+	// The effective view keys a group by its smallest CVE (advisory.md §3.1)
+	// and carries KEV; withdrawn and not-affecting records still never match.
+	var got []string
+	for _, f := range r.Findings {
+		got = append(got, fmt.Sprintf("%s %v kev=%v", f.AdvisoryID, f.Aliases, f.KEV != nil))
+	}
+	want := []string{"CVE-0000-0001 [TEST-0001] kev=true", "TEST-0002 [] kev=false"}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings = %q, want %q", got, want)
+	}
+
+	empty := filepath.Join(t.TempDir(), "empty.db")
+	e, err := store.Open(ctx, empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	if out, code := run(t, "", "", "scan", scanFixture, "--db", empty); code != ExitUsage || !strings.Contains(out, "no effective advisories") {
+		t.Errorf("empty store: exit %d, want %d (a scan against nothing is not clean): %s", code, ExitUsage, out)
 	}
 }
 

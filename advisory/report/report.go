@@ -67,11 +67,14 @@ func (r Rating) AtLeast(threshold Rating) bool {
 // documented scan output; every list is sorted, so equal inputs give equal
 // bytes.
 type Report struct {
-	Source            string      `json:"source"`            // what was scanned, as given
-	SBOMContentDigest string      `json:"sbomContentDigest"` // sbom.ContentDigest of the generated SBOM
-	Findings          []Finding   `json:"findings"`          // by advisoryId, then purl (advisory.md §5.5)
-	Unmatched         []Unmatched `json:"unmatched"`         // pairs that could not be decided, same order
-	Summary           Summary     `json:"summary"`
+	Source            string `json:"source"`            // what was scanned, as given
+	SBOMContentDigest string `json:"sbomContentDigest"` // sbom.ContentDigest of the generated SBOM
+	// AdvisorySnapshotID names the store snapshot matched against
+	// (advisory.md §6), when the advisories came from a store.
+	AdvisorySnapshotID string      `json:"advisorySnapshotId,omitempty"`
+	Findings           []Finding   `json:"findings"`  // by advisoryId, then purl (advisory.md §5.5)
+	Unmatched          []Unmatched `json:"unmatched"` // pairs that could not be decided, same order
+	Summary            Summary     `json:"summary"`
 
 	rules map[string]Rule // advisory id → rule text, for SARIF
 }
