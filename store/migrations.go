@@ -24,6 +24,7 @@ func migrations() []migration {
 		{"0003", "sboms", schemaSBOMs},
 		{"0004", "release_name_search", schemaReleaseNameSearch},
 		{"0005", "advisories", schemaAdvisories},
+		{"0006", "advisory_feed_cursors", schemaFeedCursors},
 	}
 }
 
