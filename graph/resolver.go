@@ -3,6 +3,7 @@ package graph
 import (
 	"time"
 
+	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/auth"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
@@ -16,7 +17,11 @@ type Resolver struct {
 	Catalog *release.Service
 	Tokens  auth.Store
 	SBOMs   sbom.Store
-	Scanner ImageScanner // nil: scanRelease reports that no scanner is configured
-	Now     func() time.Time
-	NewID   func() string
+	// Advisories holds the effective advisories findings are matched against.
+	Advisories advisory.Store
+	Scanner    ImageScanner // nil: scanRelease reports that no scanner is configured
+	Now        func() time.Time
+	NewID      func() string
+
+	matchers matcherCache
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/auth"
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/graph/scalar"
@@ -33,11 +34,17 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Advisory() AdvisoryResolver
+	AdvisoryConflict() AdvisoryConflictResolver
+	AdvisoryRange() AdvisoryRangeResolver
+	AffectedPackage() AffectedPackageResolver
+	AffectedSboms() AffectedSbomsResolver
 	ApiToken() ApiTokenResolver
 	Component() ComponentResolver
 	Environment() EnvironmentResolver
 	EnvironmentConfig() EnvironmentConfigResolver
 	IntegrationConfig() IntegrationConfigResolver
+	MatchEvidence() MatchEvidenceResolver
 	Mutation() MutationResolver
 	PackageSearchHit() PackageSearchHitResolver
 	Query() QueryResolver
@@ -53,6 +60,88 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Advisory struct {
+		Affected   func(childComplexity int) int
+		Aliases    func(childComplexity int) int
+		Conflicts  func(childComplexity int) int
+		Details    func(childComplexity int) int
+		Digest     func(childComplexity int) int
+		EPSS       func(childComplexity int) int
+		ID         func(childComplexity int) int
+		KEV        func(childComplexity int) int
+		Modified   func(childComplexity int) int
+		Provenance func(childComplexity int) int
+		Published  func(childComplexity int) int
+		References func(childComplexity int) int
+		Severities func(childComplexity int) int
+		Severity   func(childComplexity int) int
+		Sources    func(childComplexity int) int
+		Summary    func(childComplexity int) int
+		Withdrawn  func(childComplexity int) int
+	}
+
+	AdvisoryConflict struct {
+		Chosen         func(childComplexity int) int
+		Code           func(childComplexity int) int
+		DecisionReason func(childComplexity int) int
+		Field          func(childComplexity int) int
+		PackageKey     func(childComplexity int) int
+		Sources        func(childComplexity int) int
+		Values         func(childComplexity int) int
+	}
+
+	AdvisoryProvenance struct {
+		DecisionReason func(childComplexity int) int
+		ObservationID  func(childComplexity int) int
+		Pointer        func(childComplexity int) int
+		Rank           func(childComplexity int) int
+		Source         func(childComplexity int) int
+	}
+
+	AdvisoryRange struct {
+		Events func(childComplexity int) int
+		Repo   func(childComplexity int) int
+		Type   func(childComplexity int) int
+	}
+
+	AdvisoryReference struct {
+		Sources func(childComplexity int) int
+		Type    func(childComplexity int) int
+		URL     func(childComplexity int) int
+	}
+
+	AdvisorySnapshot struct {
+		CreatedAt    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Observations func(childComplexity int) int
+	}
+
+	AdvisorySource struct {
+		ContentHash   func(childComplexity int) int
+		ObservationID func(childComplexity int) int
+		Rank          func(childComplexity int) int
+		Source        func(childComplexity int) int
+		UpstreamID    func(childComplexity int) int
+	}
+
+	AffectedPackage struct {
+		Ecosystem     func(childComplexity int) int
+		FixState      func(childComplexity int) int
+		FixedVersions func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Purl          func(childComplexity int) int
+		Ranges        func(childComplexity int) int
+		Source        func(childComplexity int) int
+		Versions      func(childComplexity int) int
+	}
+
+	AffectedSboms struct {
+		Advisories func(childComplexity int) int
+		Sboms      func(childComplexity int) int
+		Snapshot   func(childComplexity int) int
+		Unknown    func(childComplexity int) int
+	}
+
 	ApiToken struct {
 		CreatedAt  func(childComplexity int) int
 		CreatedBy  func(childComplexity int) int
@@ -161,6 +250,29 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Epss struct {
+		ModelVersion func(childComplexity int) int
+		Percentile   func(childComplexity int) int
+		Score        func(childComplexity int) int
+		ScoreDate    func(childComplexity int) int
+	}
+
+	Finding struct {
+		Advisory         func(childComplexity int) int
+		AdvisoryID       func(childComplexity int) int
+		Aliases          func(childComplexity int) int
+		Epss             func(childComplexity int) int
+		Evidence         func(childComplexity int) int
+		FixedVersions    func(childComplexity int) int
+		ImageDigest      func(childComplexity int) int
+		InstalledVersion func(childComplexity int) int
+		Kev              func(childComplexity int) int
+		PackageKey       func(childComplexity int) int
+		Purl             func(childComplexity int) int
+		Sbom             func(childComplexity int) int
+		Severity         func(childComplexity int) int
+	}
+
 	FreezeWindow struct {
 		CreatedBy  func(childComplexity int) int
 		End        func(childComplexity int) int
@@ -204,9 +316,22 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Kev struct {
+		DateAdded  func(childComplexity int) int
+		DueDate    func(childComplexity int) int
+		Ransomware func(childComplexity int) int
+	}
+
 	KeyValue struct {
 		Key   func(childComplexity int) int
 		Value func(childComplexity int) int
+	}
+
+	MatchEvidence struct {
+		Decision  func(childComplexity int) int
+		Events    func(childComplexity int) int
+		Note      func(childComplexity int) int
+		RangeType func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -231,6 +356,11 @@ type ComplexityRoot struct {
 		UpdateEnvironment      func(childComplexity int, key string, input model.EnvironmentInput) int
 	}
 
+	PackageKey struct {
+		Ecosystem func(childComplexity int) int
+		Name      func(childComplexity int) int
+	}
+
 	PackageSearchHit struct {
 		ContentDigest func(childComplexity int) int
 		ImageDigest   func(childComplexity int) int
@@ -244,21 +374,33 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APITokens     func(childComplexity int) int
-		AuditLog      func(childComplexity int, filter *model.AuditFilter, first *int, after *string) int
-		Component     func(childComplexity int, key string) int
-		Components    func(childComplexity int, filter *model.ComponentFilter, first *int, after *string) int
-		Environment   func(childComplexity int, key string) int
-		Environments  func(childComplexity int, first *int, after *string) int
-		Integration   func(childComplexity int, key string) int
-		Integrations  func(childComplexity int, filter *model.IntegrationFilter, first *int, after *string) int
-		PackageSearch func(childComplexity int, purl string, versionBelow *string) int
-		Release       func(childComplexity int, key string) int
-		Releases      func(childComplexity int, filter *model.ReleaseFilter, first *int, after *string) int
-		Sbom          func(childComplexity int, contentDigest *string, imageDigest *string) int
-		Target        func(childComplexity int, key string) int
-		Targets       func(childComplexity int, filter *model.TargetFilter, first *int, after *string) int
-		Viewer        func(childComplexity int) int
+		APITokens        func(childComplexity int) int
+		Advisories       func(childComplexity int, ecosystem string, name string) int
+		Advisory         func(childComplexity int, id string) int
+		AdvisorySnapshot func(childComplexity int) int
+		AuditLog         func(childComplexity int, filter *model.AuditFilter, first *int, after *string) int
+		Component        func(childComplexity int, key string) int
+		Components       func(childComplexity int, filter *model.ComponentFilter, first *int, after *string) int
+		Environment      func(childComplexity int, key string) int
+		Environments     func(childComplexity int, first *int, after *string) int
+		Findings         func(childComplexity int, sbom string) int
+		Integration      func(childComplexity int, key string) int
+		Integrations     func(childComplexity int, filter *model.IntegrationFilter, first *int, after *string) int
+		PackageSearch    func(childComplexity int, purl string, versionBelow *string) int
+		Release          func(childComplexity int, key string) int
+		Releases         func(childComplexity int, filter *model.ReleaseFilter, first *int, after *string) int
+		Sbom             func(childComplexity int, contentDigest *string, imageDigest *string) int
+		SbomsAffectedBy  func(childComplexity int, advisoryIds []string) int
+		Target           func(childComplexity int, key string) int
+		Targets          func(childComplexity int, filter *model.TargetFilter, first *int, after *string) int
+		Viewer           func(childComplexity int) int
+	}
+
+	RangeEvent struct {
+		Fixed        func(childComplexity int) int
+		Introduced   func(childComplexity int) int
+		LastAffected func(childComplexity int) int
+		Limit        func(childComplexity int) int
 	}
 
 	Release struct {
@@ -270,6 +412,7 @@ type ComplexityRoot struct {
 		DisplayName func(childComplexity int) int
 		FinalizedAt func(childComplexity int) int
 		FinalizedBy func(childComplexity int) int
+		Findings    func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Manifest    func(childComplexity int) int
 		Name        func(childComplexity int) int
@@ -332,6 +475,14 @@ type ComplexityRoot struct {
 		Reused  func(childComplexity int) int
 		Sboms   func(childComplexity int) int
 		Scanned func(childComplexity int) int
+	}
+
+	Severity struct {
+		Rating func(childComplexity int) int
+		Score  func(childComplexity int) int
+		Source func(childComplexity int) int
+		Type   func(childComplexity int) int
+		Vector func(childComplexity int) int
 	}
 
 	SourceRef struct {
@@ -416,6 +567,24 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AdvisoryResolver interface {
+	Severity(ctx context.Context, obj *advisory.Effective) (*model.Severity, error)
+	Severities(ctx context.Context, obj *advisory.Effective) ([]model.Severity, error)
+}
+type AdvisoryConflictResolver interface {
+	Values(ctx context.Context, obj *advisory.Conflict) ([]model.KeyValue, error)
+}
+type AdvisoryRangeResolver interface {
+	Type(ctx context.Context, obj *advisory.Range) (string, error)
+}
+type AffectedPackageResolver interface {
+	Ecosystem(ctx context.Context, obj *advisory.EffectiveAffected) (string, error)
+	Name(ctx context.Context, obj *advisory.EffectiveAffected) (string, error)
+	Purl(ctx context.Context, obj *advisory.EffectiveAffected) (*string, error)
+}
+type AffectedSbomsResolver interface {
+	Snapshot(ctx context.Context, obj *model.AffectedSboms) (*advisory.Snapshot, error)
+}
 type ApiTokenResolver interface {
 	Tenant(ctx context.Context, obj *auth.Token) (string, error)
 }
@@ -437,6 +606,9 @@ type EnvironmentConfigResolver interface {
 }
 type IntegrationConfigResolver interface {
 	HeaderNames(ctx context.Context, obj *release.IntegrationConfig) ([]string, error)
+}
+type MatchEvidenceResolver interface {
+	RangeType(ctx context.Context, obj *advisory.Evidence) (string, error)
 }
 type MutationResolver interface {
 	CreateEnvironment(ctx context.Context, input model.EnvironmentInput) (*release.Environment, error)
@@ -478,12 +650,18 @@ type QueryResolver interface {
 	Releases(ctx context.Context, filter *model.ReleaseFilter, first *int, after *string) (*model.ReleaseConnection, error)
 	AuditLog(ctx context.Context, filter *model.AuditFilter, first *int, after *string) (*model.AuditEntryConnection, error)
 	APITokens(ctx context.Context) ([]auth.Token, error)
+	Advisory(ctx context.Context, id string) (*advisory.Effective, error)
+	Advisories(ctx context.Context, ecosystem string, name string) ([]advisory.Effective, error)
+	AdvisorySnapshot(ctx context.Context) (*advisory.Snapshot, error)
+	Findings(ctx context.Context, sbom string) ([]model.Finding, error)
+	SbomsAffectedBy(ctx context.Context, advisoryIds []string) (*model.AffectedSboms, error)
 	Sbom(ctx context.Context, contentDigest *string, imageDigest *string) (*sbom.Record, error)
 	PackageSearch(ctx context.Context, purl string, versionBelow *string) ([]sbom.PackageHit, error)
 }
 type ReleaseResolver interface {
 	Manifest(ctx context.Context, obj *release.Release) (string, error)
 
+	Findings(ctx context.Context, obj *release.Release) ([]model.Finding, error)
 	Sboms(ctx context.Context, obj *release.Release) ([]model.ReleaseSbom, error)
 }
 type ReleaseComponentResolver interface {
@@ -523,6 +701,345 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Advisory.affected":
+		if e.ComplexityRoot.Advisory.Affected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Affected(childComplexity), true
+	case "Advisory.aliases":
+		if e.ComplexityRoot.Advisory.Aliases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Aliases(childComplexity), true
+	case "Advisory.conflicts":
+		if e.ComplexityRoot.Advisory.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Conflicts(childComplexity), true
+	case "Advisory.details":
+		if e.ComplexityRoot.Advisory.Details == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Details(childComplexity), true
+	case "Advisory.digest":
+		if e.ComplexityRoot.Advisory.Digest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Digest(childComplexity), true
+	case "Advisory.epss":
+		if e.ComplexityRoot.Advisory.EPSS == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.EPSS(childComplexity), true
+	case "Advisory.id":
+		if e.ComplexityRoot.Advisory.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.ID(childComplexity), true
+	case "Advisory.kev":
+		if e.ComplexityRoot.Advisory.KEV == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.KEV(childComplexity), true
+	case "Advisory.modified":
+		if e.ComplexityRoot.Advisory.Modified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Modified(childComplexity), true
+	case "Advisory.provenance":
+		if e.ComplexityRoot.Advisory.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Provenance(childComplexity), true
+	case "Advisory.published":
+		if e.ComplexityRoot.Advisory.Published == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Published(childComplexity), true
+	case "Advisory.references":
+		if e.ComplexityRoot.Advisory.References == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.References(childComplexity), true
+	case "Advisory.severities":
+		if e.ComplexityRoot.Advisory.Severities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Severities(childComplexity), true
+	case "Advisory.severity":
+		if e.ComplexityRoot.Advisory.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Severity(childComplexity), true
+	case "Advisory.sources":
+		if e.ComplexityRoot.Advisory.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Sources(childComplexity), true
+	case "Advisory.summary":
+		if e.ComplexityRoot.Advisory.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Summary(childComplexity), true
+	case "Advisory.withdrawn":
+		if e.ComplexityRoot.Advisory.Withdrawn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Withdrawn(childComplexity), true
+
+	case "AdvisoryConflict.chosen":
+		if e.ComplexityRoot.AdvisoryConflict.Chosen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryConflict.Chosen(childComplexity), true
+	case "AdvisoryConflict.code":
+		if e.ComplexityRoot.AdvisoryConflict.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryConflict.Code(childComplexity), true
+	case "AdvisoryConflict.decisionReason":
+		if e.ComplexityRoot.AdvisoryConflict.DecisionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryConflict.DecisionReason(childComplexity), true
+	case "AdvisoryConflict.field":
+		if e.ComplexityRoot.AdvisoryConflict.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryConflict.Field(childComplexity), true
+	case "AdvisoryConflict.packageKey":
+		if e.ComplexityRoot.AdvisoryConflict.PackageKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryConflict.PackageKey(childComplexity), true
+	case "AdvisoryConflict.sources":
+		if e.ComplexityRoot.AdvisoryConflict.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryConflict.Sources(childComplexity), true
+	case "AdvisoryConflict.values":
+		if e.ComplexityRoot.AdvisoryConflict.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryConflict.Values(childComplexity), true
+
+	case "AdvisoryProvenance.decisionReason":
+		if e.ComplexityRoot.AdvisoryProvenance.DecisionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryProvenance.DecisionReason(childComplexity), true
+	case "AdvisoryProvenance.observationId":
+		if e.ComplexityRoot.AdvisoryProvenance.ObservationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryProvenance.ObservationID(childComplexity), true
+	case "AdvisoryProvenance.pointer":
+		if e.ComplexityRoot.AdvisoryProvenance.Pointer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryProvenance.Pointer(childComplexity), true
+	case "AdvisoryProvenance.rank":
+		if e.ComplexityRoot.AdvisoryProvenance.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryProvenance.Rank(childComplexity), true
+	case "AdvisoryProvenance.source":
+		if e.ComplexityRoot.AdvisoryProvenance.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryProvenance.Source(childComplexity), true
+
+	case "AdvisoryRange.events":
+		if e.ComplexityRoot.AdvisoryRange.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryRange.Events(childComplexity), true
+	case "AdvisoryRange.repo":
+		if e.ComplexityRoot.AdvisoryRange.Repo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryRange.Repo(childComplexity), true
+	case "AdvisoryRange.type":
+		if e.ComplexityRoot.AdvisoryRange.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryRange.Type(childComplexity), true
+
+	case "AdvisoryReference.sources":
+		if e.ComplexityRoot.AdvisoryReference.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryReference.Sources(childComplexity), true
+	case "AdvisoryReference.type":
+		if e.ComplexityRoot.AdvisoryReference.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryReference.Type(childComplexity), true
+	case "AdvisoryReference.url":
+		if e.ComplexityRoot.AdvisoryReference.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisoryReference.URL(childComplexity), true
+
+	case "AdvisorySnapshot.createdAt":
+		if e.ComplexityRoot.AdvisorySnapshot.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisorySnapshot.CreatedAt(childComplexity), true
+	case "AdvisorySnapshot.id":
+		if e.ComplexityRoot.AdvisorySnapshot.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisorySnapshot.ID(childComplexity), true
+	case "AdvisorySnapshot.observations":
+		if e.ComplexityRoot.AdvisorySnapshot.Observations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisorySnapshot.Observations(childComplexity), true
+
+	case "AdvisorySource.contentHash":
+		if e.ComplexityRoot.AdvisorySource.ContentHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisorySource.ContentHash(childComplexity), true
+	case "AdvisorySource.observationId":
+		if e.ComplexityRoot.AdvisorySource.ObservationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisorySource.ObservationID(childComplexity), true
+	case "AdvisorySource.rank":
+		if e.ComplexityRoot.AdvisorySource.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisorySource.Rank(childComplexity), true
+	case "AdvisorySource.source":
+		if e.ComplexityRoot.AdvisorySource.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisorySource.Source(childComplexity), true
+	case "AdvisorySource.upstreamId":
+		if e.ComplexityRoot.AdvisorySource.UpstreamID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvisorySource.UpstreamID(childComplexity), true
+
+	case "AffectedPackage.ecosystem":
+		if e.ComplexityRoot.AffectedPackage.Ecosystem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AffectedPackage.Ecosystem(childComplexity), true
+	case "AffectedPackage.fixState":
+		if e.ComplexityRoot.AffectedPackage.FixState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AffectedPackage.FixState(childComplexity), true
+	case "AffectedPackage.fixedVersions":
+		if e.ComplexityRoot.AffectedPackage.FixedVersions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AffectedPackage.FixedVersions(childComplexity), true
+	case "AffectedPackage.name":
+		if e.ComplexityRoot.AffectedPackage.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AffectedPackage.Name(childComplexity), true
+	case "AffectedPackage.purl":
+		if e.ComplexityRoot.AffectedPackage.Purl == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AffectedPackage.Purl(childComplexity), true
+	case "AffectedPackage.ranges":
+		if e.ComplexityRoot.AffectedPackage.Ranges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AffectedPackage.Ranges(childComplexity), true
+	case "AffectedPackage.source":
+		if e.ComplexityRoot.AffectedPackage.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AffectedPackage.Source(childComplexity), true
+	case "AffectedPackage.versions":
+		if e.ComplexityRoot.AffectedPackage.Versions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AffectedPackage.Versions(childComplexity), true
+
+	case "AffectedSboms.advisories":
+		if e.ComplexityRoot.AffectedSboms.Advisories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AffectedSboms.Advisories(childComplexity), true
+	case "AffectedSboms.sboms":
+		if e.ComplexityRoot.AffectedSboms.Sboms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AffectedSboms.Sboms(childComplexity), true
+	case "AffectedSboms.snapshot":
+		if e.ComplexityRoot.AffectedSboms.Snapshot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AffectedSboms.Snapshot(childComplexity), true
+	case "AffectedSboms.unknown":
+		if e.ComplexityRoot.AffectedSboms.Unknown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AffectedSboms.Unknown(childComplexity), true
 
 	case "ApiToken.createdAt":
 		if e.ComplexityRoot.ApiToken.CreatedAt == nil {
@@ -961,6 +1478,110 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EnvironmentEdge.Node(childComplexity), true
 
+	case "Epss.modelVersion":
+		if e.ComplexityRoot.Epss.ModelVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Epss.ModelVersion(childComplexity), true
+	case "Epss.percentile":
+		if e.ComplexityRoot.Epss.Percentile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Epss.Percentile(childComplexity), true
+	case "Epss.score":
+		if e.ComplexityRoot.Epss.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Epss.Score(childComplexity), true
+	case "Epss.scoreDate":
+		if e.ComplexityRoot.Epss.ScoreDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Epss.ScoreDate(childComplexity), true
+
+	case "Finding.advisory":
+		if e.ComplexityRoot.Finding.Advisory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Finding.Advisory(childComplexity), true
+	case "Finding.advisoryId":
+		if e.ComplexityRoot.Finding.AdvisoryID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Finding.AdvisoryID(childComplexity), true
+	case "Finding.aliases":
+		if e.ComplexityRoot.Finding.Aliases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Finding.Aliases(childComplexity), true
+	case "Finding.epss":
+		if e.ComplexityRoot.Finding.Epss == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Finding.Epss(childComplexity), true
+	case "Finding.evidence":
+		if e.ComplexityRoot.Finding.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Finding.Evidence(childComplexity), true
+	case "Finding.fixedVersions":
+		if e.ComplexityRoot.Finding.FixedVersions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Finding.FixedVersions(childComplexity), true
+	case "Finding.imageDigest":
+		if e.ComplexityRoot.Finding.ImageDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Finding.ImageDigest(childComplexity), true
+	case "Finding.installedVersion":
+		if e.ComplexityRoot.Finding.InstalledVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Finding.InstalledVersion(childComplexity), true
+	case "Finding.kev":
+		if e.ComplexityRoot.Finding.Kev == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Finding.Kev(childComplexity), true
+	case "Finding.packageKey":
+		if e.ComplexityRoot.Finding.PackageKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Finding.PackageKey(childComplexity), true
+	case "Finding.purl":
+		if e.ComplexityRoot.Finding.Purl == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Finding.Purl(childComplexity), true
+	case "Finding.sbom":
+		if e.ComplexityRoot.Finding.Sbom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Finding.Sbom(childComplexity), true
+	case "Finding.severity":
+		if e.ComplexityRoot.Finding.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Finding.Severity(childComplexity), true
+
 	case "FreezeWindow.createdBy":
 		if e.ComplexityRoot.FreezeWindow.CreatedBy == nil {
 			break
@@ -1134,6 +1755,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IntegrationEdge.Node(childComplexity), true
 
+	case "Kev.dateAdded":
+		if e.ComplexityRoot.Kev.DateAdded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Kev.DateAdded(childComplexity), true
+	case "Kev.dueDate":
+		if e.ComplexityRoot.Kev.DueDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Kev.DueDate(childComplexity), true
+	case "Kev.ransomware":
+		if e.ComplexityRoot.Kev.Ransomware == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Kev.Ransomware(childComplexity), true
+
 	case "KeyValue.key":
 		if e.ComplexityRoot.KeyValue.Key == nil {
 			break
@@ -1146,6 +1786,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.KeyValue.Value(childComplexity), true
+
+	case "MatchEvidence.decision":
+		if e.ComplexityRoot.MatchEvidence.Decision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Decision(childComplexity), true
+	case "MatchEvidence.events":
+		if e.ComplexityRoot.MatchEvidence.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Events(childComplexity), true
+	case "MatchEvidence.note":
+		if e.ComplexityRoot.MatchEvidence.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Note(childComplexity), true
+	case "MatchEvidence.rangeType":
+		if e.ComplexityRoot.MatchEvidence.RangeType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.RangeType(childComplexity), true
 
 	case "Mutation.addReleaseComponent":
 		if e.ComplexityRoot.Mutation.AddReleaseComponent == nil {
@@ -1357,6 +2022,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.UpdateEnvironment(childComplexity, args["key"].(string), args["input"].(model.EnvironmentInput)), true
 
+	case "PackageKey.ecosystem":
+		if e.ComplexityRoot.PackageKey.Ecosystem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PackageKey.Ecosystem(childComplexity), true
+	case "PackageKey.name":
+		if e.ComplexityRoot.PackageKey.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PackageKey.Name(childComplexity), true
+
 	case "PackageSearchHit.contentDigest":
 		if e.ComplexityRoot.PackageSearchHit.ContentDigest == nil {
 			break
@@ -1401,6 +2079,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APITokens(childComplexity), true
+	case "Query.advisories":
+		if e.ComplexityRoot.Query.Advisories == nil {
+			break
+		}
+
+		args, err := ec.field_Query_advisories_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Advisories(childComplexity, args["ecosystem"].(string), args["name"].(string)), true
+	case "Query.advisory":
+		if e.ComplexityRoot.Query.Advisory == nil {
+			break
+		}
+
+		args, err := ec.field_Query_advisory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Advisory(childComplexity, args["id"].(string)), true
+	case "Query.advisorySnapshot":
+		if e.ComplexityRoot.Query.AdvisorySnapshot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.AdvisorySnapshot(childComplexity), true
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
 			break
@@ -1456,6 +2162,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Environments(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.findings":
+		if e.ComplexityRoot.Query.Findings == nil {
+			break
+		}
+
+		args, err := ec.field_Query_findings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Findings(childComplexity, args["sbom"].(string)), true
 	case "Query.integration":
 		if e.ComplexityRoot.Query.Integration == nil {
 			break
@@ -1523,6 +2240,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Sbom(childComplexity, args["contentDigest"].(*string), args["imageDigest"].(*string)), true
+	case "Query.sbomsAffectedBy":
+		if e.ComplexityRoot.Query.SbomsAffectedBy == nil {
+			break
+		}
+
+		args, err := ec.field_Query_sbomsAffectedBy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SbomsAffectedBy(childComplexity, args["advisoryIds"].([]string)), true
 	case "Query.target":
 		if e.ComplexityRoot.Query.Target == nil {
 			break
@@ -1551,6 +2279,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "RangeEvent.fixed":
+		if e.ComplexityRoot.RangeEvent.Fixed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RangeEvent.Fixed(childComplexity), true
+	case "RangeEvent.introduced":
+		if e.ComplexityRoot.RangeEvent.Introduced == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RangeEvent.Introduced(childComplexity), true
+	case "RangeEvent.lastAffected":
+		if e.ComplexityRoot.RangeEvent.LastAffected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RangeEvent.LastAffected(childComplexity), true
+	case "RangeEvent.limit":
+		if e.ComplexityRoot.RangeEvent.Limit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RangeEvent.Limit(childComplexity), true
 
 	case "Release.application":
 		if e.ComplexityRoot.Release.Application == nil {
@@ -1600,6 +2353,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Release.FinalizedBy(childComplexity), true
+	case "Release.findings":
+		if e.ComplexityRoot.Release.Findings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.Findings(childComplexity), true
 	case "Release.id":
 		if e.ComplexityRoot.Release.ID == nil {
 			break
@@ -1858,6 +2617,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ScanResult.Scanned(childComplexity), true
+
+	case "Severity.rating":
+		if e.ComplexityRoot.Severity.Rating == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Severity.Rating(childComplexity), true
+	case "Severity.score":
+		if e.ComplexityRoot.Severity.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Severity.Score(childComplexity), true
+	case "Severity.source":
+		if e.ComplexityRoot.Severity.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Severity.Source(childComplexity), true
+	case "Severity.type":
+		if e.ComplexityRoot.Severity.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Severity.Type(childComplexity), true
+	case "Severity.vector":
+		if e.ComplexityRoot.Severity.Vector == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Severity.Vector(childComplexity), true
 
 	case "SourceRef.branch":
 		if e.ComplexityRoot.SourceRef.Branch == nil {
@@ -2253,6 +3043,212 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/advisory.graphqls", Input: `"""
+An effective advisory: the merged view of one alias group of upstream
+observations, each contested field chosen by source precedence.
+"""
+type Advisory {
+  "The group key, e.g. a CVE id."
+  id: String!
+  "The group's other identifiers, sorted."
+  aliases: [String!]!
+  summary: String!
+  details: String!
+  published: Time
+  "The newest upstream modification time of the group."
+  modified: Time
+  "Set when the best-ranked source withdrew or rejected the advisory; withdrawn advisories never match."
+  withdrawn: Boolean!
+  "The precedence winner among sources that score the advisory."
+  severity: Severity
+  "Every source's severity, sorted by source."
+  severities: [Severity!]!
+  "One entry per package, sorted by ecosystem and name."
+  affected: [AffectedPackage!]!
+  references: [AdvisoryReference!]!
+  "CISA Known Exploited Vulnerabilities listing."
+  kev: Kev
+  epss: Epss
+  "The observations merged, sorted by source then upstream id."
+  sources: [AdvisorySource!]!
+  "Where each chosen value came from."
+  provenance: [AdvisoryProvenance!]!
+  "Disagreements between sources; the chosen value is always the precedence winner's."
+  conflicts: [AdvisoryConflict!]!
+  "sha256 of the canonical record without its digest."
+  digest: String!
+}
+
+type Severity {
+  "CVSS_V3 or CVSS_V4; null when the source gave only a label."
+  type: String
+  "The CVSS vector."
+  vector: String
+  "The CVSS base score; null when the version is not scored (CVSS v4.0 for now)."
+  score: Float
+  "critical, high, medium, low, none; empty when unscored."
+  rating: String!
+  "The source the severity came from."
+  source: String
+}
+
+type AffectedPackage {
+  "OSV ecosystem, e.g. Debian:12, Go, npm."
+  ecosystem: String!
+  name: String!
+  purl: String
+  ranges: [AdvisoryRange!]!
+  "Explicitly enumerated affected versions."
+  versions: [String!]!
+  "Ordered by the ecosystem's version scheme."
+  fixedVersions: [String!]!
+  "fixed, not-fixed, wont-fix or unknown."
+  fixState: String!
+  "The source whose data was chosen for this package."
+  source: String!
+}
+
+type AdvisoryRange {
+  "SEMVER, ECOSYSTEM or GIT."
+  type: String!
+  repo: String
+  events: [RangeEvent!]!
+}
+
+"One OSV range event; exactly one field is set."
+type RangeEvent {
+  introduced: String
+  fixed: String
+  lastAffected: String
+  limit: String
+}
+
+type AdvisoryReference {
+  "ADVISORY, FIX, REPORT, WEB, …"
+  type: String!
+  url: String!
+  sources: [String!]!
+}
+
+type Kev {
+  "YYYY-MM-DD"
+  dateAdded: String!
+  dueDate: String
+  ransomware: Boolean!
+}
+
+type Epss {
+  score: Float!
+  percentile: Float!
+  modelVersion: String!
+  scoreDate: String!
+}
+
+type AdvisorySource {
+  source: String!
+  upstreamId: String!
+  observationId: String!
+  contentHash: String!
+  rank: Int!
+}
+
+type AdvisoryProvenance {
+  "JSON pointer into the record, e.g. /severity or /affected/0."
+  pointer: String!
+  source: String!
+  observationId: String!
+  rank: Int!
+  decisionReason: String!
+}
+
+type AdvisoryConflict {
+  "severity-mismatch, affected-range-divergence, fixed-version-mismatch, withdrawn-disagreement, alias-inconsistency or metadata-gap."
+  code: String!
+  field: String!
+  packageKey: String
+  sources: [String!]!
+  "Each source's value."
+  values: [KeyValue!]!
+  chosen: String!
+  decisionReason: String!
+}
+
+"Where advisories and SBOM components meet: an OSV ecosystem and a normalized package name."
+type PackageKey {
+  ecosystem: String!
+  name: String!
+}
+
+"Why a component version is affected."
+type MatchEvidence {
+  "SEMVER, ECOSYSTEM or VERSIONS."
+  rangeType: String!
+  events: [RangeEvent!]!
+  "e.g. introduced 0 <= 3.0.11-1~deb12u1 < fixed 3.0.13-1~deb12u1"
+  decision: String!
+  note: String
+}
+
+"An installed package version that lies in an effective advisory's affected ranges."
+type Finding {
+  "Content digest of the SBOM the component is in."
+  sbom: String!
+  imageDigest: String!
+  "The component's purl."
+  purl: String!
+  packageKey: PackageKey!
+  installedVersion: String!
+  advisoryId: String!
+  aliases: [String!]!
+  advisory: Advisory!
+  severity: Severity
+  "Ordered by version; empty when no fix is known."
+  fixedVersions: [String!]!
+  kev: Kev
+  epss: Epss
+  evidence: MatchEvidence!
+}
+
+"The set of latest observations the effective advisories were built from."
+type AdvisorySnapshot {
+  "sha256 of the sorted list of observation ids and content hashes."
+  id: String!
+  observations: Int!
+  createdAt: Time
+}
+
+type AffectedSboms {
+  "The snapshot of the effective view the answer was computed on; null before any import."
+  snapshot: AdvisorySnapshot
+  "The advisory group ids the given ids resolved to, sorted."
+  advisories: [String!]!
+  "Given ids that name no effective advisory."
+  unknown: [String!]!
+  "Content digests of the stored SBOMs holding a package of those advisories, sorted."
+  sboms: [String!]!
+}
+
+extend type Release {
+  "Findings of the release's scanned images against the effective advisories."
+  findings: [Finding!]!
+}
+
+extend type Query {
+  "An effective advisory by id or alias."
+  advisory(id: String!): Advisory!
+  "The effective advisories affecting a package, sorted by id."
+  advisories(ecosystem: String!, name: String!): [Advisory!]!
+  "The snapshot the effective advisories were built from; null before any import."
+  advisorySnapshot: AdvisorySnapshot
+  "Findings of a stored SBOM, by content digest, against the effective advisories."
+  findings(sbom: String!): [Finding!]!
+  """
+  Re-evaluation: the stored SBOMs whose findings may change with these
+  advisories (ids or aliases), such as the groups an import reported changed.
+  """
+  sbomsAffectedBy(advisoryIds: [String!]!): AffectedSboms!
+}
+`, BuiltIn: false},
 	{Name: "../schema/component.graphqls", Input: `enum VersionStrategy {
   semver
   date
@@ -2893,6 +3889,170 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_Advisory(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Advisory_id(ctx, field)
+	case "aliases":
+		return ec.fieldContext_Advisory_aliases(ctx, field)
+	case "summary":
+		return ec.fieldContext_Advisory_summary(ctx, field)
+	case "details":
+		return ec.fieldContext_Advisory_details(ctx, field)
+	case "published":
+		return ec.fieldContext_Advisory_published(ctx, field)
+	case "modified":
+		return ec.fieldContext_Advisory_modified(ctx, field)
+	case "withdrawn":
+		return ec.fieldContext_Advisory_withdrawn(ctx, field)
+	case "severity":
+		return ec.fieldContext_Advisory_severity(ctx, field)
+	case "severities":
+		return ec.fieldContext_Advisory_severities(ctx, field)
+	case "affected":
+		return ec.fieldContext_Advisory_affected(ctx, field)
+	case "references":
+		return ec.fieldContext_Advisory_references(ctx, field)
+	case "kev":
+		return ec.fieldContext_Advisory_kev(ctx, field)
+	case "epss":
+		return ec.fieldContext_Advisory_epss(ctx, field)
+	case "sources":
+		return ec.fieldContext_Advisory_sources(ctx, field)
+	case "provenance":
+		return ec.fieldContext_Advisory_provenance(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_Advisory_conflicts(ctx, field)
+	case "digest":
+		return ec.fieldContext_Advisory_digest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Advisory", field.Name)
+}
+
+func (ec *executionContext) childFields_AdvisoryConflict(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_AdvisoryConflict_code(ctx, field)
+	case "field":
+		return ec.fieldContext_AdvisoryConflict_field(ctx, field)
+	case "packageKey":
+		return ec.fieldContext_AdvisoryConflict_packageKey(ctx, field)
+	case "sources":
+		return ec.fieldContext_AdvisoryConflict_sources(ctx, field)
+	case "values":
+		return ec.fieldContext_AdvisoryConflict_values(ctx, field)
+	case "chosen":
+		return ec.fieldContext_AdvisoryConflict_chosen(ctx, field)
+	case "decisionReason":
+		return ec.fieldContext_AdvisoryConflict_decisionReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AdvisoryConflict", field.Name)
+}
+
+func (ec *executionContext) childFields_AdvisoryProvenance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "pointer":
+		return ec.fieldContext_AdvisoryProvenance_pointer(ctx, field)
+	case "source":
+		return ec.fieldContext_AdvisoryProvenance_source(ctx, field)
+	case "observationId":
+		return ec.fieldContext_AdvisoryProvenance_observationId(ctx, field)
+	case "rank":
+		return ec.fieldContext_AdvisoryProvenance_rank(ctx, field)
+	case "decisionReason":
+		return ec.fieldContext_AdvisoryProvenance_decisionReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AdvisoryProvenance", field.Name)
+}
+
+func (ec *executionContext) childFields_AdvisoryRange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_AdvisoryRange_type(ctx, field)
+	case "repo":
+		return ec.fieldContext_AdvisoryRange_repo(ctx, field)
+	case "events":
+		return ec.fieldContext_AdvisoryRange_events(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AdvisoryRange", field.Name)
+}
+
+func (ec *executionContext) childFields_AdvisoryReference(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_AdvisoryReference_type(ctx, field)
+	case "url":
+		return ec.fieldContext_AdvisoryReference_url(ctx, field)
+	case "sources":
+		return ec.fieldContext_AdvisoryReference_sources(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AdvisoryReference", field.Name)
+}
+
+func (ec *executionContext) childFields_AdvisorySnapshot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AdvisorySnapshot_id(ctx, field)
+	case "observations":
+		return ec.fieldContext_AdvisorySnapshot_observations(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_AdvisorySnapshot_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AdvisorySnapshot", field.Name)
+}
+
+func (ec *executionContext) childFields_AdvisorySource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_AdvisorySource_source(ctx, field)
+	case "upstreamId":
+		return ec.fieldContext_AdvisorySource_upstreamId(ctx, field)
+	case "observationId":
+		return ec.fieldContext_AdvisorySource_observationId(ctx, field)
+	case "contentHash":
+		return ec.fieldContext_AdvisorySource_contentHash(ctx, field)
+	case "rank":
+		return ec.fieldContext_AdvisorySource_rank(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AdvisorySource", field.Name)
+}
+
+func (ec *executionContext) childFields_AffectedPackage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ecosystem":
+		return ec.fieldContext_AffectedPackage_ecosystem(ctx, field)
+	case "name":
+		return ec.fieldContext_AffectedPackage_name(ctx, field)
+	case "purl":
+		return ec.fieldContext_AffectedPackage_purl(ctx, field)
+	case "ranges":
+		return ec.fieldContext_AffectedPackage_ranges(ctx, field)
+	case "versions":
+		return ec.fieldContext_AffectedPackage_versions(ctx, field)
+	case "fixedVersions":
+		return ec.fieldContext_AffectedPackage_fixedVersions(ctx, field)
+	case "fixState":
+		return ec.fieldContext_AffectedPackage_fixState(ctx, field)
+	case "source":
+		return ec.fieldContext_AffectedPackage_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AffectedPackage", field.Name)
+}
+
+func (ec *executionContext) childFields_AffectedSboms(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "snapshot":
+		return ec.fieldContext_AffectedSboms_snapshot(ctx, field)
+	case "advisories":
+		return ec.fieldContext_AffectedSboms_advisories(ctx, field)
+	case "unknown":
+		return ec.fieldContext_AffectedSboms_unknown(ctx, field)
+	case "sboms":
+		return ec.fieldContext_AffectedSboms_sboms(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AffectedSboms", field.Name)
+}
+
 func (ec *executionContext) childFields_ApiToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3109,6 +4269,52 @@ func (ec *executionContext) childFields_EnvironmentEdge(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type EnvironmentEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Epss(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "score":
+		return ec.fieldContext_Epss_score(ctx, field)
+	case "percentile":
+		return ec.fieldContext_Epss_percentile(ctx, field)
+	case "modelVersion":
+		return ec.fieldContext_Epss_modelVersion(ctx, field)
+	case "scoreDate":
+		return ec.fieldContext_Epss_scoreDate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Epss", field.Name)
+}
+
+func (ec *executionContext) childFields_Finding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sbom":
+		return ec.fieldContext_Finding_sbom(ctx, field)
+	case "imageDigest":
+		return ec.fieldContext_Finding_imageDigest(ctx, field)
+	case "purl":
+		return ec.fieldContext_Finding_purl(ctx, field)
+	case "packageKey":
+		return ec.fieldContext_Finding_packageKey(ctx, field)
+	case "installedVersion":
+		return ec.fieldContext_Finding_installedVersion(ctx, field)
+	case "advisoryId":
+		return ec.fieldContext_Finding_advisoryId(ctx, field)
+	case "aliases":
+		return ec.fieldContext_Finding_aliases(ctx, field)
+	case "advisory":
+		return ec.fieldContext_Finding_advisory(ctx, field)
+	case "severity":
+		return ec.fieldContext_Finding_severity(ctx, field)
+	case "fixedVersions":
+		return ec.fieldContext_Finding_fixedVersions(ctx, field)
+	case "kev":
+		return ec.fieldContext_Finding_kev(ctx, field)
+	case "epss":
+		return ec.fieldContext_Finding_epss(ctx, field)
+	case "evidence":
+		return ec.fieldContext_Finding_evidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Finding", field.Name)
+}
+
 func (ec *executionContext) childFields_FreezeWindow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3195,6 +4401,18 @@ func (ec *executionContext) childFields_IntegrationEdge(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type IntegrationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Kev(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dateAdded":
+		return ec.fieldContext_Kev_dateAdded(ctx, field)
+	case "dueDate":
+		return ec.fieldContext_Kev_dueDate(ctx, field)
+	case "ransomware":
+		return ec.fieldContext_Kev_ransomware(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Kev", field.Name)
+}
+
 func (ec *executionContext) childFields_KeyValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "key":
@@ -3203,6 +4421,30 @@ func (ec *executionContext) childFields_KeyValue(ctx context.Context, field grap
 		return ec.fieldContext_KeyValue_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type KeyValue", field.Name)
+}
+
+func (ec *executionContext) childFields_MatchEvidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rangeType":
+		return ec.fieldContext_MatchEvidence_rangeType(ctx, field)
+	case "events":
+		return ec.fieldContext_MatchEvidence_events(ctx, field)
+	case "decision":
+		return ec.fieldContext_MatchEvidence_decision(ctx, field)
+	case "note":
+		return ec.fieldContext_MatchEvidence_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MatchEvidence", field.Name)
+}
+
+func (ec *executionContext) childFields_PackageKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ecosystem":
+		return ec.fieldContext_PackageKey_ecosystem(ctx, field)
+	case "name":
+		return ec.fieldContext_PackageKey_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PackageKey", field.Name)
 }
 
 func (ec *executionContext) childFields_PackageSearchHit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3227,6 +4469,20 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_RangeEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "introduced":
+		return ec.fieldContext_RangeEvent_introduced(ctx, field)
+	case "fixed":
+		return ec.fieldContext_RangeEvent_fixed(ctx, field)
+	case "lastAffected":
+		return ec.fieldContext_RangeEvent_lastAffected(ctx, field)
+	case "limit":
+		return ec.fieldContext_RangeEvent_limit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RangeEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_Release(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3261,6 +4517,8 @@ func (ec *executionContext) childFields_Release(ctx context.Context, field graph
 		return ec.fieldContext_Release_updatedAt(ctx, field)
 	case "version":
 		return ec.fieldContext_Release_version(ctx, field)
+	case "findings":
+		return ec.fieldContext_Release_findings(ctx, field)
 	case "sboms":
 		return ec.fieldContext_Release_sboms(ctx, field)
 	}
@@ -3373,6 +4631,22 @@ func (ec *executionContext) childFields_ScanResult(ctx context.Context, field gr
 		return ec.fieldContext_ScanResult_sboms(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ScanResult", field.Name)
+}
+
+func (ec *executionContext) childFields_Severity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_Severity_type(ctx, field)
+	case "vector":
+		return ec.fieldContext_Severity_vector(ctx, field)
+	case "score":
+		return ec.fieldContext_Severity_score(ctx, field)
+	case "rating":
+		return ec.fieldContext_Severity_rating(ctx, field)
+	case "source":
+		return ec.fieldContext_Severity_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Severity", field.Name)
 }
 
 func (ec *executionContext) childFields_SourceRef(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4015,6 +5289,42 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_advisories_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ecosystem",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ecosystem"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_advisory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4122,6 +5432,20 @@ func (ec *executionContext) field_Query_environments_args(ctx context.Context, r
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_findings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "sbom",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sbom"] = arg0
 	return args, nil
 }
 
@@ -4254,6 +5578,20 @@ func (ec *executionContext) field_Query_sbom_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["imageDigest"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_sbomsAffectedBy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "advisoryIds",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["advisoryIds"] = arg0
 	return args, nil
 }
 
@@ -4396,6 +5734,1388 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Advisory_id(ctx context.Context, field graphql.CollectedField, obj *advisory.Effective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, false, false, "String")
+}
+
+func (ec *executionContext) _Advisory_aliases(ctx context.Context, field graphql.CollectedField, obj *advisory.Effective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_aliases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aliases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_aliases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, false, false, "String")
+}
+
+func (ec *executionContext) _Advisory_summary(ctx context.Context, field graphql.CollectedField, obj *advisory.Effective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, false, false, "String")
+}
+
+func (ec *executionContext) _Advisory_details(ctx context.Context, field graphql.CollectedField, obj *advisory.Effective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_details(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Details, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, false, false, "String")
+}
+
+func (ec *executionContext) _Advisory_published(ctx context.Context, field graphql.CollectedField, obj *advisory.Effective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_published(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Published, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_published(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Advisory_modified(ctx context.Context, field graphql.CollectedField, obj *advisory.Effective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_modified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_modified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Advisory_withdrawn(ctx context.Context, field graphql.CollectedField, obj *advisory.Effective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_withdrawn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Withdrawn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_withdrawn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Advisory_severity(ctx context.Context, field graphql.CollectedField, obj *advisory.Effective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Advisory().Severity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Severity) graphql.Marshaler {
+			return ec.marshalOSeverity2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐSeverity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Advisory",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Severity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Advisory_severities(ctx context.Context, field graphql.CollectedField, obj *advisory.Effective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_severities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Advisory().Severities(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Severity) graphql.Marshaler {
+			return ec.marshalNSeverity2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐSeverityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_severities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Advisory",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Severity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Advisory_affected(ctx context.Context, field graphql.CollectedField, obj *advisory.Effective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_affected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Affected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []advisory.EffectiveAffected) graphql.Marshaler {
+			return ec.marshalNAffectedPackage2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEffectiveAffectedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_affected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Advisory",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AffectedPackage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Advisory_references(ctx context.Context, field graphql.CollectedField, obj *advisory.Effective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_references(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.References, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []advisory.SourcedReference) graphql.Marshaler {
+			return ec.marshalNAdvisoryReference2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐSourcedReferenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_references(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Advisory",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AdvisoryReference(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Advisory_kev(ctx context.Context, field graphql.CollectedField, obj *advisory.Effective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_kev(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KEV, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *advisory.KEV) graphql.Marshaler {
+			return ec.marshalOKev2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐKEV(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_kev(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Advisory",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Kev(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Advisory_epss(ctx context.Context, field graphql.CollectedField, obj *advisory.Effective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_epss(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EPSS, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *advisory.EPSS) graphql.Marshaler {
+			return ec.marshalOEpss2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEPSS(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_epss(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Advisory",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Epss(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Advisory_sources(ctx context.Context, field graphql.CollectedField, obj *advisory.Effective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []advisory.EffectiveSource) graphql.Marshaler {
+			return ec.marshalNAdvisorySource2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEffectiveSourceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Advisory",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AdvisorySource(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Advisory_provenance(ctx context.Context, field graphql.CollectedField, obj *advisory.Effective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_provenance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provenance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []advisory.Provenance) graphql.Marshaler {
+			return ec.marshalNAdvisoryProvenance2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐProvenanceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_provenance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Advisory",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AdvisoryProvenance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Advisory_conflicts(ctx context.Context, field graphql.CollectedField, obj *advisory.Effective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_conflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conflicts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []advisory.Conflict) graphql.Marshaler {
+			return ec.marshalNAdvisoryConflict2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐConflictᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_conflicts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Advisory",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AdvisoryConflict(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Advisory_digest(ctx context.Context, field graphql.CollectedField, obj *advisory.Effective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_digest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Digest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_digest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisoryConflict_code(ctx context.Context, field graphql.CollectedField, obj *advisory.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryConflict_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryConflict_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisoryConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisoryConflict_field(ctx context.Context, field graphql.CollectedField, obj *advisory.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryConflict_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryConflict_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisoryConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisoryConflict_packageKey(ctx context.Context, field graphql.CollectedField, obj *advisory.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryConflict_packageKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PackageKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryConflict_packageKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisoryConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisoryConflict_sources(ctx context.Context, field graphql.CollectedField, obj *advisory.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryConflict_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryConflict_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisoryConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisoryConflict_values(ctx context.Context, field graphql.CollectedField, obj *advisory.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryConflict_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AdvisoryConflict().Values(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.KeyValue) graphql.Marshaler {
+			return ec.marshalNKeyValue2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐKeyValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryConflict_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AdvisoryConflict",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KeyValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AdvisoryConflict_chosen(ctx context.Context, field graphql.CollectedField, obj *advisory.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryConflict_chosen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chosen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryConflict_chosen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisoryConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisoryConflict_decisionReason(ctx context.Context, field graphql.CollectedField, obj *advisory.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryConflict_decisionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecisionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryConflict_decisionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisoryConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisoryProvenance_pointer(ctx context.Context, field graphql.CollectedField, obj *advisory.Provenance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryProvenance_pointer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pointer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryProvenance_pointer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisoryProvenance", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisoryProvenance_source(ctx context.Context, field graphql.CollectedField, obj *advisory.Provenance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryProvenance_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryProvenance_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisoryProvenance", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisoryProvenance_observationId(ctx context.Context, field graphql.CollectedField, obj *advisory.Provenance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryProvenance_observationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ObservationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryProvenance_observationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisoryProvenance", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisoryProvenance_rank(ctx context.Context, field graphql.CollectedField, obj *advisory.Provenance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryProvenance_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryProvenance_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisoryProvenance", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AdvisoryProvenance_decisionReason(ctx context.Context, field graphql.CollectedField, obj *advisory.Provenance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryProvenance_decisionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecisionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryProvenance_decisionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisoryProvenance", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisoryRange_type(ctx context.Context, field graphql.CollectedField, obj *advisory.Range) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryRange_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AdvisoryRange().Type(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryRange_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisoryRange", field, true, true, "String")
+}
+
+func (ec *executionContext) _AdvisoryRange_repo(ctx context.Context, field graphql.CollectedField, obj *advisory.Range) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryRange_repo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Repo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryRange_repo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisoryRange", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisoryRange_events(ctx context.Context, field graphql.CollectedField, obj *advisory.Range) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryRange_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Events, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []advisory.Event) graphql.Marshaler {
+			return ec.marshalNRangeEvent2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryRange_events(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AdvisoryRange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RangeEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AdvisoryReference_type(ctx context.Context, field graphql.CollectedField, obj *advisory.SourcedReference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryReference_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryReference_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisoryReference", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisoryReference_url(ctx context.Context, field graphql.CollectedField, obj *advisory.SourcedReference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryReference_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryReference_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisoryReference", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisoryReference_sources(ctx context.Context, field graphql.CollectedField, obj *advisory.SourcedReference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisoryReference_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisoryReference_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisoryReference", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisorySnapshot_id(ctx context.Context, field graphql.CollectedField, obj *advisory.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisorySnapshot_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisorySnapshot_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisorySnapshot", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisorySnapshot_observations(ctx context.Context, field graphql.CollectedField, obj *advisory.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisorySnapshot_observations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Observations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisorySnapshot_observations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisorySnapshot", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AdvisorySnapshot_createdAt(ctx context.Context, field graphql.CollectedField, obj *advisory.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisorySnapshot_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalOTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisorySnapshot_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisorySnapshot", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AdvisorySource_source(ctx context.Context, field graphql.CollectedField, obj *advisory.EffectiveSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisorySource_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisorySource_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisorySource", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisorySource_upstreamId(ctx context.Context, field graphql.CollectedField, obj *advisory.EffectiveSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisorySource_upstreamId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpstreamID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisorySource_upstreamId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisorySource", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisorySource_observationId(ctx context.Context, field graphql.CollectedField, obj *advisory.EffectiveSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisorySource_observationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ObservationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisorySource_observationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisorySource", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisorySource_contentHash(ctx context.Context, field graphql.CollectedField, obj *advisory.EffectiveSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisorySource_contentHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisorySource_contentHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisorySource", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdvisorySource_rank(ctx context.Context, field graphql.CollectedField, obj *advisory.EffectiveSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvisorySource_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvisorySource_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvisorySource", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AffectedPackage_ecosystem(ctx context.Context, field graphql.CollectedField, obj *advisory.EffectiveAffected) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AffectedPackage_ecosystem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AffectedPackage().Ecosystem(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AffectedPackage_ecosystem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AffectedPackage", field, true, true, "String")
+}
+
+func (ec *executionContext) _AffectedPackage_name(ctx context.Context, field graphql.CollectedField, obj *advisory.EffectiveAffected) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AffectedPackage_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AffectedPackage().Name(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AffectedPackage_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AffectedPackage", field, true, true, "String")
+}
+
+func (ec *executionContext) _AffectedPackage_purl(ctx context.Context, field graphql.CollectedField, obj *advisory.EffectiveAffected) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AffectedPackage_purl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AffectedPackage().Purl(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AffectedPackage_purl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AffectedPackage", field, true, true, "String")
+}
+
+func (ec *executionContext) _AffectedPackage_ranges(ctx context.Context, field graphql.CollectedField, obj *advisory.EffectiveAffected) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AffectedPackage_ranges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ranges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []advisory.Range) graphql.Marshaler {
+			return ec.marshalNAdvisoryRange2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐRangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AffectedPackage_ranges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AffectedPackage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AdvisoryRange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AffectedPackage_versions(ctx context.Context, field graphql.CollectedField, obj *advisory.EffectiveAffected) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AffectedPackage_versions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Versions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AffectedPackage_versions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AffectedPackage", field, false, false, "String")
+}
+
+func (ec *executionContext) _AffectedPackage_fixedVersions(ctx context.Context, field graphql.CollectedField, obj *advisory.EffectiveAffected) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AffectedPackage_fixedVersions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FixedVersions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AffectedPackage_fixedVersions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AffectedPackage", field, false, false, "String")
+}
+
+func (ec *executionContext) _AffectedPackage_fixState(ctx context.Context, field graphql.CollectedField, obj *advisory.EffectiveAffected) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AffectedPackage_fixState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FixState, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AffectedPackage_fixState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AffectedPackage", field, false, false, "String")
+}
+
+func (ec *executionContext) _AffectedPackage_source(ctx context.Context, field graphql.CollectedField, obj *advisory.EffectiveAffected) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AffectedPackage_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AffectedPackage_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AffectedPackage", field, false, false, "String")
+}
+
+func (ec *executionContext) _AffectedSboms_snapshot(ctx context.Context, field graphql.CollectedField, obj *model.AffectedSboms) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AffectedSboms_snapshot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AffectedSboms().Snapshot(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *advisory.Snapshot) graphql.Marshaler {
+			return ec.marshalOAdvisorySnapshot2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐSnapshot(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AffectedSboms_snapshot(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AffectedSboms",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AdvisorySnapshot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AffectedSboms_advisories(ctx context.Context, field graphql.CollectedField, obj *model.AffectedSboms) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AffectedSboms_advisories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Advisories, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AffectedSboms_advisories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AffectedSboms", field, false, false, "String")
+}
+
+func (ec *executionContext) _AffectedSboms_unknown(ctx context.Context, field graphql.CollectedField, obj *model.AffectedSboms) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AffectedSboms_unknown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unknown, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AffectedSboms_unknown(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AffectedSboms", field, false, false, "String")
+}
+
+func (ec *executionContext) _AffectedSboms_sboms(ctx context.Context, field graphql.CollectedField, obj *model.AffectedSboms) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AffectedSboms_sboms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sboms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AffectedSboms_sboms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AffectedSboms", field, false, false, "String")
+}
 
 func (ec *executionContext) _ApiToken_id(ctx context.Context, field graphql.CollectedField, obj *auth.Token) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -6215,6 +8935,451 @@ func (ec *executionContext) fieldContext_EnvironmentEdge_node(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Epss_score(ctx context.Context, field graphql.CollectedField, obj *advisory.EPSS) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Epss_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Epss_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Epss", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Epss_percentile(ctx context.Context, field graphql.CollectedField, obj *advisory.EPSS) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Epss_percentile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percentile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Epss_percentile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Epss", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Epss_modelVersion(ctx context.Context, field graphql.CollectedField, obj *advisory.EPSS) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Epss_modelVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModelVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Epss_modelVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Epss", field, false, false, "String")
+}
+
+func (ec *executionContext) _Epss_scoreDate(ctx context.Context, field graphql.CollectedField, obj *advisory.EPSS) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Epss_scoreDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScoreDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Epss_scoreDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Epss", field, false, false, "String")
+}
+
+func (ec *executionContext) _Finding_sbom(ctx context.Context, field graphql.CollectedField, obj *model.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_sbom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sbom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_sbom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Finding", field, false, false, "String")
+}
+
+func (ec *executionContext) _Finding_imageDigest(ctx context.Context, field graphql.CollectedField, obj *model.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_imageDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImageDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_imageDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Finding", field, false, false, "String")
+}
+
+func (ec *executionContext) _Finding_purl(ctx context.Context, field graphql.CollectedField, obj *model.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_purl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Purl, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_purl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Finding", field, false, false, "String")
+}
+
+func (ec *executionContext) _Finding_packageKey(ctx context.Context, field graphql.CollectedField, obj *model.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_packageKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PackageKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *advisory.PackageKey) graphql.Marshaler {
+			return ec.marshalNPackageKey2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐPackageKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_packageKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Finding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PackageKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Finding_installedVersion(ctx context.Context, field graphql.CollectedField, obj *model.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_installedVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InstalledVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_installedVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Finding", field, false, false, "String")
+}
+
+func (ec *executionContext) _Finding_advisoryId(ctx context.Context, field graphql.CollectedField, obj *model.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_advisoryId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AdvisoryID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_advisoryId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Finding", field, false, false, "String")
+}
+
+func (ec *executionContext) _Finding_aliases(ctx context.Context, field graphql.CollectedField, obj *model.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_aliases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aliases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_aliases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Finding", field, false, false, "String")
+}
+
+func (ec *executionContext) _Finding_advisory(ctx context.Context, field graphql.CollectedField, obj *model.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_advisory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Advisory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *advisory.Effective) graphql.Marshaler {
+			return ec.marshalNAdvisory2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEffective(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_advisory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Finding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Advisory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Finding_severity(ctx context.Context, field graphql.CollectedField, obj *model.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Severity) graphql.Marshaler {
+			return ec.marshalOSeverity2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐSeverity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Finding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Severity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Finding_fixedVersions(ctx context.Context, field graphql.CollectedField, obj *model.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_fixedVersions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FixedVersions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_fixedVersions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Finding", field, false, false, "String")
+}
+
+func (ec *executionContext) _Finding_kev(ctx context.Context, field graphql.CollectedField, obj *model.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_kev(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kev, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *advisory.KEV) graphql.Marshaler {
+			return ec.marshalOKev2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐKEV(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_kev(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Finding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Kev(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Finding_epss(ctx context.Context, field graphql.CollectedField, obj *model.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_epss(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Epss, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *advisory.EPSS) graphql.Marshaler {
+			return ec.marshalOEpss2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEPSS(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_epss(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Finding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Epss(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Finding_evidence(ctx context.Context, field graphql.CollectedField, obj *model.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *advisory.Evidence) graphql.Marshaler {
+			return ec.marshalNMatchEvidence2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEvidence(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Finding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatchEvidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _FreezeWindow_id(ctx context.Context, field graphql.CollectedField, obj *release.FreezeWindow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6904,6 +10069,75 @@ func (ec *executionContext) fieldContext_IntegrationEdge_node(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Kev_dateAdded(ctx context.Context, field graphql.CollectedField, obj *advisory.KEV) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Kev_dateAdded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DateAdded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Kev_dateAdded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Kev", field, false, false, "String")
+}
+
+func (ec *executionContext) _Kev_dueDate(ctx context.Context, field graphql.CollectedField, obj *advisory.KEV) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Kev_dueDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Kev_dueDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Kev", field, false, false, "String")
+}
+
+func (ec *executionContext) _Kev_ransomware(ctx context.Context, field graphql.CollectedField, obj *advisory.KEV) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Kev_ransomware(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ransomware, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Kev_ransomware(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Kev", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _KeyValue_key(ctx context.Context, field graphql.CollectedField, obj *model.KeyValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6948,6 +10182,107 @@ func (ec *executionContext) _KeyValue_value(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_KeyValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KeyValue", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatchEvidence_rangeType(ctx context.Context, field graphql.CollectedField, obj *advisory.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchEvidence_rangeType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MatchEvidence().RangeType(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchEvidence_rangeType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchEvidence", field, true, true, "String")
+}
+
+func (ec *executionContext) _MatchEvidence_events(ctx context.Context, field graphql.CollectedField, obj *advisory.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchEvidence_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Events, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []advisory.Event) graphql.Marshaler {
+			return ec.marshalNRangeEvent2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchEvidence_events(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MatchEvidence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RangeEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MatchEvidence_decision(ctx context.Context, field graphql.CollectedField, obj *advisory.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchEvidence_decision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchEvidence_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatchEvidence_note(ctx context.Context, field graphql.CollectedField, obj *advisory.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchEvidence_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MatchEvidence_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchEvidence", field, false, false, "String")
 }
 
 func (ec *executionContext) _Mutation_createEnvironment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -8128,6 +11463,52 @@ func (ec *executionContext) fieldContext_Mutation_scanRelease(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _PackageKey_ecosystem(ctx context.Context, field graphql.CollectedField, obj *advisory.PackageKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PackageKey_ecosystem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ecosystem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PackageKey_ecosystem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PackageKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _PackageKey_name(ctx context.Context, field graphql.CollectedField, obj *advisory.PackageKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PackageKey_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PackageKey_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PackageKey", field, false, false, "String")
+}
+
 func (ec *executionContext) _PackageSearchHit_package(ctx context.Context, field graphql.CollectedField, obj *sbom.PackageHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8832,6 +12213,214 @@ func (ec *executionContext) fieldContext_Query_apiTokens(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_advisory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_advisory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Advisory(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *advisory.Effective) graphql.Marshaler {
+			return ec.marshalNAdvisory2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEffective(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_advisory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Advisory(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_advisory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_advisories(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_advisories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Advisories(ctx, fc.Args["ecosystem"].(string), fc.Args["name"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []advisory.Effective) graphql.Marshaler {
+			return ec.marshalNAdvisory2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEffectiveᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_advisories(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Advisory(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_advisories_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_advisorySnapshot(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_advisorySnapshot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().AdvisorySnapshot(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *advisory.Snapshot) graphql.Marshaler {
+			return ec.marshalOAdvisorySnapshot2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐSnapshot(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_advisorySnapshot(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AdvisorySnapshot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_findings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_findings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Findings(ctx, fc.Args["sbom"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Finding) graphql.Marshaler {
+			return ec.marshalNFinding2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐFindingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_findings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Finding(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_findings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_sbomsAffectedBy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_sbomsAffectedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SbomsAffectedBy(ctx, fc.Args["advisoryIds"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AffectedSboms) graphql.Marshaler {
+			return ec.marshalNAffectedSboms2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐAffectedSboms(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_sbomsAffectedBy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AffectedSboms(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_sbomsAffectedBy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_sbom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8994,6 +12583,98 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RangeEvent_introduced(ctx context.Context, field graphql.CollectedField, obj *advisory.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RangeEvent_introduced(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Introduced, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RangeEvent_introduced(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RangeEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RangeEvent_fixed(ctx context.Context, field graphql.CollectedField, obj *advisory.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RangeEvent_fixed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fixed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RangeEvent_fixed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RangeEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RangeEvent_lastAffected(ctx context.Context, field graphql.CollectedField, obj *advisory.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RangeEvent_lastAffected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastAffected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RangeEvent_lastAffected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RangeEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RangeEvent_limit(ctx context.Context, field graphql.CollectedField, obj *advisory.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RangeEvent_limit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Limit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RangeEvent_limit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RangeEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _Release_id(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
@@ -9357,6 +13038,38 @@ func (ec *executionContext) _Release_version(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Release_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Release", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Release_findings(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_findings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Release().Findings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Finding) graphql.Marshaler {
+			return ec.marshalNFinding2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐFindingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Release_findings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Release",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Finding(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Release_sboms(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
@@ -10241,6 +13954,121 @@ func (ec *executionContext) fieldContext_ScanResult_sboms(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Severity_type(ctx context.Context, field graphql.CollectedField, obj *model.Severity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Severity_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Severity_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Severity", field, false, false, "String")
+}
+
+func (ec *executionContext) _Severity_vector(ctx context.Context, field graphql.CollectedField, obj *model.Severity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Severity_vector(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Vector, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Severity_vector(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Severity", field, false, false, "String")
+}
+
+func (ec *executionContext) _Severity_score(ctx context.Context, field graphql.CollectedField, obj *model.Severity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Severity_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Severity_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Severity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Severity_rating(ctx context.Context, field graphql.CollectedField, obj *model.Severity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Severity_rating(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rating, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Severity_rating(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Severity", field, false, false, "String")
+}
+
+func (ec *executionContext) _Severity_source(ctx context.Context, field graphql.CollectedField, obj *model.Severity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Severity_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Severity_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Severity", field, false, false, "String")
 }
 
 func (ec *executionContext) _SourceRef_scm(ctx context.Context, field graphql.CollectedField, obj *release.SourceRef) (ret graphql.Marshaler) {
@@ -13698,6 +17526,541 @@ func UnmarshalVersioningInput(ctx context.Context, raw any) (model.VersioningInp
 
 // region    **************************** object.gotpl ****************************
 
+var advisoryImplementors = []string{"Advisory"}
+
+func (ec *executionContext) _Advisory(ctx context.Context, sel ast.SelectionSet, obj *advisory.Effective) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, advisoryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Advisory")
+		case "id":
+			out.Values[i] = ec._Advisory_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "aliases":
+			out.Values[i] = ec._Advisory_aliases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "summary":
+			out.Values[i] = ec._Advisory_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "details":
+			out.Values[i] = ec._Advisory_details(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "published":
+			out.Values[i] = ec._Advisory_published(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "modified":
+			out.Values[i] = ec._Advisory_modified(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "withdrawn":
+			out.Values[i] = ec._Advisory_withdrawn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "severity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Advisory_severity(ctx, field, obj)
+				})
+		case "severities":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Advisory_severities(ctx, field, obj)
+				})
+		case "affected":
+			out.Values[i] = ec._Advisory_affected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "references":
+			out.Values[i] = ec._Advisory_references(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kev":
+			out.Values[i] = ec._Advisory_kev(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "epss":
+			out.Values[i] = ec._Advisory_epss(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sources":
+			out.Values[i] = ec._Advisory_sources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "provenance":
+			out.Values[i] = ec._Advisory_provenance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "conflicts":
+			out.Values[i] = ec._Advisory_conflicts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "digest":
+			out.Values[i] = ec._Advisory_digest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var advisoryConflictImplementors = []string{"AdvisoryConflict"}
+
+func (ec *executionContext) _AdvisoryConflict(ctx context.Context, sel ast.SelectionSet, obj *advisory.Conflict) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, advisoryConflictImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AdvisoryConflict")
+		case "code":
+			out.Values[i] = ec._AdvisoryConflict_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "field":
+			out.Values[i] = ec._AdvisoryConflict_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "packageKey":
+			out.Values[i] = ec._AdvisoryConflict_packageKey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sources":
+			out.Values[i] = ec._AdvisoryConflict_sources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "values":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AdvisoryConflict_values(ctx, field, obj)
+				})
+		case "chosen":
+			out.Values[i] = ec._AdvisoryConflict_chosen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decisionReason":
+			out.Values[i] = ec._AdvisoryConflict_decisionReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var advisoryProvenanceImplementors = []string{"AdvisoryProvenance"}
+
+func (ec *executionContext) _AdvisoryProvenance(ctx context.Context, sel ast.SelectionSet, obj *advisory.Provenance) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, advisoryProvenanceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AdvisoryProvenance")
+		case "pointer":
+			out.Values[i] = ec._AdvisoryProvenance_pointer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._AdvisoryProvenance_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "observationId":
+			out.Values[i] = ec._AdvisoryProvenance_observationId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rank":
+			out.Values[i] = ec._AdvisoryProvenance_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decisionReason":
+			out.Values[i] = ec._AdvisoryProvenance_decisionReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var advisoryRangeImplementors = []string{"AdvisoryRange"}
+
+func (ec *executionContext) _AdvisoryRange(ctx context.Context, sel ast.SelectionSet, obj *advisory.Range) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, advisoryRangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AdvisoryRange")
+		case "type":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AdvisoryRange_type(ctx, field, obj)
+				})
+		case "repo":
+			out.Values[i] = ec._AdvisoryRange_repo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "events":
+			out.Values[i] = ec._AdvisoryRange_events(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var advisoryReferenceImplementors = []string{"AdvisoryReference"}
+
+func (ec *executionContext) _AdvisoryReference(ctx context.Context, sel ast.SelectionSet, obj *advisory.SourcedReference) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, advisoryReferenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AdvisoryReference")
+		case "type":
+			out.Values[i] = ec._AdvisoryReference_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._AdvisoryReference_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sources":
+			out.Values[i] = ec._AdvisoryReference_sources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var advisorySnapshotImplementors = []string{"AdvisorySnapshot"}
+
+func (ec *executionContext) _AdvisorySnapshot(ctx context.Context, sel ast.SelectionSet, obj *advisory.Snapshot) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, advisorySnapshotImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AdvisorySnapshot")
+		case "id":
+			out.Values[i] = ec._AdvisorySnapshot_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "observations":
+			out.Values[i] = ec._AdvisorySnapshot_observations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._AdvisorySnapshot_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var advisorySourceImplementors = []string{"AdvisorySource"}
+
+func (ec *executionContext) _AdvisorySource(ctx context.Context, sel ast.SelectionSet, obj *advisory.EffectiveSource) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, advisorySourceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AdvisorySource")
+		case "source":
+			out.Values[i] = ec._AdvisorySource_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upstreamId":
+			out.Values[i] = ec._AdvisorySource_upstreamId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "observationId":
+			out.Values[i] = ec._AdvisorySource_observationId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contentHash":
+			out.Values[i] = ec._AdvisorySource_contentHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rank":
+			out.Values[i] = ec._AdvisorySource_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var affectedPackageImplementors = []string{"AffectedPackage"}
+
+func (ec *executionContext) _AffectedPackage(ctx context.Context, sel ast.SelectionSet, obj *advisory.EffectiveAffected) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, affectedPackageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AffectedPackage")
+		case "ecosystem":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AffectedPackage_ecosystem(ctx, field, obj)
+				})
+		case "name":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AffectedPackage_name(ctx, field, obj)
+				})
+		case "purl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AffectedPackage_purl(ctx, field, obj)
+				})
+		case "ranges":
+			out.Values[i] = ec._AffectedPackage_ranges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "versions":
+			out.Values[i] = ec._AffectedPackage_versions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fixedVersions":
+			out.Values[i] = ec._AffectedPackage_fixedVersions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fixState":
+			out.Values[i] = ec._AffectedPackage_fixState(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._AffectedPackage_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var affectedSbomsImplementors = []string{"AffectedSboms"}
+
+func (ec *executionContext) _AffectedSboms(ctx context.Context, sel ast.SelectionSet, obj *model.AffectedSboms) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, affectedSbomsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AffectedSboms")
+		case "snapshot":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AffectedSboms_snapshot(ctx, field, obj)
+				})
+		case "advisories":
+			out.Values[i] = ec._AffectedSboms_advisories(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unknown":
+			out.Values[i] = ec._AffectedSboms_unknown(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sboms":
+			out.Values[i] = ec._AffectedSboms_sboms(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var apiTokenImplementors = []string{"ApiToken"}
 
 func (ec *executionContext) _ApiToken(ctx context.Context, sel ast.SelectionSet, obj *auth.Token) graphql.Marshaler {
@@ -14415,6 +18778,147 @@ func (ec *executionContext) _EnvironmentEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var epssImplementors = []string{"Epss"}
+
+func (ec *executionContext) _Epss(ctx context.Context, sel ast.SelectionSet, obj *advisory.EPSS) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, epssImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Epss")
+		case "score":
+			out.Values[i] = ec._Epss_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "percentile":
+			out.Values[i] = ec._Epss_percentile(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "modelVersion":
+			out.Values[i] = ec._Epss_modelVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scoreDate":
+			out.Values[i] = ec._Epss_scoreDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var findingImplementors = []string{"Finding"}
+
+func (ec *executionContext) _Finding(ctx context.Context, sel ast.SelectionSet, obj *model.Finding) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, findingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Finding")
+		case "sbom":
+			out.Values[i] = ec._Finding_sbom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "imageDigest":
+			out.Values[i] = ec._Finding_imageDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "purl":
+			out.Values[i] = ec._Finding_purl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "packageKey":
+			out.Values[i] = ec._Finding_packageKey(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "installedVersion":
+			out.Values[i] = ec._Finding_installedVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "advisoryId":
+			out.Values[i] = ec._Finding_advisoryId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "aliases":
+			out.Values[i] = ec._Finding_aliases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "advisory":
+			out.Values[i] = ec._Finding_advisory(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "severity":
+			out.Values[i] = ec._Finding_severity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "fixedVersions":
+			out.Values[i] = ec._Finding_fixedVersions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kev":
+			out.Values[i] = ec._Finding_kev(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "epss":
+			out.Values[i] = ec._Finding_epss(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "evidence":
+			out.Values[i] = ec._Finding_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var freezeWindowImplementors = []string{"FreezeWindow"}
 
 func (ec *executionContext) _FreezeWindow(ctx context.Context, sel ast.SelectionSet, obj *release.FreezeWindow) graphql.Marshaler {
@@ -14696,6 +19200,49 @@ func (ec *executionContext) _IntegrationEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var kevImplementors = []string{"Kev"}
+
+func (ec *executionContext) _Kev(ctx context.Context, sel ast.SelectionSet, obj *advisory.KEV) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kevImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Kev")
+		case "dateAdded":
+			out.Values[i] = ec._Kev_dateAdded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dueDate":
+			out.Values[i] = ec._Kev_dueDate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ransomware":
+			out.Values[i] = ec._Kev_ransomware(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var keyValueImplementors = []string{"KeyValue"}
 
 func (ec *executionContext) _KeyValue(ctx context.Context, sel ast.SelectionSet, obj *model.KeyValue) graphql.Marshaler {
@@ -14716,6 +19263,55 @@ func (ec *executionContext) _KeyValue(ctx context.Context, sel ast.SelectionSet,
 			out.Values[i] = ec._KeyValue_value(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var matchEvidenceImplementors = []string{"MatchEvidence"}
+
+func (ec *executionContext) _MatchEvidence(ctx context.Context, sel ast.SelectionSet, obj *advisory.Evidence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, matchEvidenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MatchEvidence")
+		case "rangeType":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MatchEvidence_rangeType(ctx, field, obj)
+				})
+		case "events":
+			out.Values[i] = ec._MatchEvidence_events(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decision":
+			out.Values[i] = ec._MatchEvidence_decision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._MatchEvidence_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -14883,6 +19479,44 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_scanRelease(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var packageKeyImplementors = []string{"PackageKey"}
+
+func (ec *executionContext) _PackageKey(ctx context.Context, sel ast.SelectionSet, obj *advisory.PackageKey) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, packageKeyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PackageKey")
+		case "ecosystem":
+			out.Values[i] = ec._PackageKey_ecosystem(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._PackageKey_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15088,6 +19722,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_apiTokens(ctx, field)
 				})
+		case "advisory":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_advisory(ctx, field)
+				})
+		case "advisories":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_advisories(ctx, field)
+				})
+		case "advisorySnapshot":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_advisorySnapshot(ctx, field)
+				})
+		case "findings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_findings(ctx, field)
+				})
+		case "sbomsAffectedBy":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_sbomsAffectedBy(ctx, field)
+				})
 		case "sbom":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -15113,6 +19777,54 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rangeEventImplementors = []string{"RangeEvent"}
+
+func (ec *executionContext) _RangeEvent(ctx context.Context, sel ast.SelectionSet, obj *advisory.Event) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rangeEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RangeEvent")
+		case "introduced":
+			out.Values[i] = ec._RangeEvent_introduced(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "fixed":
+			out.Values[i] = ec._RangeEvent_fixed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastAffected":
+			out.Values[i] = ec._RangeEvent_lastAffected(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "limit":
+			out.Values[i] = ec._RangeEvent_limit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15218,6 +19930,12 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "findings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Release_findings(ctx, field, obj)
+				})
 		case "sboms":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -15588,6 +20306,59 @@ func (ec *executionContext) _ScanResult(ctx context.Context, sel ast.SelectionSe
 		case "sboms":
 			out.Values[i] = ec._ScanResult_sboms(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var severityImplementors = []string{"Severity"}
+
+func (ec *executionContext) _Severity(ctx context.Context, sel ast.SelectionSet, obj *model.Severity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, severityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Severity")
+		case "type":
+			out.Values[i] = ec._Severity_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "vector":
+			out.Values[i] = ec._Severity_vector(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._Severity_score(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rating":
+			out.Values[i] = ec._Severity_rating(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._Severity_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -16488,6 +21259,162 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAdvisory2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEffective(ctx context.Context, sel ast.SelectionSet, v advisory.Effective) graphql.Marshaler {
+	return ec._Advisory(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAdvisory2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEffectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []advisory.Effective) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAdvisory2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEffective(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAdvisory2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEffective(ctx context.Context, sel ast.SelectionSet, v *advisory.Effective) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Advisory!")
+		return graphql.Null
+	}
+	return ec._Advisory(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAdvisoryConflict2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐConflict(ctx context.Context, sel ast.SelectionSet, v advisory.Conflict) graphql.Marshaler {
+	return ec._AdvisoryConflict(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAdvisoryConflict2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []advisory.Conflict) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAdvisoryConflict2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐConflict(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAdvisoryProvenance2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐProvenance(ctx context.Context, sel ast.SelectionSet, v advisory.Provenance) graphql.Marshaler {
+	return ec._AdvisoryProvenance(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAdvisoryProvenance2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐProvenanceᚄ(ctx context.Context, sel ast.SelectionSet, v []advisory.Provenance) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAdvisoryProvenance2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐProvenance(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAdvisoryRange2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐRange(ctx context.Context, sel ast.SelectionSet, v advisory.Range) graphql.Marshaler {
+	return ec._AdvisoryRange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAdvisoryRange2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐRangeᚄ(ctx context.Context, sel ast.SelectionSet, v []advisory.Range) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAdvisoryRange2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐRange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAdvisoryReference2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐSourcedReference(ctx context.Context, sel ast.SelectionSet, v advisory.SourcedReference) graphql.Marshaler {
+	return ec._AdvisoryReference(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAdvisoryReference2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐSourcedReferenceᚄ(ctx context.Context, sel ast.SelectionSet, v []advisory.SourcedReference) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAdvisoryReference2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐSourcedReference(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAdvisorySource2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEffectiveSource(ctx context.Context, sel ast.SelectionSet, v advisory.EffectiveSource) graphql.Marshaler {
+	return ec._AdvisorySource(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAdvisorySource2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEffectiveSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []advisory.EffectiveSource) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAdvisorySource2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEffectiveSource(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAffectedPackage2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEffectiveAffected(ctx context.Context, sel ast.SelectionSet, v advisory.EffectiveAffected) graphql.Marshaler {
+	return ec._AffectedPackage(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAffectedPackage2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEffectiveAffectedᚄ(ctx context.Context, sel ast.SelectionSet, v []advisory.EffectiveAffected) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAffectedPackage2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEffectiveAffected(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAffectedSboms2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐAffectedSboms(ctx context.Context, sel ast.SelectionSet, v *model.AffectedSboms) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AffectedSboms!")
+		return graphql.Null
+	}
+	return ec._AffectedSboms(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNApiToken2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐToken(ctx context.Context, sel ast.SelectionSet, v auth.Token) graphql.Marshaler {
 	return ec._ApiToken(ctx, sel, &v)
 }
@@ -16771,6 +21698,40 @@ func (ec *executionContext) unmarshalNEnvironmentInput2githubᚗcomᚋstellaᚑo
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNFinding2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐFinding(ctx context.Context, sel ast.SelectionSet, v model.Finding) graphql.Marshaler {
+	return ec._Finding(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNFinding2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐFindingᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Finding) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFinding2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐFinding(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) marshalNFreezeWindow2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐFreezeWindow(ctx context.Context, sel ast.SelectionSet, v release.FreezeWindow) graphql.Marshaler {
 	return ec._FreezeWindow(ctx, sel, &v)
 }
@@ -16944,6 +21905,22 @@ func (ec *executionContext) unmarshalNKeyValueInput2githubᚗcomᚋstellaᚑops�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNMatchEvidence2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEvidence(ctx context.Context, sel ast.SelectionSet, v *advisory.Evidence) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MatchEvidence!")
+		return graphql.Null
+	}
+	return ec._MatchEvidence(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPackageKey2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐPackageKey(ctx context.Context, sel ast.SelectionSet, v *advisory.PackageKey) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PackageKey!")
+		return graphql.Null
+	}
+	return ec._PackageKey(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPackageSearchHit2githubᚗcomᚋstellaᚑopsᚋstellaᚋsbomᚐPackageHit(ctx context.Context, sel ast.SelectionSet, v sbom.PackageHit) graphql.Marshaler {
 	return ec._PackageSearchHit(ctx, sel, &v)
 }
@@ -16970,6 +21947,26 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋstellaᚑopsᚋst
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRangeEvent2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEvent(ctx context.Context, sel ast.SelectionSet, v advisory.Event) graphql.Marshaler {
+	return ec._RangeEvent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRangeEvent2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []advisory.Event) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRangeEvent2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNRelease2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐRelease(ctx context.Context, sel ast.SelectionSet, v release.Release) graphql.Marshaler {
@@ -17178,6 +22175,26 @@ func (ec *executionContext) marshalNScanResult2ᚖgithubᚗcomᚋstellaᚑopsᚋ
 		return graphql.Null
 	}
 	return ec._ScanResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSeverity2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐSeverity(ctx context.Context, sel ast.SelectionSet, v model.Severity) graphql.Marshaler {
+	return ec._Severity(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSeverity2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐSeverityᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Severity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSeverity2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐSeverity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -17586,6 +22603,13 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOAdvisorySnapshot2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐSnapshot(ctx context.Context, sel ast.SelectionSet, v *advisory.Snapshot) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AdvisorySnapshot(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOAuditFilter2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐAuditFilter(ctx context.Context, v any) (*model.AuditFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -17702,6 +22726,30 @@ func (ec *executionContext) marshalOEnvironment2ᚖgithubᚗcomᚋstellaᚑops�
 	return ec._Environment(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOEpss2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEPSS(ctx context.Context, sel ast.SelectionSet, v *advisory.EPSS) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Epss(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) marshalOFreezeWindow2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐFreezeWindow(ctx context.Context, sel ast.SelectionSet, v *release.FreezeWindow) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -17750,6 +22798,13 @@ func (ec *executionContext) unmarshalOIntegrationFilter2ᚖgithubᚗcomᚋstella
 	}
 	res, err := ec.unmarshalInputIntegrationFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOKev2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐKEV(ctx context.Context, sel ast.SelectionSet, v *advisory.KEV) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Kev(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOKeyValueInput2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐKeyValueInputᚄ(ctx context.Context, v any) ([]model.KeyValueInput, error) {
@@ -17814,6 +22869,13 @@ func (ec *executionContext) marshalOSBOM2ᚖgithubᚗcomᚋstellaᚑopsᚋstella
 		return graphql.Null
 	}
 	return ec._SBOM(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSeverity2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐSeverity(ctx context.Context, sel ast.SelectionSet, v *model.Severity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Severity(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOSourceRef2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐSourceRef(ctx context.Context, sel ast.SelectionSet, v *release.SourceRef) graphql.Marshaler {
@@ -17939,6 +23001,18 @@ var (
 		release.TargetNomadJob:    "nomad_job",
 	}
 )
+
+func (ec *executionContext) unmarshalOTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := scalar.UnmarshalTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalTime(v)
+	return res
+}
 
 func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {

@@ -9,10 +9,22 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/auth"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
 )
+
+type AffectedSboms struct {
+	// The snapshot of the effective view the answer was computed on; null before any import.
+	Snapshot *advisory.Snapshot `json:"snapshot,omitempty"`
+	// The advisory group ids the given ids resolved to, sorted.
+	Advisories []string `json:"advisories"`
+	// Given ids that name no effective advisory.
+	Unknown []string `json:"unknown"`
+	// Content digests of the stored SBOMs holding a package of those advisories, sorted.
+	Sboms []string `json:"sboms"`
+}
 
 type APITokenInput struct {
 	Name string    `json:"name"`
@@ -109,6 +121,26 @@ type EnvironmentInput struct {
 	SecretRefs               []string            `json:"secretRefs,omitempty"`
 	AgentLabels              []string            `json:"agentLabels,omitempty"`
 	DeploymentTimeoutSeconds *int                `json:"deploymentTimeoutSeconds,omitempty"`
+}
+
+// An installed package version that lies in an effective advisory's affected ranges.
+type Finding struct {
+	// Content digest of the SBOM the component is in.
+	Sbom        string `json:"sbom"`
+	ImageDigest string `json:"imageDigest"`
+	// The component's purl.
+	Purl             string               `json:"purl"`
+	PackageKey       *advisory.PackageKey `json:"packageKey"`
+	InstalledVersion string               `json:"installedVersion"`
+	AdvisoryID       string               `json:"advisoryId"`
+	Aliases          []string             `json:"aliases"`
+	Advisory         *advisory.Effective  `json:"advisory"`
+	Severity         *Severity            `json:"severity,omitempty"`
+	// Ordered by version; empty when no fix is known.
+	FixedVersions []string           `json:"fixedVersions"`
+	Kev           *advisory.KEV      `json:"kev,omitempty"`
+	Epss          *advisory.EPSS     `json:"epss,omitempty"`
+	Evidence      *advisory.Evidence `json:"evidence"`
 }
 
 type FreezeWindowInput struct {
@@ -226,6 +258,19 @@ type ScanResult struct {
 	// Images whose SBOM was already stored.
 	Reused int           `json:"reused"`
 	Sboms  []ReleaseSbom `json:"sboms"`
+}
+
+type Severity struct {
+	// CVSS_V3 or CVSS_V4; null when the source gave only a label.
+	Type *string `json:"type,omitempty"`
+	// The CVSS vector.
+	Vector *string `json:"vector,omitempty"`
+	// The CVSS base score; null when the version is not scored (CVSS v4.0 for now).
+	Score *float64 `json:"score,omitempty"`
+	// critical, high, medium, low, none; empty when unscored.
+	Rating string `json:"rating"`
+	// The source the severity came from.
+	Source *string `json:"source,omitempty"`
 }
 
 type SourceRefInput struct {
