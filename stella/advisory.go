@@ -58,11 +58,15 @@ and lists the stored SBOMs whose findings may have changed.`,
 	cmd.PersistentFlags().StringVar(&tenant, "tenant", server.DefaultTenant, "tenant")
 
 	var source string
+	var mf *mirrorImportFlags
 	imp := &cobra.Command{
 		Use:   "import PATH",
 		Short: "Import an advisory feed: OSV JSON (file, directory or zip), NVD 2.0, Debian tracker or Alpine secdb JSON",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if mf.bundle || isMirrorBundle(args[0]) {
+				return importMirror(cmd, g, db, tenant, args[0], mf)
+			}
 			read, ok := readerFor(source)
 			if !ok {
 				return withCode(ExitUsage, "--source %q is not one of osv, nvd, debian, alpine", source)
@@ -107,6 +111,7 @@ and lists the stored SBOMs whose findings may have changed.`,
 		},
 	}
 	imp.Flags().StringVar(&source, "source", "osv", "feed format: osv, nvd, debian or alpine")
+	mf = addMirrorImportFlags(imp)
 
 	show := &cobra.Command{
 		Use:   "show ID",
@@ -127,7 +132,7 @@ and lists the stored SBOMs whose findings may have changed.`,
 			return printJSON(cmd, eff)
 		},
 	}
-	cmd.AddCommand(imp, show)
+	cmd.AddCommand(imp, show, newAdvisoryExportCmd(&db, &tenant))
 	return cmd
 }
 

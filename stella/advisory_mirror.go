@@ -1,0 +1,278 @@
+package main
+
+import (
+	"archive/tar"
+	"bufio"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/advisory/mirror"
+	"github.com/stella-ops/stella/attest"
+	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/store"
+)
+
+// Exit codes of mirror bundles (offline.md §4.3); move to exit.go when
+// other commands need them.
+const (
+	exitIntegrity  = 3
+	exitGeneration = 8
+	exitManifest   = 11
+)
+
+const mirrorExitCodes = `Exit codes:
+  0    success
+  1    unexpected error
+  2    usage error, unreadable input, or observations conflicting with the store
+  3    integrity failure: a digest, size or content hash mismatch, an unsafe or unlisted entry
+  4    signature failure: no envelope, or not signed by the --key given
+  8    the bundle's generation is not newer than the last one imported from that key
+  11   the manifest is not a valid stella.advisory-mirror/v1 document`
+
+// Audit log entries record each bundle import; the newest one per signing
+// key is the generation a next bundle must exceed. Interim: a dedicated
+// store table (tenant, mirror key, generation, manifest digest) is cleaner.
+const (
+	mirrorAuditAction = "advisory.mirror.import"
+	mirrorAuditEntity = "advisory-mirror"
+)
+
+func newAdvisoryExportCmd(db, tenant *string) *cobra.Command {
+	var keyPath, out string
+	var generation int64
+	cmd := &cobra.Command{
+		Use:   "export --key KEY.pem [-f bundle.tar.gz]",
+		Short: "Export the tenant's observations as a signed, deterministic mirror bundle",
+		Long: `Export every stored revision of the tenant's observations as a mirror bundle
+(advisory.md §6): a deterministic tar.gz with manifest.json (sha256 and size of every
+file), manifest.dsse.json (the manifest signed with --key) and
+observations/<source>/<upstreamId>/<revision>.json. The generation defaults to the
+newest observation's creation time in Unix seconds. Without -f the bundle goes to stdout.
+
+` + mirrorExitCodes,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			signer, err := attest.LoadSigner(keyPath)
+			if err != nil {
+				return withCode(ExitUsage, "--key: %v", err)
+			}
+			s, err := store.Open(cmd.Context(), *db)
+			if err != nil {
+				return withCode(ExitInternal, "%v", err)
+			}
+			defer s.Close()
+			obs, err := allRevisions(cmd.Context(), s, *tenant)
+			if err != nil {
+				return withCode(ExitInternal, "%v", err)
+			}
+			if len(obs) == 0 {
+				return withCode(ExitUsage, "tenant %q has no observations to export", *tenant)
+			}
+			opts := mirror.Options{Generation: mirror.Generation(generation)}
+			if out == "" || out == "-" {
+				w := bufio.NewWriter(cmd.OutOrStdout())
+				if err := mirror.Export(cmd.Context(), w, obs, signer, opts); err != nil {
+					return withCode(ExitInternal, "%v", err)
+				}
+				return w.Flush()
+			}
+			if err := writeFileAtomic(out, func(w io.Writer) error { return mirror.Export(cmd.Context(), w, obs, signer, opts) }); err != nil {
+				return withCode(ExitInternal, "%v", err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %d observations\n", out, len(obs))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&keyPath, "key", "", "PEM private key that signs the manifest (required)")
+	cmd.Flags().StringVarP(&out, "file", "f", "", "bundle file to write (default stdout)")
+	cmd.Flags().Int64Var(&generation, "generation", 0, "bundle generation (default: newest observation time, Unix seconds)")
+	cmd.MarkFlagRequired("key")
+	return cmd
+}
+
+// allRevisions returns the latest observations and every older revision
+// of the documents that have them, so an empty importer can append them in order.
+func allRevisions(ctx context.Context, s advisory.Store, tenant string) ([]advisory.Observation, error) {
+	latest, err := s.Latest(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]advisory.Observation, 0, len(latest))
+	for _, o := range latest {
+		if o.Supersedes == "" {
+			out = append(out, o)
+			continue
+		}
+		revs, err := s.Revisions(ctx, tenant, o.Source.ID, o.Upstream.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, revs...)
+	}
+	return out, nil
+}
+
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".stella-bundle-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	w := bufio.NewWriter(f)
+	if err := write(w); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil { // CreateTemp makes 0600
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// mirrorImportFlags are the import flags for bundles.
+type mirrorImportFlags struct {
+	key    string
+	bundle bool
+}
+
+func addMirrorImportFlags(cmd *cobra.Command) *mirrorImportFlags {
+	f := &mirrorImportFlags{}
+	cmd.Flags().StringVar(&f.key, "key", "", "mirror bundle: PEM public key the manifest must be signed with")
+	cmd.Flags().BoolVar(&f.bundle, "bundle", false, "PATH is a mirror bundle (detected when a .tar.gz starts with manifest.*)")
+	cmd.Long = `Import an advisory feed, or a signed mirror bundle written by "stella advisory export".
+A bundle is verified completely (signature by --key, every digest and size, a
+generation newer than the last bundle imported from that key) before anything is
+written; then its observations are appended and the effective advisories rebuilt.
+
+` + mirrorExitCodes
+	return f
+}
+
+// isMirrorBundle reports whether path is a gzip tar whose first entry is the
+// manifest or its envelope (they sort first in every bundle).
+func isMirrorBundle(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return false
+	}
+	h, err := tar.NewReader(zr).Next()
+	return err == nil && (h.Name == mirror.ManifestPath || h.Name == mirror.EnvelopePath)
+}
+
+// importMirror verifies a bundle, then appends and rebuilds like a feed import.
+func importMirror(cmd *cobra.Command, g *globals, db, tenant, path string, f *mirrorImportFlags) error {
+	ctx := cmd.Context()
+	if f.key == "" {
+		return withCode(ExitUsage, "importing a mirror bundle needs --key PUB.pem")
+	}
+	v, err := attest.LoadVerifier(f.key)
+	if err != nil {
+		return withCode(ExitUsage, "--key: %v", err)
+	}
+	r, err := os.Open(path)
+	if err != nil {
+		return withCode(ExitUsage, "%v", err)
+	}
+	defer r.Close()
+	s, err := store.Open(ctx, db)
+	if err != nil {
+		return withCode(ExitInternal, "%v", err)
+	}
+	defer s.Close()
+	last, err := lastGeneration(ctx, s, tenant, v.KeyID())
+	if err != nil {
+		return withCode(ExitInternal, "%v", err)
+	}
+	b, err := mirror.Import(ctx, bufio.NewReader(r), attest.Trust{Verifiers: []attest.Verifier{v}}, last)
+	if err != nil {
+		return withCode(mirrorExitCode(err), "%s: %v", path, err)
+	}
+	res, err := s.Append(ctx, tenant, b.Observations)
+	if err != nil {
+		return withCode(ExitUsage, "%v", err)
+	}
+	rebuilt, err := advisory.Rebuild(ctx, s, tenant, advisory.Precedence{}, advisory.Enrichment{})
+	if err != nil {
+		return withCode(ExitInternal, "%v", err)
+	}
+	affected, err := advisory.AffectedSBOMs(ctx, s, tenant, rebuilt.Before, rebuilt.After)
+	if err != nil {
+		return withCode(ExitInternal, "%v", err)
+	}
+	err = s.AppendAudit(ctx, &release.AuditEntry{ID: mirrorAuditID(v.KeyID(), b.Manifest.Generation), TenantID: tenant,
+		Actor: "stella advisory import", Action: mirrorAuditAction, EntityType: mirrorAuditEntity, EntityID: v.KeyID(),
+		BeforeDigest: b.Manifest.SnapshotID, AfterDigest: b.ManifestDigest, At: time.Now().UTC()})
+	if err != nil {
+		return withCode(ExitInternal, "recording generation %d: %v", b.Manifest.Generation, err)
+	}
+	out := map[string]any{"read": len(b.Observations), "appended": res.Appended, "skipped": res.Skipped,
+		"generation": b.Manifest.Generation, "manifestDigest": b.ManifestDigest,
+		"snapshot": rebuilt.Snapshot, "changedAdvisories": len(rebuilt.Changed), "affectedSboms": nonNilStrings(affected)}
+	if g.output == "json" {
+		return printJSON(cmd, out)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "bundle generation %d verified; read %d, appended %d, unchanged %d; %d effective advisories changed; %d stored SBOM(s) to re-evaluate\n",
+		b.Manifest.Generation, len(b.Observations), res.Appended, res.Skipped, len(rebuilt.Changed), len(affected))
+	for _, d := range affected {
+		fmt.Fprintln(cmd.OutOrStdout(), "  "+d)
+	}
+	return nil
+}
+
+// mirrorAuditID sorts by generation within one key (zero-padded).
+func mirrorAuditID(keyID string, gen mirror.Generation) string {
+	return fmt.Sprintf("%s:%s:%020d", mirrorAuditEntity, keyID, gen)
+}
+
+// lastGeneration is the newest generation imported from the key, 0 if none.
+func lastGeneration(ctx context.Context, s release.Store, tenant, keyID string) (mirror.Generation, error) {
+	page, err := s.ListAudit(ctx, tenant, release.AuditFilter{Action: mirrorAuditAction, EntityType: mirrorAuditEntity, EntityID: keyID},
+		release.ListOptions{First: 1}) // newest id first
+	if err != nil || len(page.Items) == 0 {
+		return 0, err
+	}
+	id := page.Items[0].ID
+	n, err := strconv.ParseInt(id[strings.LastIndexByte(id, ':')+1:], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("audit entry %q: no generation", id)
+	}
+	return mirror.Generation(n), nil
+}
+
+func mirrorExitCode(err error) int {
+	switch {
+	case errors.Is(err, mirror.ErrIntegrity):
+		return exitIntegrity
+	case errors.Is(err, mirror.ErrSignature):
+		return ExitTrust
+	case errors.Is(err, mirror.ErrStale):
+		return exitGeneration
+	case errors.Is(err, mirror.ErrManifest):
+		return exitManifest
+	}
+	return ExitUsage
+}
