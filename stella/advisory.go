@@ -3,46 +3,17 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/stella-ops/stella/advisory"
-	"github.com/stella-ops/stella/advisory/alpine"
-	"github.com/stella-ops/stella/advisory/debian"
-	"github.com/stella-ops/stella/advisory/nvd"
-	"github.com/stella-ops/stella/advisory/osv"
+	"github.com/stella-ops/stella/advisory/feeds"
 	"github.com/stella-ops/stella/server"
 	"github.com/stella-ops/stella/store"
 )
-
-// readerFor returns the reader of a feed format named by --source.
-func readerFor(source string) (func(path string) ([]advisory.Observation, error), bool) {
-	switch source {
-	case "osv":
-		return osv.ReadPath, true
-	case "nvd":
-		return readFile(nvd.Read), true
-	case "debian":
-		return readFile(debian.Read), true
-	case "alpine":
-		return readFile(alpine.Read), true
-	}
-	return nil, false
-}
-
-func readFile(read func(io.Reader) ([]advisory.Observation, error)) func(string) ([]advisory.Observation, error) {
-	return func(path string) ([]advisory.Observation, error) {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		return read(f)
-	}
-}
 
 func newAdvisoryCmd(g *globals) *cobra.Command {
 	var db, tenant string
@@ -61,19 +32,15 @@ and lists the stored SBOMs whose findings may have changed.`,
 	var mf *mirrorImportFlags
 	imp := &cobra.Command{
 		Use:   "import PATH",
-		Short: "Import an advisory feed: OSV JSON (file, directory or zip), NVD 2.0, Debian tracker or Alpine secdb JSON",
+		Short: "Import an advisory feed (OSV file, directory or zip; NVD 2.0; CSAF 2.0; Debian tracker; Alpine secdb; KEV; EPSS) or a signed mirror bundle",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if mf.bundle || isMirrorBundle(args[0]) {
 				return importMirror(cmd, g, db, tenant, args[0], mf)
 			}
-			read, ok := readerFor(source)
-			if !ok {
-				return withCode(ExitUsage, "--source %q is not one of osv, nvd, debian, alpine", source)
-			}
 			progress := terminalProgress(cmd)
 			progress("reading " + args[0])
-			obs, err := read(args[0])
+			obs, err := feeds.Read(source, args[0])
 			if err != nil {
 				return withCode(ExitUsage, "%v", err)
 			}
@@ -82,35 +49,14 @@ and lists the stored SBOMs whose findings may have changed.`,
 				return withCode(ExitInternal, "%v", err)
 			}
 			defer s.Close()
-			progress(fmt.Sprintf("appending %d observations", len(obs)))
-			res, err := s.Append(cmd.Context(), tenant, obs)
+			res, err := ingest(cmd.Context(), s, tenant, obs, progress)
 			if err != nil {
-				return withCode(ExitUsage, "%v", err)
+				return err
 			}
-			progress("merging effective advisories")
-			rebuilt, err := advisory.Rebuild(cmd.Context(), s, tenant, advisory.Precedence{}, advisory.Enrichment{})
-			if err != nil {
-				return withCode(ExitInternal, "%v", err)
-			}
-			affected, err := advisory.AffectedSBOMs(cmd.Context(), s, tenant, rebuilt.Before, rebuilt.After)
-			if err != nil {
-				return withCode(ExitInternal, "%v", err)
-			}
-			progress("")
-			out := map[string]any{"read": len(obs), "appended": res.Appended, "skipped": res.Skipped,
-				"snapshot": rebuilt.Snapshot, "changedAdvisories": len(rebuilt.Changed), "affectedSboms": nonNilStrings(affected)}
-			if g.output == "json" {
-				return printJSON(cmd, out)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "read %d, appended %d, unchanged %d; %d effective advisories changed; %d stored SBOM(s) to re-evaluate\n",
-				len(obs), res.Appended, res.Skipped, len(rebuilt.Changed), len(affected))
-			for _, d := range affected {
-				fmt.Fprintln(cmd.OutOrStdout(), "  "+d)
-			}
-			return nil
+			return printIngest(cmd, g, res)
 		},
 	}
-	imp.Flags().StringVar(&source, "source", "osv", "feed format: osv, nvd, debian or alpine")
+	imp.Flags().StringVar(&source, "source", "osv", "feed format: "+strings.Join(feeds.Sources(), ", "))
 	mf = addMirrorImportFlags(imp)
 
 	show := &cobra.Command{
@@ -132,7 +78,7 @@ and lists the stored SBOMs whose findings may have changed.`,
 			return printJSON(cmd, eff)
 		},
 	}
-	cmd.AddCommand(imp, show, newAdvisoryExportCmd(&db, &tenant))
+	cmd.AddCommand(imp, show, newAdvisoryExportCmd(&db, &tenant), newAdvisorySyncCmd(g, &db, &tenant))
 	return cmd
 }
 

@@ -10,10 +10,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
 	"github.com/stella-ops/stella/advisory"
@@ -39,14 +38,6 @@ const mirrorExitCodes = `Exit codes:
   4    signature failure: no envelope, or not signed by the --key given
   8    the bundle's generation is not newer than the last one imported from that key
   11   the manifest is not a valid stella.advisory-mirror/v1 document`
-
-// Audit log entries record each bundle import; the newest one per signing
-// key is the generation a next bundle must exceed. Interim: a dedicated
-// store table (tenant, mirror key, generation, manifest digest) is cleaner.
-const (
-	mirrorAuditAction = "advisory.mirror.import"
-	mirrorAuditEntity = "advisory-mirror"
-)
 
 func newAdvisoryExportCmd(db, tenant *string) *cobra.Command {
 	var keyPath, out string
@@ -211,56 +202,40 @@ func importMirror(cmd *cobra.Command, g *globals, db, tenant, path string, f *mi
 	if err != nil {
 		return withCode(mirrorExitCode(err), "%s: %v", path, err)
 	}
-	res, err := s.Append(ctx, tenant, b.Observations)
+	res, err := ingest(ctx, s, tenant, b.Observations, func(string) {})
 	if err != nil {
-		return withCode(ExitUsage, "%v", err)
+		return err
 	}
-	rebuilt, err := advisory.Rebuild(ctx, s, tenant, advisory.Precedence{}, advisory.Enrichment{})
-	if err != nil {
-		return withCode(ExitInternal, "%v", err)
-	}
-	affected, err := advisory.AffectedSBOMs(ctx, s, tenant, rebuilt.Before, rebuilt.After)
-	if err != nil {
-		return withCode(ExitInternal, "%v", err)
-	}
-	err = s.AppendAudit(ctx, &release.AuditEntry{ID: mirrorAuditID(v.KeyID(), b.Manifest.Generation), TenantID: tenant,
-		Actor: "stella advisory import", Action: mirrorAuditAction, EntityType: mirrorAuditEntity, EntityID: v.KeyID(),
-		BeforeDigest: b.Manifest.SnapshotID, AfterDigest: b.ManifestDigest, At: time.Now().UTC()})
-	if err != nil {
+	// The generation is recorded after the import landed: a failed import can be retried.
+	cur := &advisory.FeedCursor{Feed: mirrorFeed(v.KeyID()), Generation: int64(b.Manifest.Generation),
+		ContentHash: b.ManifestDigest, UpdatedAt: time.Now().UTC()}
+	if err := s.PutFeedCursor(ctx, tenant, cur); err != nil {
 		return withCode(ExitInternal, "recording generation %d: %v", b.Manifest.Generation, err)
 	}
-	out := map[string]any{"read": len(b.Observations), "appended": res.Appended, "skipped": res.Skipped,
-		"generation": b.Manifest.Generation, "manifestDigest": b.ManifestDigest,
-		"snapshot": rebuilt.Snapshot, "changedAdvisories": len(rebuilt.Changed), "affectedSboms": nonNilStrings(affected)}
-	if g.output == "json" {
-		return printJSON(cmd, out)
+	if err := s.AppendAudit(ctx, &release.AuditEntry{ID: uuid.Must(uuid.NewV7()).String(), TenantID: tenant,
+		Actor: "stella advisory import", Action: "advisory.mirror.import", EntityType: "advisory-mirror", EntityID: v.KeyID(),
+		BeforeDigest: b.Manifest.SnapshotID, AfterDigest: b.ManifestDigest, At: time.Now().UTC()}); err != nil {
+		return withCode(ExitInternal, "%v", err)
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "bundle generation %d verified; read %d, appended %d, unchanged %d; %d effective advisories changed; %d stored SBOM(s) to re-evaluate\n",
-		b.Manifest.Generation, len(b.Observations), res.Appended, res.Skipped, len(rebuilt.Changed), len(affected))
-	for _, d := range affected {
-		fmt.Fprintln(cmd.OutOrStdout(), "  "+d)
+	if g.output != "json" {
+		fmt.Fprintf(cmd.OutOrStdout(), "bundle generation %d verified\n", b.Manifest.Generation)
 	}
-	return nil
+	return printIngest(cmd, g, res)
 }
 
-// mirrorAuditID sorts by generation within one key (zero-padded).
-func mirrorAuditID(keyID string, gen mirror.Generation) string {
-	return fmt.Sprintf("%s:%s:%020d", mirrorAuditEntity, keyID, gen)
-}
+// mirrorFeed is the feed-cursor key of a mirror: its signing key identifies it.
+func mirrorFeed(keyID string) string { return "mirror " + keyID }
 
 // lastGeneration is the newest generation imported from the key, 0 if none.
-func lastGeneration(ctx context.Context, s release.Store, tenant, keyID string) (mirror.Generation, error) {
-	page, err := s.ListAudit(ctx, tenant, release.AuditFilter{Action: mirrorAuditAction, EntityType: mirrorAuditEntity, EntityID: keyID},
-		release.ListOptions{First: 1}) // newest id first
-	if err != nil || len(page.Items) == 0 {
+func lastGeneration(ctx context.Context, s advisory.CursorStore, tenant, keyID string) (mirror.Generation, error) {
+	cur, err := s.FeedCursor(ctx, tenant, mirrorFeed(keyID))
+	if errors.Is(err, advisory.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
 		return 0, err
 	}
-	id := page.Items[0].ID
-	n, err := strconv.ParseInt(id[strings.LastIndexByte(id, ':')+1:], 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("audit entry %q: no generation", id)
-	}
-	return mirror.Generation(n), nil
+	return mirror.Generation(cur.Generation), nil
 }
 
 func mirrorExitCode(err error) int {
