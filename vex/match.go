@@ -107,9 +107,9 @@ func (s purl) coverage() float64 {
 	return coverageProduct
 }
 
-// imageDigest extracts the "sha256:…" digest from a bare digest, an image
+// parseImageDigest extracts the "sha256:…" digest from a bare digest, an image
 // reference "repo@sha256:…" or an OCI purl whose version is a digest.
-func imageDigest(ref string) (string, bool) {
+func parseImageDigest(ref string) (string, bool) {
 	if p, ok := parsePURL(ref); ok {
 		if p.typ != "oci" {
 			return "", false
@@ -133,8 +133,8 @@ func matchRef(stmtRef, subjectRef string) (float64, bool) {
 	if subjectRef == "" || stmtRef == "" {
 		return 0, false
 	}
-	if sd, ok := imageDigest(stmtRef); ok {
-		if d, ok := imageDigest(subjectRef); ok && d == sd {
+	if sd, ok := parseImageDigest(stmtRef); ok {
+		if d, ok := parseImageDigest(subjectRef); ok && d == sd {
 			return coverageExact, true
 		}
 		return 0, false
@@ -154,7 +154,7 @@ func matchRef(stmtRef, subjectRef string) (float64, bool) {
 // image digest or a purl. Producers such as govulncheck write placeholder
 // products ("Unknown Product") and carry the identity in subcomponents.
 func identified(ref string) bool {
-	if _, ok := imageDigest(ref); ok {
+	if _, ok := parseImageDigest(ref); ok {
 		return true
 	}
 	_, ok := parsePURL(ref)
