@@ -155,8 +155,14 @@ func (d *Document) addOpenVEX(doc *openvex.VEX, subjects []string) error {
 			base.Aliases = append(base.Aliases, NormalizeVulnID(string(a)))
 		}
 		refs := subjects
-		if len(st.Products) > 0 {
+		switch {
+		case len(st.Products) > 0:
 			refs = nil
+		case len(subjects) == 0:
+			// Kept so the document ingests; an empty ref applies to nothing
+			// until a caller binds it to a product.
+			d.warnf("statement %d (%s): no products; product ref left empty", i, vuln)
+			refs = []string{""}
 		}
 		for _, ref := range refs {
 			s := base
@@ -177,9 +183,6 @@ func (d *Document) addOpenVEX(doc *openvex.VEX, subjects []string) error {
 				}
 			}
 			d.Statements = append(d.Statements, s)
-		}
-		if len(st.Products) == 0 && len(subjects) == 0 {
-			d.warnf("statement %d (%s): no products", i, vuln)
 		}
 	}
 	return nil
