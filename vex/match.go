@@ -58,6 +58,9 @@ func parsePURL(s string) (purl, bool) {
 		segs[i] = d
 	}
 	p.path = strings.Join(segs, "/")
+	if p.path == "" {
+		return purl{}, false
+	}
 	if caseInsensitivePath(p.typ) {
 		p.path = strings.ToLower(p.path)
 	}
