@@ -14,6 +14,9 @@ type Subject struct {
 	Product string
 	Package string
 	Vuln    []string
+	// CPE is the CPE the finding was matched on, when it was CPE-matched
+	// (advisory.md §5); CPE claims apply only to such findings.
+	CPE string
 }
 
 // Consensus computes trust-weighted verdicts (vex.md §5). It is safe for

@@ -30,6 +30,7 @@ const FlagFutureTimestamp = "future-timestamp"
 type SubjectRecord struct {
 	Product       string   `json:"product,omitempty"`
 	Package       string   `json:"package"`
+	CPE           string   `json:"cpe,omitempty"`
 	Vulnerability string   `json:"vulnerability"`
 	Aliases       []string `json:"aliases"`
 }
@@ -107,7 +108,7 @@ func compareClaims(a, b Claim) int {
 // subjectRecord writes the alias group as its first id plus the sorted,
 // deduplicated rest.
 func subjectRecord(s Subject) SubjectRecord {
-	r := SubjectRecord{Product: s.Product, Package: s.Package, Aliases: []string{}}
+	r := SubjectRecord{Product: s.Product, Package: s.Package, CPE: s.CPE, Aliases: []string{}}
 	if len(s.Vuln) == 0 {
 		return r
 	}

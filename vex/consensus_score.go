@@ -15,8 +15,9 @@ const (
 
 // Coverage levels C (vex.md §4.1).
 const (
-	coverageExact     = 1.00
-	coverageRange     = 0.75
+	coverageExact = 1.00
+	// 0.75 (version matched through a range) needs a range on the
+	// statement, which the normalized statement does not carry.
 	coverageProduct   = 0.50
 	coverageHeuristic = 0.25
 )

@@ -154,10 +154,13 @@ func matchRef(stmtRef, subjectRef string) (float64, bool) {
 }
 
 // identified reports whether ref names a product Stella can match: an
-// image digest or a purl. Producers such as govulncheck write placeholder
+// image digest, a purl or a CPE. Producers such as govulncheck write placeholder
 // products ("Unknown Product") and carry the identity in subcomponents.
 func identified(ref string) bool {
 	if _, ok := parseImageDigest(ref); ok {
+		return true
+	}
+	if _, ok := parseCPE(ref); ok {
 		return true
 	}
 	_, ok := parsePURL(ref)
@@ -169,7 +172,9 @@ func identified(ref string) bool {
 //  1. the claim's product is the subject's product (image digest or
 //     product purl) and it has no subcomponents, or one covers the package;
 //  2. the claim's product covers the package itself;
-//  3. the claim's product is a placeholder and a subcomponent covers the
+//  3. the claim's product is a CPE and the finding was CPE-matched on the
+//     same vendor and product;
+//  4. the claim's product is a placeholder and a subcomponent covers the
 //     package.
 func Applies(subj Subject, prod Product) (float64, bool) {
 	if c, ok := matchRef(prod.Ref, subj.Product); ok {
@@ -179,6 +184,9 @@ func Applies(subj Subject, prod Product) (float64, bool) {
 		return matchSubcomponents(prod.Subcomponents, subj.Package)
 	}
 	if c, ok := matchRef(prod.Ref, subj.Package); ok {
+		return c, true
+	}
+	if c, ok := matchCPE(prod.Ref, subj.CPE); ok {
 		return c, true
 	}
 	if !identified(prod.Ref) {

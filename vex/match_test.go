@@ -53,6 +53,18 @@ func TestApplies(t *testing.T) {
 		{"placeholder product (govulncheck)", Subject{Package: net},
 			Product{Ref: "Unknown Product", Subcomponents: []string{"pkg:golang/golang.org%2Fx%2Fnet@v0.1.0"}}, 1},
 		{"placeholder without subcomponents", Subject{Package: net}, Product{Ref: "Unknown Product"}, 0},
+		{"CPE vendor and product", Subject{Package: "pkg:generic/openssl@3.0.1", CPE: "cpe:2.3:a:openssl:openssl:3.0.1:*:*:*:*:*:*:*"},
+			Product{Ref: "cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*"}, 0.5},
+		{"CPE 2.2 URI", Subject{Package: "pkg:generic/openssl@3.0.1", CPE: "cpe:2.3:a:openssl:openssl:3.0.1:*:*:*:*:*:*:*"},
+			Product{Ref: "cpe:/a:OpenSSL:openssl:3.0.1"}, 0.5},
+		{"CPE wildcard vendor is heuristic", Subject{Package: "pkg:generic/openssl@3.0.1", CPE: "cpe:2.3:a:openssl:openssl:3.0.1:*:*:*:*:*:*:*"},
+			Product{Ref: "cpe:2.3:a:*:openssl:*:*:*:*:*:*:*:*"}, 0.25},
+		{"CPE other vendor", Subject{Package: "pkg:generic/openssl@3.0.1", CPE: "cpe:2.3:a:openssl:openssl:3.0.1:*:*:*:*:*:*:*"},
+			Product{Ref: "cpe:2.3:a:other:openssl:*:*:*:*:*:*:*:*"}, 0},
+		{"CPE claim on a purl-matched finding", Subject{Package: "pkg:generic/openssl@3.0.1"},
+			Product{Ref: "cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*"}, 0},
+		{"CPE product is not a placeholder", Subject{Package: net},
+			Product{Ref: "cpe:2.3:a:golang:net:*:*:*:*:*:*:*:*", Subcomponents: []string{net}}, 0},
 		{"malformed digest", Subject{Product: "sha256:abc", Package: net}, Product{Ref: "sha256:abc"}, 0},
 	}
 	for _, c := range cases {
