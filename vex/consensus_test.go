@@ -211,6 +211,25 @@ func TestRegistryDrops(t *testing.T) {
 	if c := claimOf(t, evaluate(t, testConsensus(t), scoped), "scoped"); c.Dropped != DropOutOfScope {
 		t.Errorf("golang claim from npm-scoped issuer dropped as %q", c.Dropped)
 	}
+	r, err := NewRegistry("3", Issuer{ID: "xgo", Class: ClassVendor, Scope: []string{"pkg:golang/golang.org/x/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewConsensus(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subj := Subject{Product: testImage, Package: "pkg:golang/golang.org%2Fx%2Fnet@v0.1.0", Vuln: testVuln}
+	v, err := c.Evaluate(context.Background(), subj, []Statement{stmt("xgo", StatusNotAffected, 0)}, testCutoff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Claims) != 1 {
+		t.Fatalf("claims %+v", v.Claims)
+	}
+	if v.Claims[0].Dropped != "" || v.Status != StatusNotAffected {
+		t.Errorf("in-scope claim (encoded package) dropped as %q, status %s", v.Claims[0].Dropped, v.Status)
+	}
 }
 
 func TestRevokedKeyLowersProvenance(t *testing.T) {

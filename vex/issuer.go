@@ -61,6 +61,16 @@ type Issuer struct {
 	RequireSignatureForNotAffected bool     `json:"requireSignatureForNotAffected"`
 }
 
+// Issuers returns the registered issuers sorted by id.
+func (r *Registry) Issuers() []Issuer {
+	out := make([]Issuer, 0, len(r.issuers))
+	for _, is := range r.issuers {
+		out = append(out, is)
+	}
+	slices.SortFunc(out, func(a, b Issuer) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
 // Registered reports whether the issuer came from the registry rather than
 // being synthesized for an unknown author.
 func (i Issuer) Registered() bool { return !strings.HasPrefix(i.ID, unknownIssuerPrefix) && i.ID != "" }
@@ -94,8 +104,9 @@ func (k IssuerKey) usable(signedAt, cutoff time.Time) bool {
 	return true
 }
 
-// inScope reports whether ref (an image reference, digest or purl) is one
-// the issuer may speak for.
+// inScope reports whether one of refs (image references or purls) falls
+// under a scope prefix. Purls are also compared in their decoded form, so
+// "pkg:golang/golang.org/x/" covers "pkg:golang/golang.org%2Fx%2Fnet".
 func (i Issuer) inScope(refs ...string) bool {
 	if len(i.Scope) == 0 {
 		return true
@@ -104,9 +115,15 @@ func (i Issuer) inScope(refs ...string) bool {
 		if ref == "" {
 			continue
 		}
-		for _, p := range i.Scope {
-			if strings.HasPrefix(ref, p) {
-				return true
+		forms := []string{ref}
+		if p, ok := parsePURL(ref); ok {
+			forms = append(forms, p.decoded())
+		}
+		for _, f := range forms {
+			for _, prefix := range i.Scope {
+				if strings.HasPrefix(f, prefix) {
+					return true
+				}
 			}
 		}
 	}

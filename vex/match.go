@@ -83,6 +83,16 @@ func parsePURL(s string) (purl, bool) {
 	return p, true
 }
 
+// decoded writes the purl without qualifiers, every segment decoded:
+// "pkg:type/namespace/name@version".
+func (p purl) decoded() string {
+	s := "pkg:" + p.typ + "/" + p.path
+	if p.version != "" {
+		s += "@" + p.version
+	}
+	return s
+}
+
 // covers reports whether statement purl s applies to package purl p: same
 // type and path, same version when s has one, and every qualifier of s
 // present and equal on p (vex.md §2.3).
