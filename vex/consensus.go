@@ -2,6 +2,7 @@ package vex
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -46,8 +47,12 @@ func NewConsensus(registry *Registry, opts ...Option) (*Consensus, error) {
 	return &Consensus{registry: registry, settings: s}, nil
 }
 
-// Settings returns the settings in effect.
-func (c *Consensus) Settings() Settings { return c.settings }
+// Settings returns a copy of the settings in effect.
+func (c *Consensus) Settings() Settings {
+	s := c.settings
+	s.HalfLifeByClass = maps.Clone(s.HalfLifeByClass)
+	return s
+}
 
 // candidate is an applicable statement with its coverage for the subject.
 type candidate struct {
@@ -55,9 +60,11 @@ type candidate struct {
 	coverage float64
 }
 
-// Evaluate computes the verdict for subj from stmts as of cutoff. Statements
-// that do not apply to subj are ignored; the result does not depend on the
-// order of stmts or on duplicates among them.
+// Evaluate computes the verdict for subj from stmts as of cutoff (vex.md
+// §5). Statements that do not apply to subj are ignored; the result does
+// not depend on the order of stmts or on duplicates among them. A statement
+// dated after the cut-off is scored with F = 1 and flagged
+// future-timestamp, as §4.3 requires, rather than ignored.
 func (c *Consensus) Evaluate(ctx context.Context, subj Subject, stmts []Statement, cutoff time.Time) (Verdict, error) {
 	// The record carries whole-second UTC times; score with the same
 	// cut-off so a replay from the record gives the same numbers.
@@ -70,7 +77,7 @@ func (c *Consensus) Evaluate(ctx context.Context, subj Subject, stmts []Statemen
 		Schema:         ConsensusSchema,
 		Subject:        subjectRecord(subj),
 		Status:         StatusUnknown,
-		Settings:       c.settings,
+		Settings:       c.Settings(),
 		Cutoff:         cutoff,
 		RegistryDigest: c.registry.Digest(),
 		Inputs:         make([]string, 0, len(cands)),
