@@ -3,7 +3,6 @@ package csaf
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	"github.com/stella-ops/stella/advisory"
 )
@@ -48,19 +47,10 @@ func Split(o advisory.Observation) ([]advisory.Observation, error) {
 		if err != nil {
 			return nil, err
 		}
-		hash, err := advisory.ContentHash(raw)
+		x, err := advisory.Part(o, raw, a)
 		if err != nil {
 			return nil, err
 		}
-		a := a
-		x := o
-		x.ID, x.Supersedes = "", ""
-		x.Upstream.ID = o.Upstream.ID + "/" + a.ID
-		x.ContentHash = hash
-		x.Content = advisory.Content{Format: o.Content.Format, SpecVersion: o.Content.SpecVersion, Raw: raw}
-		x.Identifiers = advisory.NewIdentifiers(a.ID, nil)
-		x.Hints = advisory.Hints{PURLs: slices.Clone(o.Hints.PURLs), CPEs: slices.Clone(o.Hints.CPEs)}
-		x.Advisory = &a
 		out = append(out, x)
 	}
 	return out, nil
