@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
@@ -38,12 +37,7 @@ func Read(r io.Reader) ([]advisory.Observation, error) {
 
 // ReadFile reads one secdb file; errors name it.
 func ReadFile(path string) ([]advisory.Observation, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("alpine: %w", err)
-	}
-	defer f.Close()
-	return readNamed(f, path)
+	return advisory.ReadFile(path, "alpine", readNamed)
 }
 
 func readNamed(r io.Reader, name string) ([]advisory.Observation, error) {

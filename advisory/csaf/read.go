@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -48,12 +47,7 @@ func Read(r io.Reader) ([]advisory.Observation, error) {
 
 // ReadFile reads one CSAF file; errors name it.
 func ReadFile(path string) ([]advisory.Observation, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("csaf: %w", err)
-	}
-	defer f.Close()
-	return readNamed(f, path)
+	return advisory.ReadFile(path, "csaf", readNamed)
 }
 
 // Advisories derives one advisory per vulnerability, in document order,

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,12 +57,7 @@ func Read(r io.Reader) ([]advisory.Observation, error) {
 
 // ReadFile reads one tracker file; errors name it.
 func ReadFile(path string) ([]advisory.Observation, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("debian: %w", err)
-	}
-	defer f.Close()
-	return readNamed(f, path)
+	return advisory.ReadFile(path, "debian", readNamed)
 }
 
 // Advisories returns the parsed advisories of observations, in order.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,12 +79,7 @@ func Read(r io.Reader) ([]advisory.Observation, error) {
 
 // ReadFile reads one daily file; errors name it.
 func ReadFile(path string) ([]advisory.Observation, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("epss: %w", err)
-	}
-	defer f.Close()
-	return readNamed(f, path)
+	return advisory.ReadFile(path, "epss", readNamed)
 }
 
 // FromObservation parses the scores kept in an observation's raw content.

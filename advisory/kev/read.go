@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -93,12 +92,7 @@ func Read(r io.Reader) ([]advisory.Observation, error) {
 
 // ReadFile reads the catalog from a file; errors name it.
 func ReadFile(path string) ([]advisory.Observation, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("kev: %w", err)
-	}
-	defer f.Close()
-	return readNamed(f, path)
+	return advisory.ReadFile(path, "kev", readNamed)
 }
 
 // FromObservation parses the catalog kept in an observation's raw content.

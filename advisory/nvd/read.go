@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -37,12 +36,7 @@ func Read(r io.Reader) ([]advisory.Observation, error) {
 
 // ReadFile reads one file; errors name it.
 func ReadFile(path string) ([]advisory.Observation, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("nvd: %w", err)
-	}
-	defer f.Close()
-	return readNamed(f, path)
+	return advisory.ReadFile(path, "nvd", readNamed)
 }
 
 func readNamed(r io.Reader, name string) ([]advisory.Observation, error) {

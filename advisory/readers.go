@@ -1,6 +1,11 @@
 package advisory
 
-import "slices"
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+)
 
 // Part makes the observation of one advisory split out of an aggregate
 // document (an Alpine secdb package, a multi-CVE CSAF file): raw is the part's
@@ -20,4 +25,15 @@ func Part(parent Observation, raw []byte, a Advisory) (Observation, error) {
 	x.Hints = Hints{PURLs: slices.Clone(parent.Hints.PURLs), CPEs: slices.Clone(parent.Hints.CPEs)}
 	x.Advisory = &a
 	return x, nil
+}
+
+// ReadFile opens path and hands it to read with its name, so that a reader's
+// errors say which file is wrong. prefix starts an open error ("nvd", …).
+func ReadFile(path, prefix string, read func(r io.Reader, name string) ([]Observation, error)) ([]Observation, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", prefix, err)
+	}
+	defer f.Close()
+	return read(f, path)
 }
