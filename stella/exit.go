@@ -11,11 +11,17 @@ const (
 	ExitCancelled = 130 // interrupted
 )
 
-const exitCodesHelp = `Exit codes:
+const exitCodesHelp = `Exit codes (one table for every command):
   0    success
   1    unexpected error, server unreachable, or INTERNAL
-  2    usage error, or the server refused the input (VALIDATION, NOT_FOUND, CONFLICT, PRECONDITION)
-  4    authentication or permission failure (UNAUTHENTICATED, FORBIDDEN)
+  2    usage error, unreadable input, or the server refused the input
+       (VALIDATION, NOT_FOUND, CONFLICT, PRECONDITION)
+  3    integrity failure: a digest does not match (sbom verify, advisory import of a bundle)
+  4    authentication, permission or signature failure (UNAUTHENTICATED, FORBIDDEN, bad signature)
+  6    decision deny (scan --fail-on found a finding at or above the threshold)
+  8    a mirror bundle is not newer than the one imported last
+  10   determinism check failed (sbom generate --verify-determinism)
+  11   a manifest is not valid
   130  cancelled (SIGINT)`
 
 type exitError struct {
