@@ -110,7 +110,7 @@ func TestCLIEnvironmentsAndExitCodes(t *testing.T) {
 
 func TestHelpDocumentsExitCodes(t *testing.T) {
 	out, code := run(t, "http://unused", "", "--help")
-	if code != ExitOK || !strings.Contains(out, "Exit codes:") || !strings.Contains(out, "130") {
+	if code != ExitOK || !strings.Contains(out, "Exit codes") || !strings.Contains(out, "130") || !strings.Contains(out, "10   determinism") {
 		t.Fatalf("help: exit %d:\n%s", code, out)
 	}
 }
