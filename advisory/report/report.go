@@ -93,6 +93,21 @@ type Finding struct {
 	EPSS             *advisory.EPSS    `json:"epss,omitempty"`
 	Evidence         advisory.Evidence `json:"evidence"`
 	Summary          string            `json:"summary,omitempty"` // the advisory's one-line summary
+	// VEX is the finding's VEX verdict, when VEX was applied to the scan.
+	// A suppressed finding stays in the list (vex.md §5).
+	VEX *VEX `json:"vex,omitempty"`
+}
+
+// VEX is the consensus verdict (vex.md §5, §6) applied to one finding.
+// Suppressed is true for not_affected and fixed: the finding is kept,
+// with its justification, but no longer counts against --fail-on.
+type VEX struct {
+	Status          string  `json:"status"`
+	Justification   string  `json:"justification,omitempty"`
+	Suppressed      bool    `json:"suppressed"`
+	Confidence      float64 `json:"confidence"`
+	Conflict        bool    `json:"conflict"`
+	ConsensusDigest string  `json:"consensusDigest"`
 }
 
 // Severity is the preferred CVSS vector of an advisory with its base score
@@ -121,6 +136,8 @@ type Summary struct {
 	Packages   int            `json:"packages"`   // components in the SBOM
 	Advisories int            `json:"advisories"` // advisories matched against
 	BySeverity map[Rating]int `json:"bySeverity"`
+	// Suppressed counts findings suppressed by VEX (still in findings).
+	Suppressed int `json:"suppressed,omitempty"`
 }
 
 // Rule is what SARIF says about one advisory.
@@ -187,12 +204,36 @@ func New(source, sbomDigest string, r advisory.Report, advisories []advisory.Adv
 	return rep
 }
 
-// AtLeast returns the findings whose rating meets threshold (see
-// Rating.AtLeast: unknown severities always do).
+// SetVEX attaches a VEX verdict to the finding for (advisoryID, purl) and
+// recounts the suppressed findings. It reports whether the finding exists.
+func (r *Report) SetVEX(advisoryID, purl string, v VEX) bool {
+	found := false
+	for i := range r.Findings {
+		if r.Findings[i].AdvisoryID == advisoryID && r.Findings[i].PURL == purl {
+			vv := v
+			r.Findings[i].VEX = &vv
+			found = true
+		}
+	}
+	r.Summary.Suppressed = 0
+	for _, f := range r.Findings {
+		if f.Suppressed() {
+			r.Summary.Suppressed++
+		}
+	}
+	return found
+}
+
+// Suppressed reports whether VEX suppressed the finding.
+func (f Finding) Suppressed() bool { return f.VEX != nil && f.VEX.Suppressed }
+
+// AtLeast returns the active findings whose rating meets threshold (see
+// Rating.AtLeast: unknown severities always do). Findings suppressed by VEX
+// never meet a threshold.
 func (r *Report) AtLeast(threshold Rating) []Finding {
 	var out []Finding
 	for _, f := range r.Findings {
-		if f.Severity.Rating.AtLeast(threshold) {
+		if !f.Suppressed() && f.Severity.Rating.AtLeast(threshold) {
 			out = append(out, f)
 		}
 	}

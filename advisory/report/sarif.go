@@ -51,12 +51,21 @@ type sarifText struct {
 }
 
 type sarifResult struct {
-	RuleID              string            `json:"ruleId"`
-	RuleIndex           int               `json:"ruleIndex"`
-	Level               string            `json:"level"`
-	Message             sarifText         `json:"message"`
-	Locations           []sarifLocation   `json:"locations"`
-	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	RuleID              string             `json:"ruleId"`
+	RuleIndex           int                `json:"ruleIndex"`
+	Level               string             `json:"level"`
+	Message             sarifText          `json:"message"`
+	Locations           []sarifLocation    `json:"locations"`
+	PartialFingerprints map[string]string  `json:"partialFingerprints"`
+	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	Properties          map[string]any     `json:"properties,omitempty"`
+}
+
+// sarifSuppression records a finding suppressed outside the code: by VEX.
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	Justification string `json:"justification,omitempty"`
 }
 
 type sarifLocation struct {
@@ -113,7 +122,7 @@ func (r *Report) WriteSARIF(w io.Writer, toolVersion string) error {
 		if len(f.FixedVersions) > 0 {
 			fixed = "fixed in " + strings.Join(f.FixedVersions, ", ")
 		}
-		run.Results = append(run.Results, sarifResult{
+		res := sarifResult{
 			RuleID:    f.AdvisoryID,
 			RuleIndex: idx,
 			Level:     f.Severity.Rating.Level(),
@@ -122,7 +131,18 @@ func (r *Report) WriteSARIF(w io.Writer, toolVersion string) error {
 			Locations: []sarifLocation{{LogicalLocations: []sarifLogical{{FullyQualifiedName: f.PURL, Kind: "package"}}}},
 			// Stable across scans, so dashboards track one alert per pair.
 			PartialFingerprints: map[string]string{"stella/finding/v1": f.AdvisoryID + "|" + f.PURL},
-		})
+		}
+		if v := f.VEX; v != nil {
+			res.Properties = map[string]any{"vex": v}
+			if v.Suppressed {
+				just := "VEX " + v.Status
+				if v.Justification != "" {
+					just += ": " + v.Justification
+				}
+				res.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: just}}
+			}
+		}
+		run.Results = append(run.Results, res)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
