@@ -81,14 +81,7 @@ func (s *store) ListComponents(ctx context.Context, tenant string, f release.Com
 	if f.NameContains != "" {
 		q = q.Where(s.contains("name", f.NameContains))
 	}
-	q, err := keyset(q, cursorName, "name", opts)
-	if err != nil {
-		return nil, err
-	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, err
-	}
-	return toPage(rows, opts, cursorName, func(r *componentRow) string { return r.Name }, (*componentRow).toComponent)
+	return pageByName(ctx, q, &rows, opts, func(r *componentRow) string { return r.Name }, (*componentRow).toComponent)
 }
 
 func (s *store) DeleteComponent(ctx context.Context, tenant, id string) error {

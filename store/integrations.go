@@ -97,14 +97,7 @@ func (s *store) ListIntegrations(ctx context.Context, tenant string, f release.I
 	if f.NameContains != "" {
 		q = q.Where(s.contains("name", f.NameContains))
 	}
-	q, err := keyset(q, cursorName, "name", opts)
-	if err != nil {
-		return nil, err
-	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, err
-	}
-	return toPage(rows, opts, cursorName, func(r *integrationRow) string { return r.Name }, (*integrationRow).toIntegration)
+	return pageByName(ctx, q, &rows, opts, func(r *integrationRow) string { return r.Name }, (*integrationRow).toIntegration)
 }
 
 func (s *store) DeleteIntegration(ctx context.Context, tenant, id string) error {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/base64"
 	"strconv"
 	"strings"
@@ -108,4 +109,17 @@ func newestFirst(q *bun.SelectQuery, created, id string, opts release.ListOption
 
 func timeCursorValue(at time.Time, id string) string {
 	return at.UTC().Format(time.RFC3339Nano) + "|" + id
+}
+
+// pageByName runs q as one page of a list ordered by name (targets,
+// integrations, components) and converts its rows.
+func pageByName[R, T any](ctx context.Context, q *bun.SelectQuery, rows *[]R, opts release.ListOptions, name func(*R) string, conv func(*R) (T, error)) (*release.Page[T], error) {
+	q, err := keyset(q, cursorName, "name", opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, err
+	}
+	return toPage(*rows, opts, cursorName, name, conv)
 }

@@ -110,14 +110,7 @@ func (s *store) ListTargets(ctx context.Context, tenant string, f release.Target
 	for _, k := range keys {
 		q = q.Where(s.labelIs(), k, f.Label[k])
 	}
-	q, err := keyset(q, cursorName, "name", opts)
-	if err != nil {
-		return nil, err
-	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, err
-	}
-	return toPage(rows, opts, cursorName, func(r *targetRow) string { return r.Name }, (*targetRow).toTarget)
+	return pageByName(ctx, q, &rows, opts, func(r *targetRow) string { return r.Name }, (*targetRow).toTarget)
 }
 
 // labelIs matches targets whose label (first argument) has a value (second).
