@@ -38,9 +38,10 @@ func TestReadSplitsAggregatesAndBuildsEnrichment(t *testing.T) {
 		matches, _ := filepath.Glob(filepath.Join(f.path, "*"))
 		for _, m := range matches {
 			obs, err := Read(f.source, m)
-			if err == nil {
-				all = append(all, obs...)
+			if err != nil {
+				t.Fatalf("%s %s: %v", f.source, m, err)
 			}
+			all = append(all, obs...)
 		}
 	}
 	enr, err := Enrichment(all)
