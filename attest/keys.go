@@ -150,16 +150,25 @@ func LoadVerifier(path string) (Verifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("attest: read key %s: %w", path, err)
 	}
-	if pub, err := cryptoutils.UnmarshalPEMToPublicKey(raw); err == nil {
+	v, err := ParseVerifier(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, path)
+	}
+	return v, nil
+}
+
+// ParseVerifier reads a PEM public key (or the public half of a PEM private key).
+func ParseVerifier(pem []byte) (Verifier, error) {
+	if pub, err := cryptoutils.UnmarshalPEMToPublicKey(pem); err == nil {
 		return NewVerifier(pub)
 	}
-	priv, err := cryptoutils.UnmarshalPEMToPrivateKey(raw, cryptoutils.SkipPassword)
+	priv, err := cryptoutils.UnmarshalPEMToPrivateKey(pem, cryptoutils.SkipPassword)
 	if err != nil {
-		return nil, fmt.Errorf("attest: %s holds no PEM public or private key", path)
+		return nil, fmt.Errorf("attest: no PEM public or private key")
 	}
 	cs, ok := priv.(crypto.Signer)
 	if !ok {
-		return nil, fmt.Errorf("%w: %T in %s", ErrUnsupportedAlgorithm, priv, path)
+		return nil, fmt.Errorf("%w: %T", ErrUnsupportedAlgorithm, priv)
 	}
 	return NewVerifier(cs.Public())
 }

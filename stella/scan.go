@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -19,7 +18,6 @@ import (
 	"github.com/stella-ops/stella/sbom/codec"
 	"github.com/stella-ops/stella/server"
 	"github.com/stella-ops/stella/store"
-	"github.com/stella-ops/stella/vex"
 )
 
 // ExitDeny is the gate's "decision deny" (spec offline.md §4.3): scan
@@ -27,8 +25,8 @@ import (
 const ExitDeny = 6
 
 func newScanCmd(g *globals) *cobra.Command {
-	var advisoryPaths, vexPaths []string
-	var vexCutoff string
+	var advisoryPaths []string
+	var vf vexFlags
 	var db, tenant, failOn, sbomFormat, sbomOut, ts, platform string
 	cmd := &cobra.Command{
 		Use:   "scan SOURCE (--advisories PATH... | --db DSN) [--fail-on SEVERITY]",
@@ -62,9 +60,10 @@ scored CVSS vector is rated "unknown" and meets every threshold: an unscored
 vulnerability is not known to be harmless. The report is printed either way.
 
 --vex FILE (repeatable) applies VEX: OpenVEX, CSAF 2.0 VEX, CycloneDX VEX or
-OpenVEX in a DSSE attestation (read unverified). Each finding gets the
-trust-weighted consensus of the statements about its purl and advisory id or
-aliases (issuers unregistered: hub defaults), as of --vex-cutoff. A
+OpenVEX in a DSSE attestation. Each finding gets the trust-weighted consensus
+of the statements about its purl and advisory id or aliases, as of
+--vex-cutoff, with issuers from --vex-issuers (see "stella vex --help"; without
+it every issuer gets the hub defaults). A
 not_affected or fixed verdict suppresses the finding: it stays in the output,
 with vex{status, justification, suppressed, confidence, conflict,
 consensusDigest} in JSON, a SARIF suppression (kind external) and the VEX
@@ -99,11 +98,7 @@ unreadable SOURCE or advisories; 6 decision deny; 1 anything else.`,
 			if err != nil {
 				return err
 			}
-			cutoff, err := parseCutoff(vexCutoff)
-			if err != nil {
-				return err
-			}
-			stmts, err := loadVEX(cmd.Context(), vexPaths)
+			vin, err := vf.load(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -137,8 +132,8 @@ unreadable SOURCE or advisories; 6 decision deny; 1 anything else.`,
 			}
 			rep := report.New(args[0], digest, res, advisories, len(doc.Components))
 			rep.AdvisorySnapshotID = src.snapshotID
-			if len(vexPaths) > 0 {
-				if err := applyVEX(cmd.Context(), rep, res.Findings, stmts, cutoff); err != nil {
+			if len(vf.files) > 0 {
+				if _, err := applyVEX(cmd.Context(), rep, res.Findings, vin, ""); err != nil {
 					return err
 				}
 			}
@@ -166,8 +161,7 @@ unreadable SOURCE or advisories; 6 decision deny; 1 anything else.`,
 	cmd.Flags().StringVar(&tenant, "tenant", server.DefaultTenant, "tenant whose advisories --db reads")
 	cmd.MarkFlagsOneRequired("advisories", "db")
 	cmd.MarkFlagsMutuallyExclusive("advisories", "db")
-	cmd.Flags().StringArrayVar(&vexPaths, "vex", nil, "VEX document to apply: OpenVEX, CSAF, CycloneDX or a DSSE attestation (repeatable)")
-	cmd.Flags().StringVar(&vexCutoff, "vex-cutoff", "", "VEX consensus evaluation time (RFC 3339); default now")
+	vf.register(cmd.Flags(), "vex-")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 6 (decision deny) when a finding is rated at or above low, medium, high or critical")
 	cmd.Flags().StringVar(&sbomFormat, "format-sbom", string(codec.CycloneDXJSON17), "format of the SBOM behind sbomContentDigest and --sbom-file")
 	cmd.Flags().StringVar(&sbomOut, "sbom-file", "", "also write the generated SBOM to this file")
@@ -277,21 +271,4 @@ func progress(cmd *cobra.Command, format string, args ...any) {
 	if f, ok := cmd.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		fmt.Fprintf(f, format, args...)
 	}
-}
-
-// applyVEX evaluates the VEX consensus for every finding and records the
-// verdict in the report. Suppressed findings are kept.
-func applyVEX(ctx context.Context, rep *report.Report, findings []advisory.Finding, stmts []vex.Statement, cutoff time.Time) error {
-	applied, err := vex.Apply(ctx, findings, stmts, nil, "", cutoff)
-	if err != nil {
-		return withCode(ExitInternal, "%v", err)
-	}
-	for _, a := range applied {
-		v := a.Verdict
-		rep.SetVEX(a.Finding.AdvisoryID, a.Finding.Package, report.VEX{
-			Status: string(v.Status), Justification: string(v.Justification), Suppressed: a.Suppressed,
-			Confidence: v.Confidence, Conflict: v.Conflict, ConsensusDigest: v.Digest,
-		})
-	}
-	return nil
 }

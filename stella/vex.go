@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/advisory/report"
 	"github.com/stella-ops/stella/attest"
 	"github.com/stella-ops/stella/vex"
 )
@@ -19,71 +23,330 @@ func newVEXCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "vex",
 		Short: "Read VEX documents and compute trust-weighted VEX consensus (no server needed)",
+		Long: `Read VEX documents and compute trust-weighted VEX consensus (no server needed).
+
+Issuers: --issuers FILE names a registry (YAML or JSON) of issuers with their
+class, public keys, authors, scope and trust settings:
+
+  version: "2026-11"
+  issuers:
+    - id: acme
+      name: ACME
+      class: vendor            # vendor | distro | internal | hub | attestation
+      authors: ["ACME PSIRT"]  # document authors attributed to this issuer
+      keys: [{publicKey: "-----BEGIN PUBLIC KEY-----\n…"}]
+      scope: ["pkg:golang/github.com/acme/"]
+      requireSignatureForNotAffected: true
+
+A DSSE attestation signed by a registered key is verified (a bad signature
+exits 4) and scores with signed provenance; other documents are attributed by
+author. Without a registry every issuer gets the hub defaults.`,
 	}
-	cmd.AddCommand(newVEXShowCmd(), newVEXConsensusCmd())
+	cmd.AddCommand(newVEXShowCmd(), newVEXConsensusCmd(g), newVEXApplyCmd(g))
 	return cmd
 }
 
+// vexFlags are the flags every VEX-consuming command shares.
+type vexFlags struct {
+	files   []string
+	issuers string
+	cutoff  string
+}
+
+// register adds the flags; prefix is "vex-" where they share a command with
+// other inputs (stella scan).
+func (f *vexFlags) register(fs *pflag.FlagSet, prefix string) {
+	fs.StringArrayVar(&f.files, "vex", nil, "VEX document: OpenVEX, CSAF, CycloneDX or a DSSE attestation (repeatable)")
+	fs.StringVar(&f.issuers, prefix+"issuers", "", "issuer registry (YAML or JSON): classes, keys, authors, trust settings")
+	fs.StringVar(&f.cutoff, prefix+"cutoff", "", "consensus evaluation time (RFC 3339); default now")
+}
+
+// vexInputs are the loaded statements and the consensus to evaluate them.
+type vexInputs struct {
+	stmts     []vex.Statement
+	consensus *vex.Consensus
+	cutoff    time.Time
+}
+
+func (f *vexFlags) load(ctx context.Context) (vexInputs, error) {
+	cutoff, err := parseCutoff(f.cutoff)
+	if err != nil {
+		return vexInputs{}, err
+	}
+	reg, err := loadRegistry(f.issuers)
+	if err != nil {
+		return vexInputs{}, err
+	}
+	c, err := vex.NewConsensus(reg)
+	if err != nil {
+		return vexInputs{}, withCode(ExitUsage, "%v", err)
+	}
+	in := vexInputs{consensus: c, cutoff: cutoff}
+	for _, p := range f.files {
+		doc, err := readVEXFile(ctx, p, reg)
+		if err != nil {
+			return vexInputs{}, err
+		}
+		in.stmts = append(in.stmts, doc.Statements...)
+	}
+	return in, nil
+}
+
+func loadRegistry(path string) (*vex.Registry, error) {
+	if path == "" {
+		return vex.NewRegistry("")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, withCode(ExitUsage, "--issuers: %v", err)
+	}
+	defer f.Close()
+	reg, err := vex.ReadRegistry(f)
+	if err != nil {
+		return nil, withCode(ExitUsage, "--issuers %s: %v", path, err)
+	}
+	return reg, nil
+}
+
 func newVEXShowCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "show FILE",
+	var issuers string
+	cmd := &cobra.Command{
+		Use:   "show FILE [--issuers REGISTRY]",
 		Short: "Print the normalized statements of a VEX document as JSON",
 		Long: `Read FILE (OpenVEX, CSAF 2.0 VEX, CycloneDX VEX, or OpenVEX in a DSSE
-attestation) and print {format, contentHash, author, statements[], warnings[]}.`,
+attestation) and print {format, contentHash, author, statements[], warnings[]}.
+With --issuers, statements are attributed to registered issuers and signed
+attestations are verified.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			doc, err := readVEXFile(cmd.Context(), args[0])
+			reg, err := loadRegistry(issuers)
+			if err != nil {
+				return err
+			}
+			doc, err := readVEXFile(cmd.Context(), args[0], reg)
 			if err != nil {
 				return err
 			}
 			return writeJSON(cmd, doc)
 		},
 	}
+	cmd.Flags().StringVar(&issuers, "issuers", "", "issuer registry (YAML or JSON)")
+	return cmd
 }
 
-func newVEXConsensusCmd() *cobra.Command {
-	var files []string
-	var product, pkg, vuln, cutoff string
+func newVEXConsensusCmd(g *globals) *cobra.Command {
+	var vf vexFlags
+	var sf signFlags
+	var product, pkg, vuln string
 	cmd := &cobra.Command{
-		Use:   "consensus --vex FILE... --package PURL --vuln ID [--product P] [--cutoff RFC3339]",
+		Use:   "consensus --vex FILE... --package PURL --vuln ID[,ALIAS...] [--product P]",
 		Short: "Print the consensus verdict for one (product, package, vulnerability) with its explanation",
 		Long: `Compute the trust-weighted consensus (vex.md §5) over the statements of every
---vex FILE for one subject and print the consensus record (vex.md §6) as JSON:
-status, conflict, confidence, justification, an explanation per claim and the
-consensusDigest. --vuln may be repeated: the first is the primary id, the rest
-its aliases. Issuers are not registered, so every issuer gets the hub
-defaults. --cutoff defaults to now.`,
+--vex FILE for one subject as of --cutoff.
+
+--output json (default) prints the consensus record (vex.md §6): status,
+conflict, confidence, justification, an explanation entry per claim (P, C, R,
+baseTrust, M, F, score, inTopSet, dropped) and the consensusDigest.
+--output openvex prints the verdict as an OpenVEX 0.2.0 document (canonical
+JSON); with --sign-key and --subject it is a signed DSSE attestation instead.
+--vuln takes the primary id, then its aliases, comma-separated.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			at, err := parseCutoff(cutoff)
+			in, err := vf.load(cmd.Context())
 			if err != nil {
 				return err
-			}
-			stmts, err := loadVEX(cmd.Context(), files)
-			if err != nil {
-				return err
-			}
-			c, err := vex.NewConsensus(nil)
-			if err != nil {
-				return withCode(ExitInternal, "%v", err)
 			}
 			ids := strings.Split(vuln, ",")
-			v, err := c.Evaluate(cmd.Context(), vex.Subject{Product: product, Package: pkg, Vuln: ids}, stmts, at)
+			v, err := in.consensus.Evaluate(cmd.Context(), vex.Subject{Product: product, Package: pkg, Vuln: ids}, in.stmts, in.cutoff)
 			if err != nil {
 				return withCode(ExitInternal, "%v", err)
 			}
-			return writeJSON(cmd, v)
+			switch g.output {
+			case "openvex":
+				return writeConsensusOpenVEX(cmd, []vex.Verdict{v}, sf)
+			case "json", "table":
+				return writeJSON(cmd, v)
+			}
+			return withCode(ExitUsage, "--output %q: want json or openvex", g.output)
 		},
 	}
-	cmd.Flags().StringArrayVar(&files, "vex", nil, "VEX document: OpenVEX, CSAF, CycloneDX or a DSSE attestation (repeatable)")
+	vf.register(cmd.Flags(), "")
+	sf.register(cmd.Flags())
 	cmd.Flags().StringVar(&product, "product", "", "product: an image digest or product purl")
 	cmd.Flags().StringVar(&pkg, "package", "", "package purl")
 	cmd.Flags().StringVar(&vuln, "vuln", "", "vulnerability id, then its aliases, comma-separated")
-	cmd.Flags().StringVar(&cutoff, "cutoff", "", "evaluation time (RFC 3339); default now")
 	_ = cmd.MarkFlagRequired("vex")
 	_ = cmd.MarkFlagRequired("package")
 	_ = cmd.MarkFlagRequired("vuln")
 	return cmd
+}
+
+func newVEXApplyCmd(g *globals) *cobra.Command {
+	var vf vexFlags
+	var sf signFlags
+	var product, explain string
+	cmd := &cobra.Command{
+		Use:   "apply REPORT --vex FILE... [--issuers REGISTRY] [--product IMAGE_DIGEST]",
+		Short: "Apply VEX consensus to the findings of a saved scan report",
+		Long: `Read REPORT, the JSON output of "stella scan -o json", compute the VEX
+consensus for every finding and print the report again with each finding's
+vex{status, justification, suppressed, confidence, conflict, consensusDigest}.
+Suppressed findings (not_affected, fixed) are kept, never removed. Verdicts
+already in REPORT are replaced.
+
+--product names the image digest the report is about, so statements about
+that image (and its subcomponents) apply. --output table or json prints the
+report; --output openvex prints the consensus of every decided finding as one
+OpenVEX document (signed as DSSE with --sign-key and --subject).
+--explain FILE also writes every consensus record, with the per-claim
+explanation, as a JSON array.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rep, err := readReport(args[0])
+			if err != nil {
+				return err
+			}
+			in, err := vf.load(cmd.Context())
+			if err != nil {
+				return err
+			}
+			product = vex.NormalizeRef(product)
+			verdicts, err := applyVEX(cmd.Context(), rep, reportFindings(rep), in, product)
+			if err != nil {
+				return err
+			}
+			if explain != "" {
+				b, err := json.MarshalIndent(verdicts, "", "  ")
+				if err != nil {
+					return withCode(ExitInternal, "%v", err)
+				}
+				if err := writeOutput(cmd, explain, append(b, '\n')); err != nil {
+					return err
+				}
+			}
+			switch g.output {
+			case "openvex":
+				return writeConsensusOpenVEX(cmd, verdicts, sf)
+			case "json":
+				err = rep.WriteJSON(cmd.OutOrStdout())
+			case "table":
+				err = rep.WriteTable(cmd.OutOrStdout())
+			default:
+				return withCode(ExitUsage, "--output %q: want table, json or openvex", g.output)
+			}
+			if err != nil {
+				return withCode(ExitInternal, "%v", err)
+			}
+			return nil
+		},
+	}
+	vf.register(cmd.Flags(), "")
+	sf.register(cmd.Flags())
+	cmd.Flags().StringVar(&product, "product", "", "image digest (sha256:…) the report is about")
+	cmd.Flags().StringVar(&explain, "explain", "", "also write every consensus record (with explanations) to this file")
+	_ = cmd.MarkFlagRequired("vex")
+	return cmd
+}
+
+// readReport reads a saved "stella scan -o json" report.
+func readReport(path string) (*report.Report, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, withCode(ExitUsage, "%v", err)
+	}
+	var rep report.Report
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rep); err != nil {
+		return nil, withCode(ExitUsage, "%s is not a stella scan JSON report: %v", path, err)
+	}
+	if rep.Findings == nil || rep.Summary.BySeverity == nil {
+		return nil, withCode(ExitUsage, "%s is not a stella scan JSON report: findings or summary missing", path)
+	}
+	return &rep, nil
+}
+
+// reportFindings gives the identity of every finding in rep, which is all
+// the consensus needs: package purl, advisory id and aliases.
+func reportFindings(rep *report.Report) []advisory.Finding {
+	out := make([]advisory.Finding, len(rep.Findings))
+	for i, f := range rep.Findings {
+		out[i] = advisory.Finding{Package: f.PURL, AdvisoryID: f.AdvisoryID, Aliases: f.Aliases}
+	}
+	return out
+}
+
+// applyVEX evaluates the VEX consensus for every finding and records the
+// verdict in the report. Suppressed findings are kept.
+func applyVEX(ctx context.Context, rep *report.Report, findings []advisory.Finding, in vexInputs, product string) ([]vex.Verdict, error) {
+	applied, err := vex.Apply(ctx, findings, in.stmts, in.consensus, product, in.cutoff)
+	if err != nil {
+		return nil, withCode(ExitInternal, "%v", err)
+	}
+	verdicts := make([]vex.Verdict, 0, len(applied))
+	for _, a := range applied {
+		v := a.Verdict
+		rep.SetVEX(a.Finding.AdvisoryID, a.Finding.Package, report.VEX{
+			Status: string(v.Status), Justification: string(v.Justification), Suppressed: a.Suppressed,
+			Confidence: v.Confidence, Conflict: v.Conflict, ConsensusDigest: v.Digest,
+		})
+		verdicts = append(verdicts, v)
+	}
+	return verdicts, nil
+}
+
+// signFlags sign an output as a DSSE attestation about an image.
+type signFlags struct {
+	key, subject string
+}
+
+func (f *signFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.key, "sign-key", "", "sign the OpenVEX output with this PEM private key (DSSE)")
+	fs.StringVar(&f.subject, "subject", "", "with --sign-key: the image the VEX is about, NAME@sha256:DIGEST")
+}
+
+// writeConsensusOpenVEX prints verdicts as canonical OpenVEX, or as a DSSE
+// envelope over an in-toto statement carrying it when a key is given.
+func writeConsensusOpenVEX(cmd *cobra.Command, verdicts []vex.Verdict, sf signFlags) error {
+	doc, err := vex.ConsensusDocument(verdicts, "Stella VEX consensus")
+	if err != nil {
+		return withCode(ExitInternal, "%v", err)
+	}
+	raw, err := vex.MarshalOpenVEX(doc)
+	if err != nil {
+		return withCode(ExitInternal, "%v", err)
+	}
+	if sf.key == "" {
+		if sf.subject != "" {
+			return withCode(ExitUsage, "--subject needs --sign-key")
+		}
+		return writeOutput(cmd, "", append(raw, '\n'))
+	}
+	name, digest, ok := cutDigest(sf.subject)
+	if !ok {
+		return withCode(ExitUsage, "--subject %q: want NAME@sha256:<64 hex>", sf.subject)
+	}
+	signer, err := attest.LoadSigner(sf.key)
+	if err != nil {
+		return withCode(ExitTrust, "%v", err)
+	}
+	subj, err := attest.SubjectFromDigest(name, digest)
+	if err != nil {
+		return withCode(ExitUsage, "--subject: %v", err)
+	}
+	st, err := attest.NewStatement(vex.OpenVEXContext, json.RawMessage(raw), subj)
+	if err != nil {
+		return withCode(ExitInternal, "%v", err)
+	}
+	env, err := attest.Sign(cmd.Context(), st, signer)
+	if err != nil {
+		return withCode(ExitTrust, "%v", err)
+	}
+	b, err := json.MarshalIndent(env, "", "  ")
+	if err != nil {
+		return withCode(ExitInternal, "%v", err)
+	}
+	return writeOutput(cmd, "", append(b, '\n'))
 }
 
 // parseCutoff reads an RFC 3339 cut-off; empty means now.
@@ -93,14 +356,16 @@ func parseCutoff(s string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, withCode(ExitUsage, "--cutoff: %v", err)
+		return time.Time{}, withCode(ExitUsage, "cutoff: %v", err)
 	}
 	return t, nil
 }
 
-// readVEXFile reads one VEX document in any supported format; a DSSE
-// envelope (payloadType) is read as an attestation, unverified.
-func readVEXFile(ctx context.Context, path string) (*vex.Document, error) {
+// readVEXFile reads one VEX document in any supported format and
+// attributes it to reg's issuers. A DSSE envelope is verified against the
+// registry's keys when it has any (a bad signature exits 4) and read as
+// signed but unverified otherwise.
+func readVEXFile(ctx context.Context, path string, reg *vex.Registry) (*vex.Document, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, withCode(ExitUsage, "--vex: %v", err)
@@ -110,27 +375,20 @@ func readVEXFile(ctx context.Context, path string) (*vex.Document, error) {
 	}
 	var doc *vex.Document
 	if json.Unmarshal(raw, &probe) == nil && probe.PayloadType != "" {
-		doc, err = vex.ReadAttestation(ctx, raw, attest.Trust{})
+		doc, err = vex.ReadAttestation(ctx, raw, reg.Trust())
+		if errors.Is(err, attest.ErrVerify) {
+			return nil, withCode(ExitTrust, "--vex %s: %v", path, err)
+		}
 	} else {
 		doc, err = vex.Read(bytes.NewReader(raw))
 	}
 	if err != nil {
 		return nil, withCode(ExitUsage, "--vex %s: %v", path, err)
 	}
-	return doc, nil
-}
-
-// loadVEX reads every file and returns all their statements.
-func loadVEX(ctx context.Context, paths []string) ([]vex.Statement, error) {
-	var stmts []vex.Statement
-	for _, p := range paths {
-		doc, err := readVEXFile(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		stmts = append(stmts, doc.Statements...)
+	if err := reg.Attribute(doc); err != nil {
+		return nil, withCode(ExitInternal, "--vex %s: %v", path, err)
 	}
-	return stmts, nil
+	return doc, nil
 }
 
 func writeJSON(cmd *cobra.Command, v any) error {

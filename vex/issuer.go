@@ -51,6 +51,9 @@ type Issuer struct {
 	Name  string      `json:"name"`
 	Class IssuerClass `json:"class"`
 	Keys  []IssuerKey `json:"keys"`
+	// Authors are the author or publisher names the issuer's documents
+	// carry; an unsigned document is attributed to the issuer by them.
+	Authors []string `json:"authors,omitempty"`
 	// Scope lists purl prefixes or image repositories the issuer may speak
 	// for; empty means unrestricted.
 	Scope []string `json:"scope"`
