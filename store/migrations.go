@@ -25,6 +25,7 @@ func migrations() []migration {
 		{"0004", "release_name_search", schemaReleaseNameSearch},
 		{"0005", "advisories", schemaAdvisories},
 		{"0006", "advisory_feed_cursors", schemaFeedCursors},
+		{"0007", "vex", schemaVEX},
 	}
 }
 
