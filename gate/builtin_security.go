@@ -1,0 +1,79 @@
+package gate
+
+import (
+	"context"
+	"fmt"
+)
+
+type securitySettings struct {
+	FailSeverity  string `json:"failSeverity"`
+	WarnSeverity  string `json:"warnSeverity"`
+	OnlyFixable   bool   `json:"onlyFixable"`
+	OnlyReachable bool   `json:"onlyReachable"`
+}
+
+func defaultSecuritySettings() securitySettings {
+	return securitySettings{FailSeverity: SeverityCritical, WarnSeverity: SeverityHigh}
+}
+
+func (s securitySettings) validate() error {
+	if err := checkThreshold("failSeverity", s.FailSeverity); err != nil {
+		return err
+	}
+	if err := checkThreshold("warnSeverity", s.WarnSeverity); err != nil {
+		return err
+	}
+	if !SeverityAtLeast(s.FailSeverity, s.WarnSeverity) {
+		return settingErr("warnSeverity", "%s is above failSeverity %s", s.WarnSeverity, s.FailSeverity)
+	}
+	return nil
+}
+
+// securityGate fails on active findings at or above failSeverity and warns
+// on those at or above warnSeverity.
+type securityGate struct {
+	builtinBase
+	s securitySettings
+}
+
+func newSecurityGate(b builtinBase, s securitySettings) Gate { return &securityGate{b, s} }
+
+func (g *securityGate) Evaluate(_ context.Context, in *Input) (Result, error) {
+	v := newVerdict(g.typ)
+	var exceeded, warnings []map[string]any
+	for _, f := range sortedFindings(in.Findings) {
+		sev := findingSeverity(f)
+		if !f.Active || !SeverityAtLeast(sev, g.s.WarnSeverity) {
+			continue
+		}
+		ref := findingRef(f)
+		ref["fixState"] = f.FixState
+		switch {
+		case !SeverityAtLeast(sev, g.s.FailSeverity):
+			warnings = append(warnings, ref)
+		case g.s.OnlyFixable && f.FixState != "fixed":
+			ref["downgradedBy"] = "onlyFixable"
+			warnings = append(warnings, ref)
+		case g.s.OnlyReachable && f.Reachable != nil && !*f.Reachable:
+			ref["downgradedBy"] = "onlyReachable"
+			warnings = append(warnings, ref)
+		default:
+			exceeded = append(exceeded, ref)
+		}
+	}
+	msg := fmt.Sprintf("no active finding at or above %s", g.s.WarnSeverity)
+	if len(warnings) > 0 {
+		v.add(StatusWarn, "severity-warning")
+		msg = fmt.Sprintf("%d active finding(s) to review", len(warnings))
+	}
+	if len(exceeded) > 0 {
+		v.add(StatusFail, "severity-exceeded")
+		msg = fmt.Sprintf("%d active finding(s) at or above %s", len(exceeded), g.s.FailSeverity)
+	}
+	return v.result(msg, map[string]any{
+		"failSeverity": g.s.FailSeverity,
+		"warnSeverity": g.s.WarnSeverity,
+		"exceeded":     anyList(exceeded),
+		"warnings":     anyList(warnings),
+	}), nil
+}
