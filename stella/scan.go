@@ -18,6 +18,7 @@ import (
 	"github.com/stella-ops/stella/sbom/codec"
 	"github.com/stella-ops/stella/server"
 	"github.com/stella-ops/stella/store"
+	"github.com/stella-ops/stella/vex"
 )
 
 // ExitDeny is the gate's "decision deny" (spec offline.md §4.3): scan
@@ -25,9 +26,8 @@ import (
 const ExitDeny = 6
 
 func newScanCmd(g *globals) *cobra.Command {
-	var advisoryPaths []string
-	var vf vexFlags
-	var db, tenant, failOn, sbomFormat, sbomOut, ts, platform string
+	var sf scanFlags
+	var failOn string
 	cmd := &cobra.Command{
 		Use:   "scan SOURCE (--advisories PATH... | --db DSN) [--fail-on SEVERITY]",
 		Short: "Generate an SBOM of a source and match it against advisories (no server needed)",
@@ -85,58 +85,11 @@ unreadable SOURCE or advisories; 6 decision deny; 1 anything else.`,
 				}
 				threshold = r
 			}
-			f, err := codec.ParseFormat(sbomFormat)
-			if err != nil {
-				return withCode(ExitUsage, "--format-sbom: %v", err)
-			}
-			var src advisorySet
-			if db != "" {
-				src, err = loadEffective(cmd.Context(), db, tenant)
-			} else {
-				src, err = loadAdvisories(advisoryPaths)
-			}
+			res, err := sf.run(cmd, args[0])
 			if err != nil {
 				return err
 			}
-			vin, err := vf.load(cmd.Context())
-			if err != nil {
-				return err
-			}
-			advisories := src.advisories
-			doc, err := scanDocument(cmd, args[0], ts, platform)
-			if err != nil {
-				return err
-			}
-			var raw bytes.Buffer
-			if err := codec.Encode(&raw, doc, f); err != nil {
-				return withCode(ExitInternal, "%v", err)
-			}
-			digest, err := sbom.ContentDigest(raw.Bytes())
-			if err != nil {
-				return withCode(ExitInternal, "%v", err)
-			}
-			if sbomOut != "" {
-				if err := writeOutput(cmd, sbomOut, raw.Bytes()); err != nil {
-					return err
-				}
-			}
-			progress(cmd, "matching %d packages against %d advisories\n", len(doc.Components), len(advisories))
-			res, err := advisory.NewMatcher(advisories).Scan(cmd.Context(), doc)
-			if err != nil {
-				return withCode(ExitInternal, "%v", err)
-			}
-			for i := range res.Findings {
-				if e := src.effective[res.Findings[i].AdvisoryID]; e != nil {
-					res.Findings[i].KEV, res.Findings[i].EPSS = e.KEV, e.EPSS
-				}
-			}
-			rep := report.New(args[0], digest, res, advisories, len(doc.Components))
-			rep.AdvisorySnapshotID = src.snapshotID
-			if len(vf.files) > 0 {
-				if _, err := applyVEX(cmd.Context(), rep, res.Findings, vin, ""); err != nil {
-					return err
-				}
-			}
+			rep := res.report
 			switch output {
 			case "json":
 				err = rep.WriteJSON(cmd.OutOrStdout())
@@ -156,18 +109,98 @@ unreadable SOURCE or advisories; 6 decision deny; 1 anything else.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringArrayVar(&advisoryPaths, "advisories", nil, "OSV advisories: a JSON file, a directory of them or a .zip (repeatable)")
-	cmd.Flags().StringVar(&db, "db", "", "advisory store: a SQLite file path or a postgres:// URL (instead of --advisories)")
-	cmd.Flags().StringVar(&tenant, "tenant", server.DefaultTenant, "tenant whose advisories --db reads")
+	sf.register(cmd)
+	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 6 (decision deny) when a finding is rated at or above low, medium, high or critical")
+	return cmd
+}
+
+// scanFlags are the inputs of a scan, shared by stella scan and stella gate eval.
+type scanFlags struct {
+	advisoryPaths                                 []string
+	db, tenant, sbomFormat, sbomOut, ts, platform string
+	vex                                           vexFlags
+}
+
+func (f *scanFlags) register(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringArrayVar(&f.advisoryPaths, "advisories", nil, "OSV advisories: a JSON file, a directory of them or a .zip (repeatable)")
+	fs.StringVar(&f.db, "db", "", "advisory store: a SQLite file path or a postgres:// URL (instead of --advisories)")
+	fs.StringVar(&f.tenant, "tenant", server.DefaultTenant, "tenant whose advisories --db reads")
 	cmd.MarkFlagsOneRequired("advisories", "db")
 	cmd.MarkFlagsMutuallyExclusive("advisories", "db")
-	vf.register(cmd.Flags(), "vex-")
-	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 6 (decision deny) when a finding is rated at or above low, medium, high or critical")
-	cmd.Flags().StringVar(&sbomFormat, "format-sbom", string(codec.CycloneDXJSON17), "format of the SBOM behind sbomContentDigest and --sbom-file")
-	cmd.Flags().StringVar(&sbomOut, "sbom-file", "", "also write the generated SBOM to this file")
-	cmd.Flags().StringVar(&ts, "timestamp", "", "SBOM timestamp (RFC 3339)")
-	cmd.Flags().StringVar(&platform, "platform", "linux/amd64", "platform to pick from a multi-platform image")
-	return cmd
+	f.vex.register(fs, "vex-")
+	fs.StringVar(&f.sbomFormat, "format-sbom", string(codec.CycloneDXJSON17), "format of the SBOM behind sbomContentDigest and --sbom-file")
+	fs.StringVar(&f.sbomOut, "sbom-file", "", "also write the generated SBOM to this file")
+	fs.StringVar(&f.ts, "timestamp", "", "SBOM timestamp (RFC 3339)")
+	fs.StringVar(&f.platform, "platform", "linux/amd64", "platform to pick from a multi-platform image")
+}
+
+// scanResult is everything a scan produced.
+type scanResult struct {
+	doc        *sbom.Document
+	sbom       []byte // the encoded SBOM behind report.SBOMContentDigest
+	advisories advisorySet
+	findings   []advisory.Finding // with KEV and EPSS
+	vex        vexInputs
+	verdicts   []vex.Verdict // one per finding, in order, when VEX was given
+	report     *report.Report
+}
+
+// run generates (or reads) the SBOM of source, matches it and applies VEX.
+func (f *scanFlags) run(cmd *cobra.Command, source string) (*scanResult, error) {
+	format, err := codec.ParseFormat(f.sbomFormat)
+	if err != nil {
+		return nil, withCode(ExitUsage, "--format-sbom: %v", err)
+	}
+	var res scanResult
+	if f.db != "" {
+		res.advisories, err = loadEffective(cmd.Context(), f.db, f.tenant)
+	} else {
+		res.advisories, err = loadAdvisories(f.advisoryPaths)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if res.vex, err = f.vex.load(cmd.Context()); err != nil {
+		return nil, err
+	}
+	if res.doc, err = scanDocument(cmd, source, f.ts, f.platform); err != nil {
+		return nil, err
+	}
+	var raw bytes.Buffer
+	if err := codec.Encode(&raw, res.doc, format); err != nil {
+		return nil, withCode(ExitInternal, "%v", err)
+	}
+	res.sbom = raw.Bytes()
+	digest, err := sbom.ContentDigest(res.sbom)
+	if err != nil {
+		return nil, withCode(ExitInternal, "%v", err)
+	}
+	if f.sbomOut != "" {
+		if err := writeOutput(cmd, f.sbomOut, res.sbom); err != nil {
+			return nil, err
+		}
+	}
+	advisories := res.advisories.advisories
+	progress(cmd, "matching %d packages against %d advisories\n", len(res.doc.Components), len(advisories))
+	matched, err := advisory.NewMatcher(advisories).Scan(cmd.Context(), res.doc)
+	if err != nil {
+		return nil, withCode(ExitInternal, "%v", err)
+	}
+	for i := range matched.Findings {
+		if e := res.advisories.effective[matched.Findings[i].AdvisoryID]; e != nil {
+			matched.Findings[i].KEV, matched.Findings[i].EPSS = e.KEV, e.EPSS
+		}
+	}
+	res.findings = matched.Findings
+	res.report = report.New(source, digest, matched, advisories, len(res.doc.Components))
+	res.report.AdvisorySnapshotID = res.advisories.snapshotID
+	if len(f.vex.files) > 0 {
+		if res.verdicts, err = applyVEX(cmd.Context(), res.report, res.findings, res.vex, ""); err != nil {
+			return nil, err
+		}
+	}
+	return &res, nil
 }
 
 // scanDocument generates the SBOM of source, or reads it for sbom:FILE.
