@@ -87,10 +87,10 @@ func TestCVEDelta(t *testing.T) {
 
 func TestPackageKey(t *testing.T) {
 	tests := map[string]string{
-		"pkg:npm/lodash@4.17.20":                          "pkg:npm/lodash",
-		"pkg:npm/%40babel/core@7.0.0":                     "pkg:npm/%40babel/core",
+		"pkg:npm/lodash@4.17.20":                           "pkg:npm/lodash",
+		"pkg:npm/%40babel/core@7.0.0":                      "pkg:npm/%40babel/core",
 		"pkg:deb/debian/openssl@3.0.11-1?distro=debian-12": "pkg:deb/debian/openssl",
-		"pkg:golang/example.com/mod#sub/dir":              "pkg:golang/example.com/mod",
+		"pkg:golang/example.com/mod#sub/dir":               "pkg:golang/example.com/mod",
 	}
 	for purl, want := range tests {
 		if got := packageKey(&Finding{Component: FindingRef{Purl: purl}}); got != want {
