@@ -122,6 +122,9 @@ func (r *Resolver) AffectedPackage() generated.AffectedPackageResolver {
 // AffectedSboms returns generated.AffectedSbomsResolver implementation.
 func (r *Resolver) AffectedSboms() generated.AffectedSbomsResolver { return &affectedSbomsResolver{r} }
 
+// Finding returns generated.FindingResolver implementation.
+func (r *Resolver) Finding() generated.FindingResolver { return &findingResolver{r} }
+
 // MatchEvidence returns generated.MatchEvidenceResolver implementation.
 func (r *Resolver) MatchEvidence() generated.MatchEvidenceResolver { return &matchEvidenceResolver{r} }
 
@@ -131,5 +134,6 @@ type (
 	advisoryRangeResolver    struct{ *Resolver }
 	affectedPackageResolver  struct{ *Resolver }
 	affectedSbomsResolver    struct{ *Resolver }
+	findingResolver          struct{ *Resolver }
 	matchEvidenceResolver    struct{ *Resolver }
 )

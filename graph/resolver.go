@@ -7,6 +7,7 @@ import (
 	"github.com/stella-ops/stella/auth"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
+	"github.com/stella-ops/stella/vex"
 )
 
 //go:generate go tool gqlgen generate
@@ -20,8 +21,11 @@ type Resolver struct {
 	// Advisories holds the effective advisories findings are matched against.
 	Advisories advisory.Store
 	Scanner    ImageScanner // nil: scanRelease reports that no scanner is configured
-	Now        func() time.Time
-	NewID      func() string
+	// VEX holds VEX documents, statements and the issuer registry; nil:
+	// VEX queries fail and findings carry no verdict.
+	VEX   vex.Store
+	Now   func() time.Time
+	NewID func() string
 
 	matchers matcherCache
 }

@@ -43,6 +43,7 @@ type ResolverRoot interface {
 	Component() ComponentResolver
 	Environment() EnvironmentResolver
 	EnvironmentConfig() EnvironmentConfigResolver
+	Finding() FindingResolver
 	IntegrationConfig() IntegrationConfigResolver
 	MatchEvidence() MatchEvidenceResolver
 	Mutation() MutationResolver
@@ -53,6 +54,7 @@ type ResolverRoot interface {
 	SBOM() SBOMResolver
 	Target() TargetResolver
 	Versioning() VersioningResolver
+	VexDocument() VexDocumentResolver
 }
 
 type DirectiveRoot struct {
@@ -271,6 +273,17 @@ type ComplexityRoot struct {
 		Purl             func(childComplexity int) int
 		Sbom             func(childComplexity int) int
 		Severity         func(childComplexity int) int
+		Vex              func(childComplexity int, cutoff *time.Time) int
+	}
+
+	FindingVex struct {
+		Confidence      func(childComplexity int) int
+		Conflict        func(childComplexity int) int
+		Consensus       func(childComplexity int) int
+		ConsensusDigest func(childComplexity int) int
+		Justification   func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Suppressed      func(childComplexity int) int
 	}
 
 	FreezeWindow struct {
@@ -280,6 +293,13 @@ type ComplexityRoot struct {
 		ID         func(childComplexity int) int
 		Reason     func(childComplexity int) int
 		Start      func(childComplexity int) int
+	}
+
+	ImportVexResult struct {
+		Digest         func(childComplexity int) int
+		Document       func(childComplexity int) int
+		Inserted       func(childComplexity int) int
+		StatementCount func(childComplexity int) int
 	}
 
 	Integration struct {
@@ -346,7 +366,9 @@ type ComplexityRoot struct {
 		DeleteIntegration      func(childComplexity int, key string) int
 		DeleteRelease          func(childComplexity int, key string) int
 		FinalizeRelease        func(childComplexity int, key string) int
+		ImportVex              func(childComplexity int, document string) int
 		RegisterTarget         func(childComplexity int, input model.TargetInput) int
+		RegisterVEXIssuer      func(childComplexity int, input model.VexIssuerInput) int
 		RemoveReleaseComponent func(childComplexity int, release string, component string) int
 		RevokeAPIToken         func(childComplexity int, id string) int
 		ScanRelease            func(childComplexity int, key string) int
@@ -393,6 +415,11 @@ type ComplexityRoot struct {
 		SbomsAffectedBy  func(childComplexity int, advisoryIds []string) int
 		Target           func(childComplexity int, key string) int
 		Targets          func(childComplexity int, filter *model.TargetFilter, first *int, after *string) int
+		VexConsensus     func(childComplexity int, product *string, packageArg string, vulnerability string, cutoff *time.Time) int
+		VexDocument      func(childComplexity int, digest string) int
+		VexDocuments     func(childComplexity int, first *int, after *string) int
+		VexIssuers       func(childComplexity int) int
+		VexRegistry      func(childComplexity int) int
 		Viewer           func(childComplexity int) int
 	}
 
@@ -401,6 +428,12 @@ type ComplexityRoot struct {
 		Introduced   func(childComplexity int) int
 		LastAffected func(childComplexity int) int
 		Limit        func(childComplexity int) int
+	}
+
+	RegisterVexIssuerResult struct {
+		Changed  func(childComplexity int) int
+		Issuer   func(childComplexity int) int
+		Registry func(childComplexity int) int
 	}
 
 	Release struct {
@@ -555,6 +588,139 @@ type ComplexityRoot struct {
 		Type          func(childComplexity int) int
 	}
 
+	VexClaim struct {
+		BaseTrust       func(childComplexity int) int
+		Class           func(childComplexity int) int
+		Coverage        func(childComplexity int) int
+		DocumentDigest  func(childComplexity int) int
+		Dropped         func(childComplexity int) int
+		Flags           func(childComplexity int) int
+		Format          func(childComplexity int) int
+		Freshness       func(childComplexity int) int
+		InTopSet        func(childComplexity int) int
+		Issuer          func(childComplexity int) int
+		Justification   func(childComplexity int) int
+		Provenance      func(childComplexity int) int
+		Replayability   func(childComplexity int) int
+		Score           func(childComplexity int) int
+		StatementDigest func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Strength        func(childComplexity int) int
+		Timestamp       func(childComplexity int) int
+	}
+
+	VexConsensus struct {
+		Claims          func(childComplexity int) int
+		Confidence      func(childComplexity int) int
+		Conflict        func(childComplexity int) int
+		ConsensusDigest func(childComplexity int) int
+		Cutoff          func(childComplexity int) int
+		Inputs          func(childComplexity int) int
+		Justification   func(childComplexity int) int
+		RegistryDigest  func(childComplexity int) int
+		Schema          func(childComplexity int) int
+		Settings        func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Subject         func(childComplexity int) int
+	}
+
+	VexDocument struct {
+		Author         func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Digest         func(childComplexity int) int
+		Format         func(childComplexity int) int
+		Raw            func(childComplexity int) int
+		Revision       func(childComplexity int) int
+		StatementCount func(childComplexity int) int
+		Statements     func(childComplexity int) int
+		Supersedes     func(childComplexity int) int
+		UpstreamID     func(childComplexity int) int
+		Warnings       func(childComplexity int) int
+	}
+
+	VexDocumentConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	VexDocumentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	VexIssuer struct {
+		Class                          func(childComplexity int) int
+		ID                             func(childComplexity int) int
+		Keys                           func(childComplexity int) int
+		Name                           func(childComplexity int) int
+		ProvenanceOverride             func(childComplexity int) int
+		Replayability                  func(childComplexity int) int
+		RequireSignatureForNotAffected func(childComplexity int) int
+		Scope                          func(childComplexity int) int
+	}
+
+	VexIssuerKey struct {
+		Algorithm  func(childComplexity int) int
+		Identity   func(childComplexity int) int
+		KeyID      func(childComplexity int) int
+		PublicKey  func(childComplexity int) int
+		RevokedAt  func(childComplexity int) int
+		ValidFrom  func(childComplexity int) int
+		ValidUntil func(childComplexity int) int
+	}
+
+	VexRegistry struct {
+		Digest  func(childComplexity int) int
+		Issuers func(childComplexity int) int
+		Version func(childComplexity int) int
+	}
+
+	VexSettings struct {
+		Delta          func(childComplexity int) int
+		Floor          func(childComplexity int) int
+		HalfLife       func(childComplexity int) int
+		LatticeVersion func(childComplexity int) int
+		MinScore       func(childComplexity int) int
+		Weights        func(childComplexity int) int
+	}
+
+	VexStatement struct {
+		ActionStatement     func(childComplexity int) int
+		Aliases             func(childComplexity int) int
+		Digest              func(childComplexity int) int
+		DocumentDigest      func(childComplexity int) int
+		EvidenceRefs        func(childComplexity int) int
+		Format              func(childComplexity int) int
+		ImpactStatement     func(childComplexity int) int
+		Issuer              func(childComplexity int) int
+		Justification       func(childComplexity int) int
+		KeyID               func(childComplexity int) int
+		Product             func(childComplexity int) int
+		Signed              func(childComplexity int) int
+		SourceJustification func(childComplexity int) int
+		SourceStatus        func(childComplexity int) int
+		Status              func(childComplexity int) int
+		Subcomponents       func(childComplexity int) int
+		Timestamp           func(childComplexity int) int
+		Timestamped         func(childComplexity int) int
+		Verified            func(childComplexity int) int
+		Vulnerability       func(childComplexity int) int
+	}
+
+	VexSubject struct {
+		Aliases       func(childComplexity int) int
+		Package       func(childComplexity int) int
+		Product       func(childComplexity int) int
+		Vulnerability func(childComplexity int) int
+	}
+
+	VexWeights struct {
+		Coverage      func(childComplexity int) int
+		Provenance    func(childComplexity int) int
+		Replayability func(childComplexity int) int
+	}
+
 	Viewer struct {
 		Name    func(childComplexity int) int
 		Role    func(childComplexity int) int
@@ -604,6 +770,9 @@ type EnvironmentResolver interface {
 type EnvironmentConfigResolver interface {
 	Variables(ctx context.Context, obj *release.EnvironmentConfig) ([]model.KeyValue, error)
 }
+type FindingResolver interface {
+	Vex(ctx context.Context, obj *model.Finding, cutoff *time.Time) (*model.FindingVex, error)
+}
 type IntegrationConfigResolver interface {
 	HeaderNames(ctx context.Context, obj *release.IntegrationConfig) ([]string, error)
 }
@@ -630,6 +799,8 @@ type MutationResolver interface {
 	CreateAPIToken(ctx context.Context, input model.APITokenInput) (*model.CreatedAPIToken, error)
 	RevokeAPIToken(ctx context.Context, id string) (*auth.Token, error)
 	ScanRelease(ctx context.Context, key string) (*model.ScanResult, error)
+	ImportVex(ctx context.Context, document string) (*model.ImportVexResult, error)
+	RegisterVEXIssuer(ctx context.Context, input model.VexIssuerInput) (*model.RegisterVexIssuerResult, error)
 }
 type PackageSearchHitResolver interface {
 	Package(ctx context.Context, obj *sbom.PackageHit) (*sbom.Package, error)
@@ -657,6 +828,11 @@ type QueryResolver interface {
 	SbomsAffectedBy(ctx context.Context, advisoryIds []string) (*model.AffectedSboms, error)
 	Sbom(ctx context.Context, contentDigest *string, imageDigest *string) (*sbom.Record, error)
 	PackageSearch(ctx context.Context, purl string, versionBelow *string) ([]sbom.PackageHit, error)
+	VexDocuments(ctx context.Context, first *int, after *string) (*model.VexDocumentConnection, error)
+	VexDocument(ctx context.Context, digest string) (*model.VexDocument, error)
+	VexIssuers(ctx context.Context) ([]model.VexIssuer, error)
+	VexRegistry(ctx context.Context) (*model.VexRegistry, error)
+	VexConsensus(ctx context.Context, product *string, packageArg string, vulnerability string, cutoff *time.Time) (*model.VexConsensus, error)
 }
 type ReleaseResolver interface {
 	Manifest(ctx context.Context, obj *release.Release) (string, error)
@@ -682,6 +858,9 @@ type TargetResolver interface {
 }
 type VersioningResolver interface {
 	Type(ctx context.Context, obj *release.Versioning) (model.VersionStrategy, error)
+}
+type VexDocumentResolver interface {
+	Statements(ctx context.Context, obj *model.VexDocument) ([]model.VexStatement, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1581,6 +1760,60 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Finding.Severity(childComplexity), true
+	case "Finding.vex":
+		if e.ComplexityRoot.Finding.Vex == nil {
+			break
+		}
+
+		args, err := ec.field_Finding_vex_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Finding.Vex(childComplexity, args["cutoff"].(*time.Time)), true
+
+	case "FindingVex.confidence":
+		if e.ComplexityRoot.FindingVex.Confidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FindingVex.Confidence(childComplexity), true
+	case "FindingVex.conflict":
+		if e.ComplexityRoot.FindingVex.Conflict == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FindingVex.Conflict(childComplexity), true
+	case "FindingVex.consensus":
+		if e.ComplexityRoot.FindingVex.Consensus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FindingVex.Consensus(childComplexity), true
+	case "FindingVex.consensusDigest":
+		if e.ComplexityRoot.FindingVex.ConsensusDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FindingVex.ConsensusDigest(childComplexity), true
+	case "FindingVex.justification":
+		if e.ComplexityRoot.FindingVex.Justification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FindingVex.Justification(childComplexity), true
+	case "FindingVex.status":
+		if e.ComplexityRoot.FindingVex.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FindingVex.Status(childComplexity), true
+	case "FindingVex.suppressed":
+		if e.ComplexityRoot.FindingVex.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FindingVex.Suppressed(childComplexity), true
 
 	case "FreezeWindow.createdBy":
 		if e.ComplexityRoot.FreezeWindow.CreatedBy == nil {
@@ -1618,6 +1851,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FreezeWindow.Start(childComplexity), true
+
+	case "ImportVexResult.digest":
+		if e.ComplexityRoot.ImportVexResult.Digest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportVexResult.Digest(childComplexity), true
+	case "ImportVexResult.document":
+		if e.ComplexityRoot.ImportVexResult.Document == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportVexResult.Document(childComplexity), true
+	case "ImportVexResult.inserted":
+		if e.ComplexityRoot.ImportVexResult.Inserted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportVexResult.Inserted(childComplexity), true
+	case "ImportVexResult.statementCount":
+		if e.ComplexityRoot.ImportVexResult.StatementCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportVexResult.StatementCount(childComplexity), true
 
 	case "Integration.category":
 		if e.ComplexityRoot.Integration.Category == nil {
@@ -1933,6 +2191,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.FinalizeRelease(childComplexity, args["key"].(string)), true
+	case "Mutation.importVEX":
+		if e.ComplexityRoot.Mutation.ImportVex == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importVEX_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportVex(childComplexity, args["document"].(string)), true
 	case "Mutation.registerTarget":
 		if e.ComplexityRoot.Mutation.RegisterTarget == nil {
 			break
@@ -1944,6 +2213,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RegisterTarget(childComplexity, args["input"].(model.TargetInput)), true
+	case "Mutation.registerVEXIssuer":
+		if e.ComplexityRoot.Mutation.RegisterVEXIssuer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerVEXIssuer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterVEXIssuer(childComplexity, args["input"].(model.VexIssuerInput)), true
 	case "Mutation.removeReleaseComponent":
 		if e.ComplexityRoot.Mutation.RemoveReleaseComponent == nil {
 			break
@@ -2273,6 +2553,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Targets(childComplexity, args["filter"].(*model.TargetFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.vexConsensus":
+		if e.ComplexityRoot.Query.VexConsensus == nil {
+			break
+		}
+
+		args, err := ec.field_Query_vexConsensus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.VexConsensus(childComplexity, args["product"].(*string), args["package"].(string), args["vulnerability"].(string), args["cutoff"].(*time.Time)), true
+	case "Query.vexDocument":
+		if e.ComplexityRoot.Query.VexDocument == nil {
+			break
+		}
+
+		args, err := ec.field_Query_vexDocument_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.VexDocument(childComplexity, args["digest"].(string)), true
+	case "Query.vexDocuments":
+		if e.ComplexityRoot.Query.VexDocuments == nil {
+			break
+		}
+
+		args, err := ec.field_Query_vexDocuments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.VexDocuments(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.vexIssuers":
+		if e.ComplexityRoot.Query.VexIssuers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.VexIssuers(childComplexity), true
+	case "Query.vexRegistry":
+		if e.ComplexityRoot.Query.VexRegistry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.VexRegistry(childComplexity), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -2304,6 +2629,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RangeEvent.Limit(childComplexity), true
+
+	case "RegisterVexIssuerResult.changed":
+		if e.ComplexityRoot.RegisterVexIssuerResult.Changed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterVexIssuerResult.Changed(childComplexity), true
+	case "RegisterVexIssuerResult.issuer":
+		if e.ComplexityRoot.RegisterVexIssuerResult.Issuer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterVexIssuerResult.Issuer(childComplexity), true
+	case "RegisterVexIssuerResult.registry":
+		if e.ComplexityRoot.RegisterVexIssuerResult.Registry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterVexIssuerResult.Registry(childComplexity), true
 
 	case "Release.application":
 		if e.ComplexityRoot.Release.Application == nil {
@@ -2916,6 +3260,600 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Versioning.Type(childComplexity), true
 
+	case "VexClaim.baseTrust":
+		if e.ComplexityRoot.VexClaim.BaseTrust == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.BaseTrust(childComplexity), true
+	case "VexClaim.class":
+		if e.ComplexityRoot.VexClaim.Class == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.Class(childComplexity), true
+	case "VexClaim.coverage":
+		if e.ComplexityRoot.VexClaim.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.Coverage(childComplexity), true
+	case "VexClaim.documentDigest":
+		if e.ComplexityRoot.VexClaim.DocumentDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.DocumentDigest(childComplexity), true
+	case "VexClaim.dropped":
+		if e.ComplexityRoot.VexClaim.Dropped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.Dropped(childComplexity), true
+	case "VexClaim.flags":
+		if e.ComplexityRoot.VexClaim.Flags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.Flags(childComplexity), true
+	case "VexClaim.format":
+		if e.ComplexityRoot.VexClaim.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.Format(childComplexity), true
+	case "VexClaim.freshness":
+		if e.ComplexityRoot.VexClaim.Freshness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.Freshness(childComplexity), true
+	case "VexClaim.inTopSet":
+		if e.ComplexityRoot.VexClaim.InTopSet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.InTopSet(childComplexity), true
+	case "VexClaim.issuer":
+		if e.ComplexityRoot.VexClaim.Issuer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.Issuer(childComplexity), true
+	case "VexClaim.justification":
+		if e.ComplexityRoot.VexClaim.Justification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.Justification(childComplexity), true
+	case "VexClaim.provenance":
+		if e.ComplexityRoot.VexClaim.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.Provenance(childComplexity), true
+	case "VexClaim.replayability":
+		if e.ComplexityRoot.VexClaim.Replayability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.Replayability(childComplexity), true
+	case "VexClaim.score":
+		if e.ComplexityRoot.VexClaim.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.Score(childComplexity), true
+	case "VexClaim.statementDigest":
+		if e.ComplexityRoot.VexClaim.StatementDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.StatementDigest(childComplexity), true
+	case "VexClaim.status":
+		if e.ComplexityRoot.VexClaim.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.Status(childComplexity), true
+	case "VexClaim.strength":
+		if e.ComplexityRoot.VexClaim.Strength == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.Strength(childComplexity), true
+	case "VexClaim.timestamp":
+		if e.ComplexityRoot.VexClaim.Timestamp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexClaim.Timestamp(childComplexity), true
+
+	case "VexConsensus.claims":
+		if e.ComplexityRoot.VexConsensus.Claims == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexConsensus.Claims(childComplexity), true
+	case "VexConsensus.confidence":
+		if e.ComplexityRoot.VexConsensus.Confidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexConsensus.Confidence(childComplexity), true
+	case "VexConsensus.conflict":
+		if e.ComplexityRoot.VexConsensus.Conflict == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexConsensus.Conflict(childComplexity), true
+	case "VexConsensus.consensusDigest":
+		if e.ComplexityRoot.VexConsensus.ConsensusDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexConsensus.ConsensusDigest(childComplexity), true
+	case "VexConsensus.cutoff":
+		if e.ComplexityRoot.VexConsensus.Cutoff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexConsensus.Cutoff(childComplexity), true
+	case "VexConsensus.inputs":
+		if e.ComplexityRoot.VexConsensus.Inputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexConsensus.Inputs(childComplexity), true
+	case "VexConsensus.justification":
+		if e.ComplexityRoot.VexConsensus.Justification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexConsensus.Justification(childComplexity), true
+	case "VexConsensus.registryDigest":
+		if e.ComplexityRoot.VexConsensus.RegistryDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexConsensus.RegistryDigest(childComplexity), true
+	case "VexConsensus.schema":
+		if e.ComplexityRoot.VexConsensus.Schema == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexConsensus.Schema(childComplexity), true
+	case "VexConsensus.settings":
+		if e.ComplexityRoot.VexConsensus.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexConsensus.Settings(childComplexity), true
+	case "VexConsensus.status":
+		if e.ComplexityRoot.VexConsensus.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexConsensus.Status(childComplexity), true
+	case "VexConsensus.subject":
+		if e.ComplexityRoot.VexConsensus.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexConsensus.Subject(childComplexity), true
+
+	case "VexDocument.author":
+		if e.ComplexityRoot.VexDocument.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexDocument.Author(childComplexity), true
+	case "VexDocument.createdAt":
+		if e.ComplexityRoot.VexDocument.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexDocument.CreatedAt(childComplexity), true
+	case "VexDocument.digest":
+		if e.ComplexityRoot.VexDocument.Digest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexDocument.Digest(childComplexity), true
+	case "VexDocument.format":
+		if e.ComplexityRoot.VexDocument.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexDocument.Format(childComplexity), true
+	case "VexDocument.raw":
+		if e.ComplexityRoot.VexDocument.Raw == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexDocument.Raw(childComplexity), true
+	case "VexDocument.revision":
+		if e.ComplexityRoot.VexDocument.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexDocument.Revision(childComplexity), true
+	case "VexDocument.statementCount":
+		if e.ComplexityRoot.VexDocument.StatementCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexDocument.StatementCount(childComplexity), true
+	case "VexDocument.statements":
+		if e.ComplexityRoot.VexDocument.Statements == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexDocument.Statements(childComplexity), true
+	case "VexDocument.supersedes":
+		if e.ComplexityRoot.VexDocument.Supersedes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexDocument.Supersedes(childComplexity), true
+	case "VexDocument.upstreamId":
+		if e.ComplexityRoot.VexDocument.UpstreamID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexDocument.UpstreamID(childComplexity), true
+	case "VexDocument.warnings":
+		if e.ComplexityRoot.VexDocument.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexDocument.Warnings(childComplexity), true
+
+	case "VexDocumentConnection.edges":
+		if e.ComplexityRoot.VexDocumentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexDocumentConnection.Edges(childComplexity), true
+	case "VexDocumentConnection.nodes":
+		if e.ComplexityRoot.VexDocumentConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexDocumentConnection.Nodes(childComplexity), true
+	case "VexDocumentConnection.pageInfo":
+		if e.ComplexityRoot.VexDocumentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexDocumentConnection.PageInfo(childComplexity), true
+
+	case "VexDocumentEdge.cursor":
+		if e.ComplexityRoot.VexDocumentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexDocumentEdge.Cursor(childComplexity), true
+	case "VexDocumentEdge.node":
+		if e.ComplexityRoot.VexDocumentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexDocumentEdge.Node(childComplexity), true
+
+	case "VexIssuer.class":
+		if e.ComplexityRoot.VexIssuer.Class == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexIssuer.Class(childComplexity), true
+	case "VexIssuer.id":
+		if e.ComplexityRoot.VexIssuer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexIssuer.ID(childComplexity), true
+	case "VexIssuer.keys":
+		if e.ComplexityRoot.VexIssuer.Keys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexIssuer.Keys(childComplexity), true
+	case "VexIssuer.name":
+		if e.ComplexityRoot.VexIssuer.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexIssuer.Name(childComplexity), true
+	case "VexIssuer.provenanceOverride":
+		if e.ComplexityRoot.VexIssuer.ProvenanceOverride == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexIssuer.ProvenanceOverride(childComplexity), true
+	case "VexIssuer.replayability":
+		if e.ComplexityRoot.VexIssuer.Replayability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexIssuer.Replayability(childComplexity), true
+	case "VexIssuer.requireSignatureForNotAffected":
+		if e.ComplexityRoot.VexIssuer.RequireSignatureForNotAffected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexIssuer.RequireSignatureForNotAffected(childComplexity), true
+	case "VexIssuer.scope":
+		if e.ComplexityRoot.VexIssuer.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexIssuer.Scope(childComplexity), true
+
+	case "VexIssuerKey.algorithm":
+		if e.ComplexityRoot.VexIssuerKey.Algorithm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexIssuerKey.Algorithm(childComplexity), true
+	case "VexIssuerKey.identity":
+		if e.ComplexityRoot.VexIssuerKey.Identity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexIssuerKey.Identity(childComplexity), true
+	case "VexIssuerKey.keyId":
+		if e.ComplexityRoot.VexIssuerKey.KeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexIssuerKey.KeyID(childComplexity), true
+	case "VexIssuerKey.publicKey":
+		if e.ComplexityRoot.VexIssuerKey.PublicKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexIssuerKey.PublicKey(childComplexity), true
+	case "VexIssuerKey.revokedAt":
+		if e.ComplexityRoot.VexIssuerKey.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexIssuerKey.RevokedAt(childComplexity), true
+	case "VexIssuerKey.validFrom":
+		if e.ComplexityRoot.VexIssuerKey.ValidFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexIssuerKey.ValidFrom(childComplexity), true
+	case "VexIssuerKey.validUntil":
+		if e.ComplexityRoot.VexIssuerKey.ValidUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexIssuerKey.ValidUntil(childComplexity), true
+
+	case "VexRegistry.digest":
+		if e.ComplexityRoot.VexRegistry.Digest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexRegistry.Digest(childComplexity), true
+	case "VexRegistry.issuers":
+		if e.ComplexityRoot.VexRegistry.Issuers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexRegistry.Issuers(childComplexity), true
+	case "VexRegistry.version":
+		if e.ComplexityRoot.VexRegistry.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexRegistry.Version(childComplexity), true
+
+	case "VexSettings.delta":
+		if e.ComplexityRoot.VexSettings.Delta == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexSettings.Delta(childComplexity), true
+	case "VexSettings.floor":
+		if e.ComplexityRoot.VexSettings.Floor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexSettings.Floor(childComplexity), true
+	case "VexSettings.halfLife":
+		if e.ComplexityRoot.VexSettings.HalfLife == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexSettings.HalfLife(childComplexity), true
+	case "VexSettings.latticeVersion":
+		if e.ComplexityRoot.VexSettings.LatticeVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexSettings.LatticeVersion(childComplexity), true
+	case "VexSettings.minScore":
+		if e.ComplexityRoot.VexSettings.MinScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexSettings.MinScore(childComplexity), true
+	case "VexSettings.weights":
+		if e.ComplexityRoot.VexSettings.Weights == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexSettings.Weights(childComplexity), true
+
+	case "VexStatement.actionStatement":
+		if e.ComplexityRoot.VexStatement.ActionStatement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.ActionStatement(childComplexity), true
+	case "VexStatement.aliases":
+		if e.ComplexityRoot.VexStatement.Aliases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.Aliases(childComplexity), true
+	case "VexStatement.digest":
+		if e.ComplexityRoot.VexStatement.Digest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.Digest(childComplexity), true
+	case "VexStatement.documentDigest":
+		if e.ComplexityRoot.VexStatement.DocumentDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.DocumentDigest(childComplexity), true
+	case "VexStatement.evidenceRefs":
+		if e.ComplexityRoot.VexStatement.EvidenceRefs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.EvidenceRefs(childComplexity), true
+	case "VexStatement.format":
+		if e.ComplexityRoot.VexStatement.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.Format(childComplexity), true
+	case "VexStatement.impactStatement":
+		if e.ComplexityRoot.VexStatement.ImpactStatement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.ImpactStatement(childComplexity), true
+	case "VexStatement.issuer":
+		if e.ComplexityRoot.VexStatement.Issuer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.Issuer(childComplexity), true
+	case "VexStatement.justification":
+		if e.ComplexityRoot.VexStatement.Justification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.Justification(childComplexity), true
+	case "VexStatement.keyId":
+		if e.ComplexityRoot.VexStatement.KeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.KeyID(childComplexity), true
+	case "VexStatement.product":
+		if e.ComplexityRoot.VexStatement.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.Product(childComplexity), true
+	case "VexStatement.signed":
+		if e.ComplexityRoot.VexStatement.Signed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.Signed(childComplexity), true
+	case "VexStatement.sourceJustification":
+		if e.ComplexityRoot.VexStatement.SourceJustification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.SourceJustification(childComplexity), true
+	case "VexStatement.sourceStatus":
+		if e.ComplexityRoot.VexStatement.SourceStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.SourceStatus(childComplexity), true
+	case "VexStatement.status":
+		if e.ComplexityRoot.VexStatement.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.Status(childComplexity), true
+	case "VexStatement.subcomponents":
+		if e.ComplexityRoot.VexStatement.Subcomponents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.Subcomponents(childComplexity), true
+	case "VexStatement.timestamp":
+		if e.ComplexityRoot.VexStatement.Timestamp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.Timestamp(childComplexity), true
+	case "VexStatement.timestamped":
+		if e.ComplexityRoot.VexStatement.Timestamped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.Timestamped(childComplexity), true
+	case "VexStatement.verified":
+		if e.ComplexityRoot.VexStatement.Verified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.Verified(childComplexity), true
+	case "VexStatement.vulnerability":
+		if e.ComplexityRoot.VexStatement.Vulnerability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexStatement.Vulnerability(childComplexity), true
+
+	case "VexSubject.aliases":
+		if e.ComplexityRoot.VexSubject.Aliases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexSubject.Aliases(childComplexity), true
+	case "VexSubject.package":
+		if e.ComplexityRoot.VexSubject.Package == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexSubject.Package(childComplexity), true
+	case "VexSubject.product":
+		if e.ComplexityRoot.VexSubject.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexSubject.Product(childComplexity), true
+	case "VexSubject.vulnerability":
+		if e.ComplexityRoot.VexSubject.Vulnerability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexSubject.Vulnerability(childComplexity), true
+
+	case "VexWeights.coverage":
+		if e.ComplexityRoot.VexWeights.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexWeights.Coverage(childComplexity), true
+	case "VexWeights.provenance":
+		if e.ComplexityRoot.VexWeights.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexWeights.Provenance(childComplexity), true
+	case "VexWeights.replayability":
+		if e.ComplexityRoot.VexWeights.Replayability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VexWeights.Replayability(childComplexity), true
+
 	case "Viewer.name":
 		if e.ComplexityRoot.Viewer.Name == nil {
 			break
@@ -2967,6 +3905,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TargetFilter", ec.unmarshalInputTargetFilter),
 			graphql.NewInputUnmarshaler("TargetInput", ec.unmarshalInputTargetInput),
 			graphql.NewInputUnmarshaler("VersioningInput", ec.unmarshalInputVersioningInput),
+			graphql.NewInputUnmarshaler("VexIssuerInput", ec.unmarshalInputVexIssuerInput),
+			graphql.NewInputUnmarshaler("VexIssuerKeyInput", ec.unmarshalInputVexIssuerKeyInput),
 		)
 	}
 	first := true
@@ -3882,6 +4822,288 @@ type TargetEdge {
   node: Target!
 }
 `, BuiltIn: false},
+	{Name: "../schema/vex.graphqls", Input: `# VEX (vex.md): raw documents stored append-only, the statements they yield,
+# the versioned issuer registry, and the trust-weighted consensus per
+# (product, package, vulnerability) that findings carry.
+
+directive @goField(
+  forceResolver: Boolean
+  name: String
+  omittable: Boolean
+  type: String
+  autoBindGetterHaser: Boolean
+  forceGenerate: Boolean
+  batch: Boolean
+) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
+
+"A raw VEX document as stored: append-only, identified by its content hash."
+type VexDocument {
+  "sha256 of the canonical JSON (RFC 8785) of the document: its content hash."
+  digest: String!
+  "openvex, csaf, cyclonedx or manual."
+  format: String!
+  "The author or publisher as the document names it."
+  author: String!
+  "The document's own identity (OpenVEX @id, CSAF tracking id, CycloneDX serial number), if any."
+  upstreamId: String
+  "1, 2, 3… per upstream id."
+  revision: Int!
+  "Digest of the previous revision of the same upstream document."
+  supersedes: String
+  "The document exactly as imported."
+  raw: String!
+  "Entries the reader skipped, and why."
+  warnings: [String!]!
+  statementCount: Int!
+  createdAt: Time!
+  "The normalized statements, sorted by digest."
+  statements: [VexStatement!]! @goField(forceResolver: true)
+}
+
+"One normalized VEX claim (vex.md §2)."
+type VexStatement {
+  "sha256 of the canonical statement without its digest."
+  digest: String!
+  "Issuer id from the registry, or unknown:<author>."
+  issuer: String!
+  documentDigest: String!
+  format: String!
+  vulnerability: String!
+  "Aliases as the document gives them."
+  aliases: [String!]!
+  "Image digest, purl or CPE; a placeholder such as \"Unknown Product\" when the subcomponents carry the identity."
+  product: String!
+  subcomponents: [String!]!
+  "affected, not_affected, fixed or under_investigation."
+  status: String!
+  justification: String
+  sourceStatus: String!
+  sourceJustification: String
+  impactStatement: String
+  actionStatement: String
+  timestamp: Time!
+  signed: Boolean!
+  verified: Boolean!
+  timestamped: Boolean!
+  keyId: String
+  evidenceRefs: [String!]!
+}
+
+type VexDocumentConnection {
+  edges: [VexDocumentEdge!]!
+  nodes: [VexDocument!]!
+  pageInfo: PageInfo!
+}
+
+type VexDocumentEdge {
+  cursor: String!
+  node: VexDocument!
+}
+
+enum VexIssuerClass {
+  vendor
+  distro
+  internal
+  hub
+  attestation
+}
+
+"An issuer registry entry (vex.md §3)."
+type VexIssuer {
+  id: String!
+  name: String!
+  class: VexIssuerClass!
+  keys: [VexIssuerKey!]!
+  "Purl prefixes or image repositories the issuer may speak for; empty means any."
+  scope: [String!]!
+  "Replaces the computed provenance P when set."
+  provenanceOverride: Float
+  "Replaces the replayability R when set."
+  replayability: Float
+  requireSignatureForNotAffected: Boolean!
+}
+
+type VexIssuerKey {
+  keyId: String
+  algorithm: String
+  publicKey: String
+  "Certificate identity (keyless signing)."
+  identity: String
+  validFrom: Time
+  validUntil: Time
+  revokedAt: Time
+}
+
+"The tenant's current issuer registry."
+type VexRegistry {
+  "Increases by one with every change; 0 before any issuer is registered."
+  version: String!
+  "sha256 of the canonical registry; recorded in every consensus."
+  digest: String!
+  issuers: [VexIssuer!]!
+}
+
+input VexIssuerInput {
+  id: String!
+  name: String!
+  class: VexIssuerClass!
+  keys: [VexIssuerKeyInput!]
+  scope: [String!]
+  provenanceOverride: Float
+  replayability: Float
+  requireSignatureForNotAffected: Boolean
+}
+
+input VexIssuerKeyInput {
+  keyId: String
+  algorithm: String
+  publicKey: String
+  identity: String
+  validFrom: Time
+  validUntil: Time
+  revokedAt: Time
+}
+
+type VexSubject {
+  "Image digest or product purl; null when none was given."
+  product: String
+  package: String!
+  "The alias group's key."
+  vulnerability: String!
+  "The group's other ids, sorted."
+  aliases: [String!]!
+}
+
+type VexWeights {
+  provenance: Float!
+  coverage: Float!
+  replayability: Float!
+}
+
+type VexSettings {
+  weights: VexWeights!
+  minScore: Float!
+  delta: Float!
+  "Freshness half-life in days."
+  halfLife: Float!
+  floor: Float!
+  latticeVersion: Int!
+}
+
+"One explanation entry: a scored input statement and what the consensus did with it."
+type VexClaim {
+  issuer: String!
+  class: VexIssuerClass!
+  format: String!
+  documentDigest: String!
+  statementDigest: String!
+  status: String!
+  justification: String
+  timestamp: Time!
+  "P: provenance."
+  provenance: Float!
+  "C: coverage."
+  coverage: Float!
+  "R: replayability."
+  replayability: Float!
+  baseTrust: Float!
+  "M: strength."
+  strength: Float!
+  "F: freshness."
+  freshness: Float!
+  score: Float!
+  inTopSet: Boolean!
+  "superseded, below-min-score, out-of-scope or unsigned-not-affected; null when the claim took part."
+  dropped: String
+  "e.g. future-timestamp."
+  flags: [String!]!
+}
+
+"The consensus record (vex.md §6)."
+type VexConsensus {
+  schema: String!
+  subject: VexSubject!
+  "affected, not_affected, fixed, under_investigation or unknown."
+  status: String!
+  "Strong claims disagreed; the status is then affected."
+  conflict: Boolean!
+  "The best surviving claim's score; 0 when none survived."
+  confidence: Float!
+  justification: String
+  settings: VexSettings!
+  cutoff: Time!
+  registryDigest: String!
+  "The applicable statement digests, sorted."
+  inputs: [String!]!
+  "Sorted by score descending, then issuer, then statement digest."
+  claims: [VexClaim!]!
+  "sha256 of the canonical record without this field."
+  consensusDigest: String!
+}
+
+"A finding's VEX verdict: not_affected and fixed suppress it (it is kept, never deleted)."
+type FindingVex {
+  status: String!
+  justification: String
+  suppressed: Boolean!
+  confidence: Float!
+  conflict: Boolean!
+  consensusDigest: String!
+  "The full consensus record with its explanation."
+  consensus: VexConsensus!
+}
+
+type ImportVexResult {
+  "The document's content hash."
+  digest: String!
+  statementCount: Int!
+  "False when the same document was already stored: nothing was written."
+  inserted: Boolean!
+  document: VexDocument!
+}
+
+type RegisterVexIssuerResult {
+  issuer: VexIssuer!
+  "The registry after the change."
+  registry: VexRegistry!
+  "False when the issuer was already registered exactly so: no version was added."
+  changed: Boolean!
+}
+
+extend type Finding {
+  """
+  The VEX consensus for this finding (product = the SBOM's image digest),
+  from the stored statements and issuer registry as of cutoff (default: now).
+  Null when the server keeps no VEX.
+  """
+  vex(cutoff: Time): FindingVex @goField(forceResolver: true)
+}
+
+extend type Query {
+  "Stored VEX documents, newest first."
+  vexDocuments(first: Int, after: String): VexDocumentConnection!
+  "A stored VEX document by digest, with its statements."
+  vexDocument(digest: String!): VexDocument!
+  "The current issuer registry's issuers, sorted by id."
+  vexIssuers: [VexIssuer!]!
+  "The current issuer registry."
+  vexRegistry: VexRegistry!
+  """
+  The consensus for a package (purl) inside a product (image digest or
+  product purl) about a vulnerability, whose aliases are resolved through
+  the effective advisories, from the stored statements and registry as of
+  cutoff (default: now).
+  """
+  vexConsensus(product: String, package: String!, vulnerability: String!, cutoff: Time): VexConsensus!
+}
+
+extend type Mutation {
+  "Stores a VEX document (OpenVEX, CSAF, CycloneDX, or a DSSE envelope carrying OpenVEX; raw JSON). Idempotent by content hash."
+  importVEX(document: String!): ImportVexResult! @hasRole(role: releaser)
+  "Adds or replaces an issuer; each change appends a registry version."
+  registerVEXIssuer(input: VexIssuerInput!): RegisterVexIssuerResult! @hasRole(role: admin)
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -4311,8 +5533,30 @@ func (ec *executionContext) childFields_Finding(ctx context.Context, field graph
 		return ec.fieldContext_Finding_epss(ctx, field)
 	case "evidence":
 		return ec.fieldContext_Finding_evidence(ctx, field)
+	case "vex":
+		return ec.fieldContext_Finding_vex(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Finding", field.Name)
+}
+
+func (ec *executionContext) childFields_FindingVex(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_FindingVex_status(ctx, field)
+	case "justification":
+		return ec.fieldContext_FindingVex_justification(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_FindingVex_suppressed(ctx, field)
+	case "confidence":
+		return ec.fieldContext_FindingVex_confidence(ctx, field)
+	case "conflict":
+		return ec.fieldContext_FindingVex_conflict(ctx, field)
+	case "consensusDigest":
+		return ec.fieldContext_FindingVex_consensusDigest(ctx, field)
+	case "consensus":
+		return ec.fieldContext_FindingVex_consensus(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FindingVex", field.Name)
 }
 
 func (ec *executionContext) childFields_FreezeWindow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4331,6 +5575,20 @@ func (ec *executionContext) childFields_FreezeWindow(ctx context.Context, field 
 		return ec.fieldContext_FreezeWindow_exceptions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FreezeWindow", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportVexResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "digest":
+		return ec.fieldContext_ImportVexResult_digest(ctx, field)
+	case "statementCount":
+		return ec.fieldContext_ImportVexResult_statementCount(ctx, field)
+	case "inserted":
+		return ec.fieldContext_ImportVexResult_inserted(ctx, field)
+	case "document":
+		return ec.fieldContext_ImportVexResult_document(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportVexResult", field.Name)
 }
 
 func (ec *executionContext) childFields_Integration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4483,6 +5741,18 @@ func (ec *executionContext) childFields_RangeEvent(ctx context.Context, field gr
 		return ec.fieldContext_RangeEvent_limit(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RangeEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_RegisterVexIssuerResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "issuer":
+		return ec.fieldContext_RegisterVexIssuerResult_issuer(ctx, field)
+	case "registry":
+		return ec.fieldContext_RegisterVexIssuerResult_registry(ctx, field)
+	case "changed":
+		return ec.fieldContext_RegisterVexIssuerResult_changed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegisterVexIssuerResult", field.Name)
 }
 
 func (ec *executionContext) childFields_Release(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4789,6 +6059,272 @@ func (ec *executionContext) childFields_Versioning(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Versioning", field.Name)
 }
 
+func (ec *executionContext) childFields_VexClaim(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "issuer":
+		return ec.fieldContext_VexClaim_issuer(ctx, field)
+	case "class":
+		return ec.fieldContext_VexClaim_class(ctx, field)
+	case "format":
+		return ec.fieldContext_VexClaim_format(ctx, field)
+	case "documentDigest":
+		return ec.fieldContext_VexClaim_documentDigest(ctx, field)
+	case "statementDigest":
+		return ec.fieldContext_VexClaim_statementDigest(ctx, field)
+	case "status":
+		return ec.fieldContext_VexClaim_status(ctx, field)
+	case "justification":
+		return ec.fieldContext_VexClaim_justification(ctx, field)
+	case "timestamp":
+		return ec.fieldContext_VexClaim_timestamp(ctx, field)
+	case "provenance":
+		return ec.fieldContext_VexClaim_provenance(ctx, field)
+	case "coverage":
+		return ec.fieldContext_VexClaim_coverage(ctx, field)
+	case "replayability":
+		return ec.fieldContext_VexClaim_replayability(ctx, field)
+	case "baseTrust":
+		return ec.fieldContext_VexClaim_baseTrust(ctx, field)
+	case "strength":
+		return ec.fieldContext_VexClaim_strength(ctx, field)
+	case "freshness":
+		return ec.fieldContext_VexClaim_freshness(ctx, field)
+	case "score":
+		return ec.fieldContext_VexClaim_score(ctx, field)
+	case "inTopSet":
+		return ec.fieldContext_VexClaim_inTopSet(ctx, field)
+	case "dropped":
+		return ec.fieldContext_VexClaim_dropped(ctx, field)
+	case "flags":
+		return ec.fieldContext_VexClaim_flags(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VexClaim", field.Name)
+}
+
+func (ec *executionContext) childFields_VexConsensus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "schema":
+		return ec.fieldContext_VexConsensus_schema(ctx, field)
+	case "subject":
+		return ec.fieldContext_VexConsensus_subject(ctx, field)
+	case "status":
+		return ec.fieldContext_VexConsensus_status(ctx, field)
+	case "conflict":
+		return ec.fieldContext_VexConsensus_conflict(ctx, field)
+	case "confidence":
+		return ec.fieldContext_VexConsensus_confidence(ctx, field)
+	case "justification":
+		return ec.fieldContext_VexConsensus_justification(ctx, field)
+	case "settings":
+		return ec.fieldContext_VexConsensus_settings(ctx, field)
+	case "cutoff":
+		return ec.fieldContext_VexConsensus_cutoff(ctx, field)
+	case "registryDigest":
+		return ec.fieldContext_VexConsensus_registryDigest(ctx, field)
+	case "inputs":
+		return ec.fieldContext_VexConsensus_inputs(ctx, field)
+	case "claims":
+		return ec.fieldContext_VexConsensus_claims(ctx, field)
+	case "consensusDigest":
+		return ec.fieldContext_VexConsensus_consensusDigest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VexConsensus", field.Name)
+}
+
+func (ec *executionContext) childFields_VexDocument(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "digest":
+		return ec.fieldContext_VexDocument_digest(ctx, field)
+	case "format":
+		return ec.fieldContext_VexDocument_format(ctx, field)
+	case "author":
+		return ec.fieldContext_VexDocument_author(ctx, field)
+	case "upstreamId":
+		return ec.fieldContext_VexDocument_upstreamId(ctx, field)
+	case "revision":
+		return ec.fieldContext_VexDocument_revision(ctx, field)
+	case "supersedes":
+		return ec.fieldContext_VexDocument_supersedes(ctx, field)
+	case "raw":
+		return ec.fieldContext_VexDocument_raw(ctx, field)
+	case "warnings":
+		return ec.fieldContext_VexDocument_warnings(ctx, field)
+	case "statementCount":
+		return ec.fieldContext_VexDocument_statementCount(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_VexDocument_createdAt(ctx, field)
+	case "statements":
+		return ec.fieldContext_VexDocument_statements(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VexDocument", field.Name)
+}
+
+func (ec *executionContext) childFields_VexDocumentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_VexDocumentConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_VexDocumentConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_VexDocumentConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VexDocumentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_VexDocumentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_VexDocumentEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_VexDocumentEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VexDocumentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_VexIssuer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_VexIssuer_id(ctx, field)
+	case "name":
+		return ec.fieldContext_VexIssuer_name(ctx, field)
+	case "class":
+		return ec.fieldContext_VexIssuer_class(ctx, field)
+	case "keys":
+		return ec.fieldContext_VexIssuer_keys(ctx, field)
+	case "scope":
+		return ec.fieldContext_VexIssuer_scope(ctx, field)
+	case "provenanceOverride":
+		return ec.fieldContext_VexIssuer_provenanceOverride(ctx, field)
+	case "replayability":
+		return ec.fieldContext_VexIssuer_replayability(ctx, field)
+	case "requireSignatureForNotAffected":
+		return ec.fieldContext_VexIssuer_requireSignatureForNotAffected(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VexIssuer", field.Name)
+}
+
+func (ec *executionContext) childFields_VexIssuerKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "keyId":
+		return ec.fieldContext_VexIssuerKey_keyId(ctx, field)
+	case "algorithm":
+		return ec.fieldContext_VexIssuerKey_algorithm(ctx, field)
+	case "publicKey":
+		return ec.fieldContext_VexIssuerKey_publicKey(ctx, field)
+	case "identity":
+		return ec.fieldContext_VexIssuerKey_identity(ctx, field)
+	case "validFrom":
+		return ec.fieldContext_VexIssuerKey_validFrom(ctx, field)
+	case "validUntil":
+		return ec.fieldContext_VexIssuerKey_validUntil(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_VexIssuerKey_revokedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VexIssuerKey", field.Name)
+}
+
+func (ec *executionContext) childFields_VexRegistry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "version":
+		return ec.fieldContext_VexRegistry_version(ctx, field)
+	case "digest":
+		return ec.fieldContext_VexRegistry_digest(ctx, field)
+	case "issuers":
+		return ec.fieldContext_VexRegistry_issuers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VexRegistry", field.Name)
+}
+
+func (ec *executionContext) childFields_VexSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "weights":
+		return ec.fieldContext_VexSettings_weights(ctx, field)
+	case "minScore":
+		return ec.fieldContext_VexSettings_minScore(ctx, field)
+	case "delta":
+		return ec.fieldContext_VexSettings_delta(ctx, field)
+	case "halfLife":
+		return ec.fieldContext_VexSettings_halfLife(ctx, field)
+	case "floor":
+		return ec.fieldContext_VexSettings_floor(ctx, field)
+	case "latticeVersion":
+		return ec.fieldContext_VexSettings_latticeVersion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VexSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_VexStatement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "digest":
+		return ec.fieldContext_VexStatement_digest(ctx, field)
+	case "issuer":
+		return ec.fieldContext_VexStatement_issuer(ctx, field)
+	case "documentDigest":
+		return ec.fieldContext_VexStatement_documentDigest(ctx, field)
+	case "format":
+		return ec.fieldContext_VexStatement_format(ctx, field)
+	case "vulnerability":
+		return ec.fieldContext_VexStatement_vulnerability(ctx, field)
+	case "aliases":
+		return ec.fieldContext_VexStatement_aliases(ctx, field)
+	case "product":
+		return ec.fieldContext_VexStatement_product(ctx, field)
+	case "subcomponents":
+		return ec.fieldContext_VexStatement_subcomponents(ctx, field)
+	case "status":
+		return ec.fieldContext_VexStatement_status(ctx, field)
+	case "justification":
+		return ec.fieldContext_VexStatement_justification(ctx, field)
+	case "sourceStatus":
+		return ec.fieldContext_VexStatement_sourceStatus(ctx, field)
+	case "sourceJustification":
+		return ec.fieldContext_VexStatement_sourceJustification(ctx, field)
+	case "impactStatement":
+		return ec.fieldContext_VexStatement_impactStatement(ctx, field)
+	case "actionStatement":
+		return ec.fieldContext_VexStatement_actionStatement(ctx, field)
+	case "timestamp":
+		return ec.fieldContext_VexStatement_timestamp(ctx, field)
+	case "signed":
+		return ec.fieldContext_VexStatement_signed(ctx, field)
+	case "verified":
+		return ec.fieldContext_VexStatement_verified(ctx, field)
+	case "timestamped":
+		return ec.fieldContext_VexStatement_timestamped(ctx, field)
+	case "keyId":
+		return ec.fieldContext_VexStatement_keyId(ctx, field)
+	case "evidenceRefs":
+		return ec.fieldContext_VexStatement_evidenceRefs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VexStatement", field.Name)
+}
+
+func (ec *executionContext) childFields_VexSubject(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "product":
+		return ec.fieldContext_VexSubject_product(ctx, field)
+	case "package":
+		return ec.fieldContext_VexSubject_package(ctx, field)
+	case "vulnerability":
+		return ec.fieldContext_VexSubject_vulnerability(ctx, field)
+	case "aliases":
+		return ec.fieldContext_VexSubject_aliases(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VexSubject", field.Name)
+}
+
+func (ec *executionContext) childFields_VexWeights(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "provenance":
+		return ec.fieldContext_VexWeights_provenance(ctx, field)
+	case "coverage":
+		return ec.fieldContext_VexWeights_coverage(ctx, field)
+	case "replayability":
+		return ec.fieldContext_VexWeights_replayability(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VexWeights", field.Name)
+}
+
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "tokenId":
@@ -4985,6 +6521,20 @@ func (ec *executionContext) field_Environment_targets_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Finding_vex_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "cutoff",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cutoff"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addReleaseComponent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5147,12 +6697,40 @@ func (ec *executionContext) field_Mutation_finalizeRelease_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_importVEX_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "document",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["document"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_registerTarget_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.TargetInput, error) {
 			return ec.unmarshalNTargetInput2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐTargetInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_registerVEXIssuer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.VexIssuerInput, error) {
+			return ec.unmarshalNVexIssuerInput2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5636,6 +7214,80 @@ func (ec *executionContext) field_Query_targets_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_vexConsensus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "product",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["product"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "package",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["package"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "vulnerability",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["vulnerability"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "cutoff",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cutoff"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_vexDocument_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "digest",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["digest"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_vexDocuments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -9380,6 +11032,220 @@ func (ec *executionContext) fieldContext_Finding_evidence(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Finding_vex(ctx context.Context, field graphql.CollectedField, obj *model.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_vex(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Finding().Vex(ctx, obj, fc.Args["cutoff"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FindingVex) graphql.Marshaler {
+			return ec.marshalOFindingVex2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐFindingVex(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_vex(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Finding",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FindingVex(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Finding_vex_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FindingVex_status(ctx context.Context, field graphql.CollectedField, obj *model.FindingVex) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FindingVex_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FindingVex_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FindingVex", field, false, false, "String")
+}
+
+func (ec *executionContext) _FindingVex_justification(ctx context.Context, field graphql.CollectedField, obj *model.FindingVex) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FindingVex_justification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Justification, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FindingVex_justification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FindingVex", field, false, false, "String")
+}
+
+func (ec *executionContext) _FindingVex_suppressed(ctx context.Context, field graphql.CollectedField, obj *model.FindingVex) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FindingVex_suppressed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suppressed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FindingVex_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FindingVex", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FindingVex_confidence(ctx context.Context, field graphql.CollectedField, obj *model.FindingVex) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FindingVex_confidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FindingVex_confidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FindingVex", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FindingVex_conflict(ctx context.Context, field graphql.CollectedField, obj *model.FindingVex) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FindingVex_conflict(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conflict, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FindingVex_conflict(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FindingVex", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FindingVex_consensusDigest(ctx context.Context, field graphql.CollectedField, obj *model.FindingVex) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FindingVex_consensusDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConsensusDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FindingVex_consensusDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FindingVex", field, false, false, "String")
+}
+
+func (ec *executionContext) _FindingVex_consensus(ctx context.Context, field graphql.CollectedField, obj *model.FindingVex) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FindingVex_consensus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Consensus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VexConsensus) graphql.Marshaler {
+			return ec.marshalNVexConsensus2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexConsensus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FindingVex_consensus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FindingVex",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexConsensus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _FreezeWindow_id(ctx context.Context, field graphql.CollectedField, obj *release.FreezeWindow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9516,6 +11382,107 @@ func (ec *executionContext) _FreezeWindow_exceptions(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_FreezeWindow_exceptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FreezeWindow", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportVexResult_digest(ctx context.Context, field graphql.CollectedField, obj *model.ImportVexResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportVexResult_digest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Digest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportVexResult_digest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportVexResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportVexResult_statementCount(ctx context.Context, field graphql.CollectedField, obj *model.ImportVexResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportVexResult_statementCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatementCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportVexResult_statementCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportVexResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportVexResult_inserted(ctx context.Context, field graphql.CollectedField, obj *model.ImportVexResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportVexResult_inserted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inserted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportVexResult_inserted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportVexResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ImportVexResult_document(ctx context.Context, field graphql.CollectedField, obj *model.ImportVexResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportVexResult_document(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Document, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VexDocument) graphql.Marshaler {
+			return ec.marshalNVexDocument2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexDocument(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportVexResult_document(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportVexResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexDocument(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Integration_id(ctx context.Context, field graphql.CollectedField, obj *release.Integration) (ret graphql.Marshaler) {
@@ -11463,6 +13430,130 @@ func (ec *executionContext) fieldContext_Mutation_scanRelease(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_importVEX(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importVEX(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportVex(ctx, fc.Args["document"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "releaser")
+				if err != nil {
+					var zeroVal *model.ImportVexResult
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ImportVexResult
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImportVexResult) graphql.Marshaler {
+			return ec.marshalNImportVexResult2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐImportVexResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importVEX(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportVexResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importVEX_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_registerVEXIssuer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerVEXIssuer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterVEXIssuer(ctx, fc.Args["input"].(model.VexIssuerInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "admin")
+				if err != nil {
+					var zeroVal *model.RegisterVexIssuerResult
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.RegisterVexIssuerResult
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RegisterVexIssuerResult) graphql.Marshaler {
+			return ec.marshalNRegisterVexIssuerResult2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐRegisterVexIssuerResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerVEXIssuer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegisterVexIssuerResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerVEXIssuer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PackageKey_ecosystem(ctx context.Context, field graphql.CollectedField, obj *advisory.PackageKey) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12509,6 +14600,202 @@ func (ec *executionContext) fieldContext_Query_packageSearch(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_vexDocuments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_vexDocuments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().VexDocuments(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VexDocumentConnection) graphql.Marshaler {
+			return ec.marshalNVexDocumentConnection2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexDocumentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_vexDocuments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexDocumentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_vexDocuments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_vexDocument(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_vexDocument(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().VexDocument(ctx, fc.Args["digest"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VexDocument) graphql.Marshaler {
+			return ec.marshalNVexDocument2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexDocument(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_vexDocument(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexDocument(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_vexDocument_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_vexIssuers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_vexIssuers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().VexIssuers(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.VexIssuer) graphql.Marshaler {
+			return ec.marshalNVexIssuer2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_vexIssuers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexIssuer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_vexRegistry(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_vexRegistry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().VexRegistry(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VexRegistry) graphql.Marshaler {
+			return ec.marshalNVexRegistry2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexRegistry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_vexRegistry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexRegistry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_vexConsensus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_vexConsensus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().VexConsensus(ctx, fc.Args["product"].(*string), fc.Args["package"].(string), fc.Args["vulnerability"].(string), fc.Args["cutoff"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VexConsensus) graphql.Marshaler {
+			return ec.marshalNVexConsensus2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexConsensus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_vexConsensus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexConsensus(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_vexConsensus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12675,6 +14962,93 @@ func (ec *executionContext) _RangeEvent_limit(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_RangeEvent_limit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RangeEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RegisterVexIssuerResult_issuer(ctx context.Context, field graphql.CollectedField, obj *model.RegisterVexIssuerResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterVexIssuerResult_issuer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Issuer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VexIssuer) graphql.Marshaler {
+			return ec.marshalNVexIssuer2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterVexIssuerResult_issuer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegisterVexIssuerResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexIssuer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegisterVexIssuerResult_registry(ctx context.Context, field graphql.CollectedField, obj *model.RegisterVexIssuerResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterVexIssuerResult_registry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registry, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VexRegistry) graphql.Marshaler {
+			return ec.marshalNVexRegistry2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexRegistry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterVexIssuerResult_registry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegisterVexIssuerResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexRegistry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegisterVexIssuerResult_changed(ctx context.Context, field graphql.CollectedField, obj *model.RegisterVexIssuerResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterVexIssuerResult_changed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterVexIssuerResult_changed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterVexIssuerResult", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Release_id(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
@@ -15177,6 +17551,2336 @@ func (ec *executionContext) fieldContext_Versioning_semverExtract(_ context.Cont
 	return graphql.NewScalarFieldContext("Versioning", field, false, false, "String")
 }
 
+func (ec *executionContext) _VexClaim_issuer(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_issuer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Issuer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_issuer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexClaim_class(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_class(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Class, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.VexIssuerClass) graphql.Marshaler {
+			return ec.marshalNVexIssuerClass2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerClass(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_class(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "VexIssuerClass")
+}
+
+func (ec *executionContext) _VexClaim_format(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexClaim_documentDigest(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_documentDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DocumentDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_documentDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexClaim_statementDigest(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_statementDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatementDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_statementDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexClaim_status(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexClaim_justification(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_justification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Justification, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_justification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexClaim_timestamp(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_timestamp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timestamp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_timestamp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "Time")
+}
+
+func (ec *executionContext) _VexClaim_provenance(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_provenance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provenance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_provenance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VexClaim_coverage(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_coverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VexClaim_replayability(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_replayability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Replayability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_replayability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VexClaim_baseTrust(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_baseTrust(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BaseTrust, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_baseTrust(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VexClaim_strength(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_strength(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Strength, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_strength(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VexClaim_freshness(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_freshness(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Freshness, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VexClaim_score(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VexClaim_inTopSet(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_inTopSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InTopSet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_inTopSet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _VexClaim_dropped(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_dropped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dropped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_dropped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexClaim_flags(ctx context.Context, field graphql.CollectedField, obj *model.VexClaim) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexClaim_flags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Flags, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexClaim_flags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexClaim", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexConsensus_schema(ctx context.Context, field graphql.CollectedField, obj *model.VexConsensus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexConsensus_schema(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Schema, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexConsensus_schema(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexConsensus", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexConsensus_subject(ctx context.Context, field graphql.CollectedField, obj *model.VexConsensus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexConsensus_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VexSubject) graphql.Marshaler {
+			return ec.marshalNVexSubject2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexSubject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexConsensus_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VexConsensus",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexSubject(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VexConsensus_status(ctx context.Context, field graphql.CollectedField, obj *model.VexConsensus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexConsensus_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexConsensus_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexConsensus", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexConsensus_conflict(ctx context.Context, field graphql.CollectedField, obj *model.VexConsensus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexConsensus_conflict(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conflict, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexConsensus_conflict(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexConsensus", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _VexConsensus_confidence(ctx context.Context, field graphql.CollectedField, obj *model.VexConsensus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexConsensus_confidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexConsensus_confidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexConsensus", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VexConsensus_justification(ctx context.Context, field graphql.CollectedField, obj *model.VexConsensus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexConsensus_justification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Justification, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexConsensus_justification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexConsensus", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexConsensus_settings(ctx context.Context, field graphql.CollectedField, obj *model.VexConsensus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexConsensus_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Settings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VexSettings) graphql.Marshaler {
+			return ec.marshalNVexSettings2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexConsensus_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VexConsensus",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VexConsensus_cutoff(ctx context.Context, field graphql.CollectedField, obj *model.VexConsensus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexConsensus_cutoff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cutoff, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexConsensus_cutoff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexConsensus", field, false, false, "Time")
+}
+
+func (ec *executionContext) _VexConsensus_registryDigest(ctx context.Context, field graphql.CollectedField, obj *model.VexConsensus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexConsensus_registryDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegistryDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexConsensus_registryDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexConsensus", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexConsensus_inputs(ctx context.Context, field graphql.CollectedField, obj *model.VexConsensus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexConsensus_inputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inputs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexConsensus_inputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexConsensus", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexConsensus_claims(ctx context.Context, field graphql.CollectedField, obj *model.VexConsensus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexConsensus_claims(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Claims, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.VexClaim) graphql.Marshaler {
+			return ec.marshalNVexClaim2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexClaimᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexConsensus_claims(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VexConsensus",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexClaim(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VexConsensus_consensusDigest(ctx context.Context, field graphql.CollectedField, obj *model.VexConsensus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexConsensus_consensusDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConsensusDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexConsensus_consensusDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexConsensus", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexDocument_digest(ctx context.Context, field graphql.CollectedField, obj *model.VexDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexDocument_digest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Digest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexDocument_digest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexDocument", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexDocument_format(ctx context.Context, field graphql.CollectedField, obj *model.VexDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexDocument_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexDocument_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexDocument", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexDocument_author(ctx context.Context, field graphql.CollectedField, obj *model.VexDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexDocument_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Author, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexDocument_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexDocument", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexDocument_upstreamId(ctx context.Context, field graphql.CollectedField, obj *model.VexDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexDocument_upstreamId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpstreamID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexDocument_upstreamId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexDocument", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexDocument_revision(ctx context.Context, field graphql.CollectedField, obj *model.VexDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexDocument_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexDocument_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexDocument", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VexDocument_supersedes(ctx context.Context, field graphql.CollectedField, obj *model.VexDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexDocument_supersedes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Supersedes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexDocument_supersedes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexDocument", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexDocument_raw(ctx context.Context, field graphql.CollectedField, obj *model.VexDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexDocument_raw(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Raw, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexDocument_raw(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexDocument", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexDocument_warnings(ctx context.Context, field graphql.CollectedField, obj *model.VexDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexDocument_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexDocument_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexDocument", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexDocument_statementCount(ctx context.Context, field graphql.CollectedField, obj *model.VexDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexDocument_statementCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatementCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexDocument_statementCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexDocument", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VexDocument_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.VexDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexDocument_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexDocument_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexDocument", field, false, false, "Time")
+}
+
+func (ec *executionContext) _VexDocument_statements(ctx context.Context, field graphql.CollectedField, obj *model.VexDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexDocument_statements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.VexDocument().Statements(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.VexStatement) graphql.Marshaler {
+			return ec.marshalNVexStatement2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexStatementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexDocument_statements(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VexDocument",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexStatement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VexDocumentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.VexDocumentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexDocumentConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.VexDocumentEdge) graphql.Marshaler {
+			return ec.marshalNVexDocumentEdge2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexDocumentEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexDocumentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VexDocumentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexDocumentEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VexDocumentConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.VexDocumentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexDocumentConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.VexDocument) graphql.Marshaler {
+			return ec.marshalNVexDocument2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexDocumentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexDocumentConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VexDocumentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexDocument(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VexDocumentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.VexDocumentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexDocumentConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexDocumentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VexDocumentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VexDocumentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.VexDocumentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexDocumentEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexDocumentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexDocumentEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexDocumentEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.VexDocumentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexDocumentEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VexDocument) graphql.Marshaler {
+			return ec.marshalNVexDocument2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexDocument(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexDocumentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VexDocumentEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexDocument(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VexIssuer_id(ctx context.Context, field graphql.CollectedField, obj *model.VexIssuer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexIssuer_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexIssuer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexIssuer", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexIssuer_name(ctx context.Context, field graphql.CollectedField, obj *model.VexIssuer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexIssuer_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexIssuer_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexIssuer", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexIssuer_class(ctx context.Context, field graphql.CollectedField, obj *model.VexIssuer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexIssuer_class(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Class, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.VexIssuerClass) graphql.Marshaler {
+			return ec.marshalNVexIssuerClass2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerClass(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexIssuer_class(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexIssuer", field, false, false, "VexIssuerClass")
+}
+
+func (ec *executionContext) _VexIssuer_keys(ctx context.Context, field graphql.CollectedField, obj *model.VexIssuer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexIssuer_keys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Keys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.VexIssuerKey) graphql.Marshaler {
+			return ec.marshalNVexIssuerKey2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerKeyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexIssuer_keys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VexIssuer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexIssuerKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VexIssuer_scope(ctx context.Context, field graphql.CollectedField, obj *model.VexIssuer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexIssuer_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexIssuer_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexIssuer", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexIssuer_provenanceOverride(ctx context.Context, field graphql.CollectedField, obj *model.VexIssuer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexIssuer_provenanceOverride(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProvenanceOverride, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexIssuer_provenanceOverride(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexIssuer", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VexIssuer_replayability(ctx context.Context, field graphql.CollectedField, obj *model.VexIssuer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexIssuer_replayability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Replayability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexIssuer_replayability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexIssuer", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VexIssuer_requireSignatureForNotAffected(ctx context.Context, field graphql.CollectedField, obj *model.VexIssuer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexIssuer_requireSignatureForNotAffected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequireSignatureForNotAffected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexIssuer_requireSignatureForNotAffected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexIssuer", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _VexIssuerKey_keyId(ctx context.Context, field graphql.CollectedField, obj *model.VexIssuerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexIssuerKey_keyId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KeyID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexIssuerKey_keyId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexIssuerKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexIssuerKey_algorithm(ctx context.Context, field graphql.CollectedField, obj *model.VexIssuerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexIssuerKey_algorithm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Algorithm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexIssuerKey_algorithm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexIssuerKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexIssuerKey_publicKey(ctx context.Context, field graphql.CollectedField, obj *model.VexIssuerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexIssuerKey_publicKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublicKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexIssuerKey_publicKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexIssuerKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexIssuerKey_identity(ctx context.Context, field graphql.CollectedField, obj *model.VexIssuerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexIssuerKey_identity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Identity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexIssuerKey_identity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexIssuerKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexIssuerKey_validFrom(ctx context.Context, field graphql.CollectedField, obj *model.VexIssuerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexIssuerKey_validFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexIssuerKey_validFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexIssuerKey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _VexIssuerKey_validUntil(ctx context.Context, field graphql.CollectedField, obj *model.VexIssuerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexIssuerKey_validUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexIssuerKey_validUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexIssuerKey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _VexIssuerKey_revokedAt(ctx context.Context, field graphql.CollectedField, obj *model.VexIssuerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexIssuerKey_revokedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexIssuerKey_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexIssuerKey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _VexRegistry_version(ctx context.Context, field graphql.CollectedField, obj *model.VexRegistry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexRegistry_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexRegistry_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexRegistry", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexRegistry_digest(ctx context.Context, field graphql.CollectedField, obj *model.VexRegistry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexRegistry_digest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Digest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexRegistry_digest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexRegistry", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexRegistry_issuers(ctx context.Context, field graphql.CollectedField, obj *model.VexRegistry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexRegistry_issuers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Issuers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.VexIssuer) graphql.Marshaler {
+			return ec.marshalNVexIssuer2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexRegistry_issuers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VexRegistry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexIssuer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VexSettings_weights(ctx context.Context, field graphql.CollectedField, obj *model.VexSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexSettings_weights(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weights, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VexWeights) graphql.Marshaler {
+			return ec.marshalNVexWeights2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexWeights(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexSettings_weights(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VexSettings",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VexWeights(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VexSettings_minScore(ctx context.Context, field graphql.CollectedField, obj *model.VexSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexSettings_minScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexSettings_minScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexSettings", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VexSettings_delta(ctx context.Context, field graphql.CollectedField, obj *model.VexSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexSettings_delta(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Delta, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexSettings_delta(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexSettings", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VexSettings_halfLife(ctx context.Context, field graphql.CollectedField, obj *model.VexSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexSettings_halfLife(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HalfLife, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexSettings_halfLife(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexSettings", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VexSettings_floor(ctx context.Context, field graphql.CollectedField, obj *model.VexSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexSettings_floor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Floor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexSettings_floor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexSettings", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VexSettings_latticeVersion(ctx context.Context, field graphql.CollectedField, obj *model.VexSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexSettings_latticeVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LatticeVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexSettings_latticeVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VexStatement_digest(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_digest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Digest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_digest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexStatement_issuer(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_issuer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Issuer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_issuer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexStatement_documentDigest(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_documentDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DocumentDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_documentDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexStatement_format(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexStatement_vulnerability(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_vulnerability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Vulnerability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_vulnerability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexStatement_aliases(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_aliases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aliases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_aliases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexStatement_product(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_product(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Product, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_product(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexStatement_subcomponents(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_subcomponents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subcomponents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_subcomponents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexStatement_status(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexStatement_justification(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_justification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Justification, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_justification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexStatement_sourceStatus(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_sourceStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_sourceStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexStatement_sourceJustification(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_sourceJustification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceJustification, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_sourceJustification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexStatement_impactStatement(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_impactStatement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImpactStatement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_impactStatement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexStatement_actionStatement(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_actionStatement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActionStatement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_actionStatement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexStatement_timestamp(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_timestamp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timestamp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_timestamp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "Time")
+}
+
+func (ec *executionContext) _VexStatement_signed(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_signed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_signed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _VexStatement_verified(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_verified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Verified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_verified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _VexStatement_timestamped(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_timestamped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timestamped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_timestamped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _VexStatement_keyId(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_keyId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KeyID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_keyId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexStatement_evidenceRefs(ctx context.Context, field graphql.CollectedField, obj *model.VexStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexStatement_evidenceRefs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EvidenceRefs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexStatement_evidenceRefs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexStatement", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexSubject_product(ctx context.Context, field graphql.CollectedField, obj *model.VexSubject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexSubject_product(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Product, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VexSubject_product(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexSubject", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexSubject_package(ctx context.Context, field graphql.CollectedField, obj *model.VexSubject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexSubject_package(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Package, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexSubject_package(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexSubject", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexSubject_vulnerability(ctx context.Context, field graphql.CollectedField, obj *model.VexSubject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexSubject_vulnerability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Vulnerability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexSubject_vulnerability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexSubject", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexSubject_aliases(ctx context.Context, field graphql.CollectedField, obj *model.VexSubject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexSubject_aliases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aliases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexSubject_aliases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexSubject", field, false, false, "String")
+}
+
+func (ec *executionContext) _VexWeights_provenance(ctx context.Context, field graphql.CollectedField, obj *model.VexWeights) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexWeights_provenance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provenance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexWeights_provenance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexWeights", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VexWeights_coverage(ctx context.Context, field graphql.CollectedField, obj *model.VexWeights) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexWeights_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexWeights_coverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexWeights", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VexWeights_replayability(ctx context.Context, field graphql.CollectedField, obj *model.VexWeights) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VexWeights_replayability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Replayability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VexWeights_replayability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VexWeights", field, false, false, "Float")
+}
+
 func (ec *executionContext) _Viewer_tokenId(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17518,6 +22222,181 @@ func UnmarshalVersioningInput(ctx context.Context, raw any) (model.VersioningInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputVexIssuerInput(ctx context.Context, obj any) (model.VexIssuerInput, error) {
+	var it model.VexIssuerInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "class", "keys", "scope", "provenanceOverride", "replayability", "requireSignatureForNotAffected"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "class":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("class"))
+			data, err := ec.unmarshalNVexIssuerClass2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerClass(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Class = data
+		case "keys":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keys"))
+			data, err := ec.unmarshalOVexIssuerKeyInput2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerKeyInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Keys = data
+		case "scope":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scope = data
+		case "provenanceOverride":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provenanceOverride"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProvenanceOverride = data
+		case "replayability":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replayability"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Replayability = data
+		case "requireSignatureForNotAffected":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requireSignatureForNotAffected"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequireSignatureForNotAffected = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVexIssuerInput unmarshals raw into the VexIssuerInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVexIssuerInput(ctx context.Context, raw any) (model.VexIssuerInput, error) {
+	var out model.VexIssuerInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VexIssuerInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputVexIssuerKeyInput(ctx context.Context, obj any) (model.VexIssuerKeyInput, error) {
+	var it model.VexIssuerKeyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"keyId", "algorithm", "publicKey", "identity", "validFrom", "validUntil", "revokedAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "keyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyID = data
+		case "algorithm":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("algorithm"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Algorithm = data
+		case "publicKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publicKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublicKey = data
+		case "identity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identity"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Identity = data
+		case "validFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validFrom"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidFrom = data
+		case "validUntil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validUntil"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidUntil = data
+		case "revokedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVexIssuerKeyInput unmarshals raw into the VexIssuerKeyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVexIssuerKeyInput(ctx context.Context, raw any) (model.VexIssuerKeyInput, error) {
+	var out model.VexIssuerKeyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VexIssuerKeyInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -18840,65 +23719,134 @@ func (ec *executionContext) _Finding(ctx context.Context, sel ast.SelectionSet, 
 		case "sbom":
 			out.Values[i] = ec._Finding_sbom(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "imageDigest":
 			out.Values[i] = ec._Finding_imageDigest(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "purl":
 			out.Values[i] = ec._Finding_purl(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "packageKey":
 			out.Values[i] = ec._Finding_packageKey(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "installedVersion":
 			out.Values[i] = ec._Finding_installedVersion(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "advisoryId":
 			out.Values[i] = ec._Finding_advisoryId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "aliases":
 			out.Values[i] = ec._Finding_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "advisory":
 			out.Values[i] = ec._Finding_advisory(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "severity":
 			out.Values[i] = ec._Finding_severity(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fixedVersions":
 			out.Values[i] = ec._Finding_fixedVersions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kev":
 			out.Values[i] = ec._Finding_kev(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "epss":
 			out.Values[i] = ec._Finding_epss(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "evidence":
 			out.Values[i] = ec._Finding_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "vex":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Finding_vex(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var findingVexImplementors = []string{"FindingVex"}
+
+func (ec *executionContext) _FindingVex(ctx context.Context, sel ast.SelectionSet, obj *model.FindingVex) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, findingVexImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FindingVex")
+		case "status":
+			out.Values[i] = ec._FindingVex_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "justification":
+			out.Values[i] = ec._FindingVex_justification(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "suppressed":
+			out.Values[i] = ec._FindingVex_suppressed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confidence":
+			out.Values[i] = ec._FindingVex_confidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conflict":
+			out.Values[i] = ec._FindingVex_conflict(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "consensusDigest":
+			out.Values[i] = ec._FindingVex_consensusDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "consensus":
+			out.Values[i] = ec._FindingVex_consensus(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -18957,6 +23905,54 @@ func (ec *executionContext) _FreezeWindow(ctx context.Context, sel ast.Selection
 			}
 		case "exceptions":
 			out.Values[i] = ec._FreezeWindow_exceptions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importVexResultImplementors = []string{"ImportVexResult"}
+
+func (ec *executionContext) _ImportVexResult(ctx context.Context, sel ast.SelectionSet, obj *model.ImportVexResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importVexResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportVexResult")
+		case "digest":
+			out.Values[i] = ec._ImportVexResult_digest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "statementCount":
+			out.Values[i] = ec._ImportVexResult_statementCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inserted":
+			out.Values[i] = ec._ImportVexResult_inserted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "document":
+			out.Values[i] = ec._ImportVexResult_document(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19482,6 +24478,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "importVEX":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importVEX(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registerVEXIssuer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerVEXIssuer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19764,6 +24774,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_packageSearch(ctx, field)
 				})
+		case "vexDocuments":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_vexDocuments(ctx, field)
+				})
+		case "vexDocument":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_vexDocument(ctx, field)
+				})
+		case "vexIssuers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_vexIssuers(ctx, field)
+				})
+		case "vexRegistry":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_vexRegistry(ctx, field)
+				})
+		case "vexConsensus":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_vexConsensus(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -19824,6 +24864,49 @@ func (ec *executionContext) _RangeEvent(ctx context.Context, sel ast.SelectionSe
 		case "limit":
 			out.Values[i] = ec._RangeEvent_limit(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var registerVexIssuerResultImplementors = []string{"RegisterVexIssuerResult"}
+
+func (ec *executionContext) _RegisterVexIssuerResult(ctx context.Context, sel ast.SelectionSet, obj *model.RegisterVexIssuerResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registerVexIssuerResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegisterVexIssuerResult")
+		case "issuer":
+			out.Values[i] = ec._RegisterVexIssuerResult_issuer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registry":
+			out.Values[i] = ec._RegisterVexIssuerResult_registry(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changed":
+			out.Values[i] = ec._RegisterVexIssuerResult_changed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -20849,6 +25932,828 @@ func (ec *executionContext) _Versioning(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var vexClaimImplementors = []string{"VexClaim"}
+
+func (ec *executionContext) _VexClaim(ctx context.Context, sel ast.SelectionSet, obj *model.VexClaim) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, vexClaimImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VexClaim")
+		case "issuer":
+			out.Values[i] = ec._VexClaim_issuer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "class":
+			out.Values[i] = ec._VexClaim_class(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "format":
+			out.Values[i] = ec._VexClaim_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "documentDigest":
+			out.Values[i] = ec._VexClaim_documentDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "statementDigest":
+			out.Values[i] = ec._VexClaim_statementDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._VexClaim_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "justification":
+			out.Values[i] = ec._VexClaim_justification(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "timestamp":
+			out.Values[i] = ec._VexClaim_timestamp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "provenance":
+			out.Values[i] = ec._VexClaim_provenance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coverage":
+			out.Values[i] = ec._VexClaim_coverage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replayability":
+			out.Values[i] = ec._VexClaim_replayability(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "baseTrust":
+			out.Values[i] = ec._VexClaim_baseTrust(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "strength":
+			out.Values[i] = ec._VexClaim_strength(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "freshness":
+			out.Values[i] = ec._VexClaim_freshness(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._VexClaim_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inTopSet":
+			out.Values[i] = ec._VexClaim_inTopSet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dropped":
+			out.Values[i] = ec._VexClaim_dropped(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "flags":
+			out.Values[i] = ec._VexClaim_flags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var vexConsensusImplementors = []string{"VexConsensus"}
+
+func (ec *executionContext) _VexConsensus(ctx context.Context, sel ast.SelectionSet, obj *model.VexConsensus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, vexConsensusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VexConsensus")
+		case "schema":
+			out.Values[i] = ec._VexConsensus_schema(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subject":
+			out.Values[i] = ec._VexConsensus_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._VexConsensus_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conflict":
+			out.Values[i] = ec._VexConsensus_conflict(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confidence":
+			out.Values[i] = ec._VexConsensus_confidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "justification":
+			out.Values[i] = ec._VexConsensus_justification(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "settings":
+			out.Values[i] = ec._VexConsensus_settings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cutoff":
+			out.Values[i] = ec._VexConsensus_cutoff(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registryDigest":
+			out.Values[i] = ec._VexConsensus_registryDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inputs":
+			out.Values[i] = ec._VexConsensus_inputs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "claims":
+			out.Values[i] = ec._VexConsensus_claims(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "consensusDigest":
+			out.Values[i] = ec._VexConsensus_consensusDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var vexDocumentImplementors = []string{"VexDocument"}
+
+func (ec *executionContext) _VexDocument(ctx context.Context, sel ast.SelectionSet, obj *model.VexDocument) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, vexDocumentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VexDocument")
+		case "digest":
+			out.Values[i] = ec._VexDocument_digest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "format":
+			out.Values[i] = ec._VexDocument_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "author":
+			out.Values[i] = ec._VexDocument_author(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "upstreamId":
+			out.Values[i] = ec._VexDocument_upstreamId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revision":
+			out.Values[i] = ec._VexDocument_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "supersedes":
+			out.Values[i] = ec._VexDocument_supersedes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "raw":
+			out.Values[i] = ec._VexDocument_raw(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "warnings":
+			out.Values[i] = ec._VexDocument_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statementCount":
+			out.Values[i] = ec._VexDocument_statementCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._VexDocument_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statements":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._VexDocument_statements(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var vexDocumentConnectionImplementors = []string{"VexDocumentConnection"}
+
+func (ec *executionContext) _VexDocumentConnection(ctx context.Context, sel ast.SelectionSet, obj *model.VexDocumentConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, vexDocumentConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VexDocumentConnection")
+		case "edges":
+			out.Values[i] = ec._VexDocumentConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._VexDocumentConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._VexDocumentConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var vexDocumentEdgeImplementors = []string{"VexDocumentEdge"}
+
+func (ec *executionContext) _VexDocumentEdge(ctx context.Context, sel ast.SelectionSet, obj *model.VexDocumentEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, vexDocumentEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VexDocumentEdge")
+		case "cursor":
+			out.Values[i] = ec._VexDocumentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._VexDocumentEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var vexIssuerImplementors = []string{"VexIssuer"}
+
+func (ec *executionContext) _VexIssuer(ctx context.Context, sel ast.SelectionSet, obj *model.VexIssuer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, vexIssuerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VexIssuer")
+		case "id":
+			out.Values[i] = ec._VexIssuer_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._VexIssuer_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "class":
+			out.Values[i] = ec._VexIssuer_class(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "keys":
+			out.Values[i] = ec._VexIssuer_keys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scope":
+			out.Values[i] = ec._VexIssuer_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "provenanceOverride":
+			out.Values[i] = ec._VexIssuer_provenanceOverride(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "replayability":
+			out.Values[i] = ec._VexIssuer_replayability(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "requireSignatureForNotAffected":
+			out.Values[i] = ec._VexIssuer_requireSignatureForNotAffected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var vexIssuerKeyImplementors = []string{"VexIssuerKey"}
+
+func (ec *executionContext) _VexIssuerKey(ctx context.Context, sel ast.SelectionSet, obj *model.VexIssuerKey) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, vexIssuerKeyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VexIssuerKey")
+		case "keyId":
+			out.Values[i] = ec._VexIssuerKey_keyId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "algorithm":
+			out.Values[i] = ec._VexIssuerKey_algorithm(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "publicKey":
+			out.Values[i] = ec._VexIssuerKey_publicKey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "identity":
+			out.Values[i] = ec._VexIssuerKey_identity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "validFrom":
+			out.Values[i] = ec._VexIssuerKey_validFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "validUntil":
+			out.Values[i] = ec._VexIssuerKey_validUntil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "revokedAt":
+			out.Values[i] = ec._VexIssuerKey_revokedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var vexRegistryImplementors = []string{"VexRegistry"}
+
+func (ec *executionContext) _VexRegistry(ctx context.Context, sel ast.SelectionSet, obj *model.VexRegistry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, vexRegistryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VexRegistry")
+		case "version":
+			out.Values[i] = ec._VexRegistry_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "digest":
+			out.Values[i] = ec._VexRegistry_digest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "issuers":
+			out.Values[i] = ec._VexRegistry_issuers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var vexSettingsImplementors = []string{"VexSettings"}
+
+func (ec *executionContext) _VexSettings(ctx context.Context, sel ast.SelectionSet, obj *model.VexSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, vexSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VexSettings")
+		case "weights":
+			out.Values[i] = ec._VexSettings_weights(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minScore":
+			out.Values[i] = ec._VexSettings_minScore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "delta":
+			out.Values[i] = ec._VexSettings_delta(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "halfLife":
+			out.Values[i] = ec._VexSettings_halfLife(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "floor":
+			out.Values[i] = ec._VexSettings_floor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "latticeVersion":
+			out.Values[i] = ec._VexSettings_latticeVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var vexStatementImplementors = []string{"VexStatement"}
+
+func (ec *executionContext) _VexStatement(ctx context.Context, sel ast.SelectionSet, obj *model.VexStatement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, vexStatementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VexStatement")
+		case "digest":
+			out.Values[i] = ec._VexStatement_digest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "issuer":
+			out.Values[i] = ec._VexStatement_issuer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "documentDigest":
+			out.Values[i] = ec._VexStatement_documentDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "format":
+			out.Values[i] = ec._VexStatement_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "vulnerability":
+			out.Values[i] = ec._VexStatement_vulnerability(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "aliases":
+			out.Values[i] = ec._VexStatement_aliases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "product":
+			out.Values[i] = ec._VexStatement_product(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subcomponents":
+			out.Values[i] = ec._VexStatement_subcomponents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._VexStatement_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "justification":
+			out.Values[i] = ec._VexStatement_justification(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sourceStatus":
+			out.Values[i] = ec._VexStatement_sourceStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sourceJustification":
+			out.Values[i] = ec._VexStatement_sourceJustification(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "impactStatement":
+			out.Values[i] = ec._VexStatement_impactStatement(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "actionStatement":
+			out.Values[i] = ec._VexStatement_actionStatement(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "timestamp":
+			out.Values[i] = ec._VexStatement_timestamp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signed":
+			out.Values[i] = ec._VexStatement_signed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verified":
+			out.Values[i] = ec._VexStatement_verified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timestamped":
+			out.Values[i] = ec._VexStatement_timestamped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "keyId":
+			out.Values[i] = ec._VexStatement_keyId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "evidenceRefs":
+			out.Values[i] = ec._VexStatement_evidenceRefs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var vexSubjectImplementors = []string{"VexSubject"}
+
+func (ec *executionContext) _VexSubject(ctx context.Context, sel ast.SelectionSet, obj *model.VexSubject) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, vexSubjectImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VexSubject")
+		case "product":
+			out.Values[i] = ec._VexSubject_product(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "package":
+			out.Values[i] = ec._VexSubject_package(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "vulnerability":
+			out.Values[i] = ec._VexSubject_vulnerability(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "aliases":
+			out.Values[i] = ec._VexSubject_aliases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var vexWeightsImplementors = []string{"VexWeights"}
+
+func (ec *executionContext) _VexWeights(ctx context.Context, sel ast.SelectionSet, obj *model.VexWeights) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, vexWeightsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VexWeights")
+		case "provenance":
+			out.Values[i] = ec._VexWeights_provenance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coverage":
+			out.Values[i] = ec._VexWeights_coverage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replayability":
+			out.Values[i] = ec._VexWeights_replayability(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var viewerImplementors = []string{"Viewer"}
 
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *model.Viewer) graphql.Marshaler {
@@ -21801,6 +27706,14 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) marshalNImportVexResult2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐImportVexResult(ctx context.Context, sel ast.SelectionSet, v *model.ImportVexResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportVexResult!")
+		return graphql.Null
+	}
+	return ec._ImportVexResult(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -21967,6 +27880,14 @@ func (ec *executionContext) marshalNRangeEvent2ᚕgithubᚗcomᚋstellaᚑopsᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNRegisterVexIssuerResult2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐRegisterVexIssuerResult(ctx context.Context, sel ast.SelectionSet, v *model.RegisterVexIssuerResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RegisterVexIssuerResult!")
+		return graphql.Null
+	}
+	return ec._RegisterVexIssuerResult(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRelease2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐRelease(ctx context.Context, sel ast.SelectionSet, v release.Release) graphql.Marshaler {
@@ -22453,6 +28374,210 @@ func (ec *executionContext) marshalNVersioning2githubᚗcomᚋstellaᚑopsᚋste
 	return ec._Versioning(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNVexClaim2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexClaim(ctx context.Context, sel ast.SelectionSet, v model.VexClaim) graphql.Marshaler {
+	return ec._VexClaim(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNVexClaim2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexClaimᚄ(ctx context.Context, sel ast.SelectionSet, v []model.VexClaim) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVexClaim2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexClaim(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNVexConsensus2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexConsensus(ctx context.Context, sel ast.SelectionSet, v *model.VexConsensus) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VexConsensus!")
+		return graphql.Null
+	}
+	return ec._VexConsensus(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVexDocument2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexDocument(ctx context.Context, sel ast.SelectionSet, v model.VexDocument) graphql.Marshaler {
+	return ec._VexDocument(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNVexDocument2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexDocumentᚄ(ctx context.Context, sel ast.SelectionSet, v []model.VexDocument) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVexDocument2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexDocument(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNVexDocument2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexDocument(ctx context.Context, sel ast.SelectionSet, v *model.VexDocument) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VexDocument!")
+		return graphql.Null
+	}
+	return ec._VexDocument(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVexDocumentConnection2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexDocumentConnection(ctx context.Context, sel ast.SelectionSet, v *model.VexDocumentConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VexDocumentConnection!")
+		return graphql.Null
+	}
+	return ec._VexDocumentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVexDocumentEdge2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexDocumentEdge(ctx context.Context, sel ast.SelectionSet, v model.VexDocumentEdge) graphql.Marshaler {
+	return ec._VexDocumentEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNVexDocumentEdge2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexDocumentEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.VexDocumentEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVexDocumentEdge2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexDocumentEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNVexIssuer2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuer(ctx context.Context, sel ast.SelectionSet, v model.VexIssuer) graphql.Marshaler {
+	return ec._VexIssuer(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNVexIssuer2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerᚄ(ctx context.Context, sel ast.SelectionSet, v []model.VexIssuer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVexIssuer2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNVexIssuer2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuer(ctx context.Context, sel ast.SelectionSet, v *model.VexIssuer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VexIssuer!")
+		return graphql.Null
+	}
+	return ec._VexIssuer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNVexIssuerClass2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerClass(ctx context.Context, v any) (model.VexIssuerClass, error) {
+	var res model.VexIssuerClass
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVexIssuerClass2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerClass(ctx context.Context, sel ast.SelectionSet, v model.VexIssuerClass) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNVexIssuerInput2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerInput(ctx context.Context, v any) (model.VexIssuerInput, error) {
+	res, err := ec.unmarshalInputVexIssuerInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVexIssuerKey2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerKey(ctx context.Context, sel ast.SelectionSet, v model.VexIssuerKey) graphql.Marshaler {
+	return ec._VexIssuerKey(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNVexIssuerKey2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []model.VexIssuerKey) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVexIssuerKey2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerKey(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNVexIssuerKeyInput2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerKeyInput(ctx context.Context, v any) (model.VexIssuerKeyInput, error) {
+	res, err := ec.unmarshalInputVexIssuerKeyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVexRegistry2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexRegistry(ctx context.Context, sel ast.SelectionSet, v *model.VexRegistry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VexRegistry!")
+		return graphql.Null
+	}
+	return ec._VexRegistry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVexSettings2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexSettings(ctx context.Context, sel ast.SelectionSet, v *model.VexSettings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VexSettings!")
+		return graphql.Null
+	}
+	return ec._VexSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVexStatement2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexStatement(ctx context.Context, sel ast.SelectionSet, v model.VexStatement) graphql.Marshaler {
+	return ec._VexStatement(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNVexStatement2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexStatementᚄ(ctx context.Context, sel ast.SelectionSet, v []model.VexStatement) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVexStatement2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexStatement(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNVexSubject2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexSubject(ctx context.Context, sel ast.SelectionSet, v *model.VexSubject) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VexSubject!")
+		return graphql.Null
+	}
+	return ec._VexSubject(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVexWeights2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexWeights(ctx context.Context, sel ast.SelectionSet, v *model.VexWeights) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VexWeights!")
+		return graphql.Null
+	}
+	return ec._VexWeights(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐViewer(ctx context.Context, sel ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Viewer!")
@@ -22731,6 +28856,13 @@ func (ec *executionContext) marshalOEpss2ᚖgithubᚗcomᚋstellaᚑopsᚋstella
 		return graphql.Null
 	}
 	return ec._Epss(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOFindingVex2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐFindingVex(ctx context.Context, sel ast.SelectionSet, v *model.FindingVex) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._FindingVex(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
@@ -23038,6 +29170,23 @@ func (ec *executionContext) unmarshalOVersioningInput2ᚖgithubᚗcomᚋstella�
 	}
 	res, err := ec.unmarshalInputVersioningInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOVexIssuerKeyInput2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerKeyInputᚄ(ctx context.Context, v any) ([]model.VexIssuerKeyInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.VexIssuerKeyInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNVexIssuerKeyInput2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexIssuerKeyInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

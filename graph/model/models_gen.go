@@ -141,6 +141,22 @@ type Finding struct {
 	Kev           *advisory.KEV      `json:"kev,omitempty"`
 	Epss          *advisory.EPSS     `json:"epss,omitempty"`
 	Evidence      *advisory.Evidence `json:"evidence"`
+	// The VEX consensus for this finding (product = the SBOM's image digest),
+	// from the stored statements and issuer registry as of cutoff (default: now).
+	// Null when the server keeps no VEX.
+	Vex *FindingVex `json:"vex,omitempty"`
+}
+
+// A finding's VEX verdict: not_affected and fixed suppress it (it is kept, never deleted).
+type FindingVex struct {
+	Status          string  `json:"status"`
+	Justification   *string `json:"justification,omitempty"`
+	Suppressed      bool    `json:"suppressed"`
+	Confidence      float64 `json:"confidence"`
+	Conflict        bool    `json:"conflict"`
+	ConsensusDigest string  `json:"consensusDigest"`
+	// The full consensus record with its explanation.
+	Consensus *VexConsensus `json:"consensus"`
 }
 
 type FreezeWindowInput struct {
@@ -148,6 +164,15 @@ type FreezeWindowInput struct {
 	End        time.Time `json:"end"`
 	Reason     string    `json:"reason"`
 	Exceptions []string  `json:"exceptions,omitempty"`
+}
+
+type ImportVexResult struct {
+	// The document's content hash.
+	Digest         string `json:"digest"`
+	StatementCount int    `json:"statementCount"`
+	// False when the same document was already stored: nothing was written.
+	Inserted bool         `json:"inserted"`
+	Document *VexDocument `json:"document"`
 }
 
 type IntegrationConnection struct {
@@ -202,6 +227,14 @@ type PageInfo struct {
 }
 
 type Query struct {
+}
+
+type RegisterVexIssuerResult struct {
+	Issuer *VexIssuer `json:"issuer"`
+	// The registry after the change.
+	Registry *VexRegistry `json:"registry"`
+	// False when the issuer was already registered exactly so: no version was added.
+	Changed bool `json:"changed"`
 }
 
 type ReleaseComponentInput struct {
@@ -328,6 +361,203 @@ type VersioningInput struct {
 	SemverExtract *string         `json:"semverExtract,omitempty"`
 }
 
+// One explanation entry: a scored input statement and what the consensus did with it.
+type VexClaim struct {
+	Issuer          string         `json:"issuer"`
+	Class           VexIssuerClass `json:"class"`
+	Format          string         `json:"format"`
+	DocumentDigest  string         `json:"documentDigest"`
+	StatementDigest string         `json:"statementDigest"`
+	Status          string         `json:"status"`
+	Justification   *string        `json:"justification,omitempty"`
+	Timestamp       time.Time      `json:"timestamp"`
+	// P: provenance.
+	Provenance float64 `json:"provenance"`
+	// C: coverage.
+	Coverage float64 `json:"coverage"`
+	// R: replayability.
+	Replayability float64 `json:"replayability"`
+	BaseTrust     float64 `json:"baseTrust"`
+	// M: strength.
+	Strength float64 `json:"strength"`
+	// F: freshness.
+	Freshness float64 `json:"freshness"`
+	Score     float64 `json:"score"`
+	InTopSet  bool    `json:"inTopSet"`
+	// superseded, below-min-score, out-of-scope or unsigned-not-affected; null when the claim took part.
+	Dropped *string `json:"dropped,omitempty"`
+	// e.g. future-timestamp.
+	Flags []string `json:"flags"`
+}
+
+// The consensus record (vex.md §6).
+type VexConsensus struct {
+	Schema  string      `json:"schema"`
+	Subject *VexSubject `json:"subject"`
+	// affected, not_affected, fixed, under_investigation or unknown.
+	Status string `json:"status"`
+	// Strong claims disagreed; the status is then affected.
+	Conflict bool `json:"conflict"`
+	// The best surviving claim's score; 0 when none survived.
+	Confidence     float64      `json:"confidence"`
+	Justification  *string      `json:"justification,omitempty"`
+	Settings       *VexSettings `json:"settings"`
+	Cutoff         time.Time    `json:"cutoff"`
+	RegistryDigest string       `json:"registryDigest"`
+	// The applicable statement digests, sorted.
+	Inputs []string `json:"inputs"`
+	// Sorted by score descending, then issuer, then statement digest.
+	Claims []VexClaim `json:"claims"`
+	// sha256 of the canonical record without this field.
+	ConsensusDigest string `json:"consensusDigest"`
+}
+
+// A raw VEX document as stored: append-only, identified by its content hash.
+type VexDocument struct {
+	// sha256 of the canonical JSON (RFC 8785) of the document: its content hash.
+	Digest string `json:"digest"`
+	// openvex, csaf, cyclonedx or manual.
+	Format string `json:"format"`
+	// The author or publisher as the document names it.
+	Author string `json:"author"`
+	// The document's own identity (OpenVEX @id, CSAF tracking id, CycloneDX serial number), if any.
+	UpstreamID *string `json:"upstreamId,omitempty"`
+	// 1, 2, 3… per upstream id.
+	Revision int `json:"revision"`
+	// Digest of the previous revision of the same upstream document.
+	Supersedes *string `json:"supersedes,omitempty"`
+	// The document exactly as imported.
+	Raw string `json:"raw"`
+	// Entries the reader skipped, and why.
+	Warnings       []string  `json:"warnings"`
+	StatementCount int       `json:"statementCount"`
+	CreatedAt      time.Time `json:"createdAt"`
+	// The normalized statements, sorted by digest.
+	Statements []VexStatement `json:"statements"`
+}
+
+type VexDocumentConnection struct {
+	Edges    []VexDocumentEdge `json:"edges"`
+	Nodes    []VexDocument     `json:"nodes"`
+	PageInfo *PageInfo         `json:"pageInfo"`
+}
+
+type VexDocumentEdge struct {
+	Cursor string       `json:"cursor"`
+	Node   *VexDocument `json:"node"`
+}
+
+// An issuer registry entry (vex.md §3).
+type VexIssuer struct {
+	ID    string         `json:"id"`
+	Name  string         `json:"name"`
+	Class VexIssuerClass `json:"class"`
+	Keys  []VexIssuerKey `json:"keys"`
+	// Purl prefixes or image repositories the issuer may speak for; empty means any.
+	Scope []string `json:"scope"`
+	// Replaces the computed provenance P when set.
+	ProvenanceOverride *float64 `json:"provenanceOverride,omitempty"`
+	// Replaces the replayability R when set.
+	Replayability                  *float64 `json:"replayability,omitempty"`
+	RequireSignatureForNotAffected bool     `json:"requireSignatureForNotAffected"`
+}
+
+type VexIssuerInput struct {
+	ID                             string              `json:"id"`
+	Name                           string              `json:"name"`
+	Class                          VexIssuerClass      `json:"class"`
+	Keys                           []VexIssuerKeyInput `json:"keys,omitempty"`
+	Scope                          []string            `json:"scope,omitempty"`
+	ProvenanceOverride             *float64            `json:"provenanceOverride,omitempty"`
+	Replayability                  *float64            `json:"replayability,omitempty"`
+	RequireSignatureForNotAffected *bool               `json:"requireSignatureForNotAffected,omitempty"`
+}
+
+type VexIssuerKey struct {
+	KeyID     *string `json:"keyId,omitempty"`
+	Algorithm *string `json:"algorithm,omitempty"`
+	PublicKey *string `json:"publicKey,omitempty"`
+	// Certificate identity (keyless signing).
+	Identity   *string    `json:"identity,omitempty"`
+	ValidFrom  *time.Time `json:"validFrom,omitempty"`
+	ValidUntil *time.Time `json:"validUntil,omitempty"`
+	RevokedAt  *time.Time `json:"revokedAt,omitempty"`
+}
+
+type VexIssuerKeyInput struct {
+	KeyID      *string    `json:"keyId,omitempty"`
+	Algorithm  *string    `json:"algorithm,omitempty"`
+	PublicKey  *string    `json:"publicKey,omitempty"`
+	Identity   *string    `json:"identity,omitempty"`
+	ValidFrom  *time.Time `json:"validFrom,omitempty"`
+	ValidUntil *time.Time `json:"validUntil,omitempty"`
+	RevokedAt  *time.Time `json:"revokedAt,omitempty"`
+}
+
+// The tenant's current issuer registry.
+type VexRegistry struct {
+	// Increases by one with every change; 0 before any issuer is registered.
+	Version string `json:"version"`
+	// sha256 of the canonical registry; recorded in every consensus.
+	Digest  string      `json:"digest"`
+	Issuers []VexIssuer `json:"issuers"`
+}
+
+type VexSettings struct {
+	Weights  *VexWeights `json:"weights"`
+	MinScore float64     `json:"minScore"`
+	Delta    float64     `json:"delta"`
+	// Freshness half-life in days.
+	HalfLife       float64 `json:"halfLife"`
+	Floor          float64 `json:"floor"`
+	LatticeVersion int     `json:"latticeVersion"`
+}
+
+// One normalized VEX claim (vex.md §2).
+type VexStatement struct {
+	// sha256 of the canonical statement without its digest.
+	Digest string `json:"digest"`
+	// Issuer id from the registry, or unknown:<author>.
+	Issuer         string `json:"issuer"`
+	DocumentDigest string `json:"documentDigest"`
+	Format         string `json:"format"`
+	Vulnerability  string `json:"vulnerability"`
+	// Aliases as the document gives them.
+	Aliases []string `json:"aliases"`
+	// Image digest, purl or CPE; a placeholder such as "Unknown Product" when the subcomponents carry the identity.
+	Product       string   `json:"product"`
+	Subcomponents []string `json:"subcomponents"`
+	// affected, not_affected, fixed or under_investigation.
+	Status              string    `json:"status"`
+	Justification       *string   `json:"justification,omitempty"`
+	SourceStatus        string    `json:"sourceStatus"`
+	SourceJustification *string   `json:"sourceJustification,omitempty"`
+	ImpactStatement     *string   `json:"impactStatement,omitempty"`
+	ActionStatement     *string   `json:"actionStatement,omitempty"`
+	Timestamp           time.Time `json:"timestamp"`
+	Signed              bool      `json:"signed"`
+	Verified            bool      `json:"verified"`
+	Timestamped         bool      `json:"timestamped"`
+	KeyID               *string   `json:"keyId,omitempty"`
+	EvidenceRefs        []string  `json:"evidenceRefs"`
+}
+
+type VexSubject struct {
+	// Image digest or product purl; null when none was given.
+	Product *string `json:"product,omitempty"`
+	Package string  `json:"package"`
+	// The alias group's key.
+	Vulnerability string `json:"vulnerability"`
+	// The group's other ids, sorted.
+	Aliases []string `json:"aliases"`
+}
+
+type VexWeights struct {
+	Provenance    float64 `json:"provenance"`
+	Coverage      float64 `json:"coverage"`
+	Replayability float64 `json:"replayability"`
+}
+
 type Viewer struct {
 	TokenID string    `json:"tokenId"`
 	Name    string    `json:"name"`
@@ -448,6 +678,67 @@ func (e *VersionStrategy) UnmarshalJSON(b []byte) error {
 }
 
 func (e VersionStrategy) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type VexIssuerClass string
+
+const (
+	VexIssuerClassVendor      VexIssuerClass = "vendor"
+	VexIssuerClassDistro      VexIssuerClass = "distro"
+	VexIssuerClassInternal    VexIssuerClass = "internal"
+	VexIssuerClassHub         VexIssuerClass = "hub"
+	VexIssuerClassAttestation VexIssuerClass = "attestation"
+)
+
+var AllVexIssuerClass = []VexIssuerClass{
+	VexIssuerClassVendor,
+	VexIssuerClassDistro,
+	VexIssuerClassInternal,
+	VexIssuerClassHub,
+	VexIssuerClassAttestation,
+}
+
+func (e VexIssuerClass) IsValid() bool {
+	switch e {
+	case VexIssuerClassVendor, VexIssuerClassDistro, VexIssuerClassInternal, VexIssuerClassHub, VexIssuerClassAttestation:
+		return true
+	}
+	return false
+}
+
+func (e VexIssuerClass) String() string {
+	return string(e)
+}
+
+func (e *VexIssuerClass) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = VexIssuerClass(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid VexIssuerClass", str)
+	}
+	return nil
+}
+
+func (e VexIssuerClass) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *VexIssuerClass) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e VexIssuerClass) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
