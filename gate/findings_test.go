@@ -1,0 +1,170 @@
+package gate
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/vex"
+)
+
+func engAdvisoryFinding(id, purl string, score float64, fixed ...string) advisory.Finding {
+	return advisory.Finding{
+		Package: purl, PackageKey: advisory.PackageKey{Ecosystem: "npm", Name: strings.Split(strings.TrimPrefix(purl, "pkg:npm/"), "@")[0]},
+		AdvisoryID: id, Aliases: []string{"GHSA-" + id[len(id)-4:]}, FixedVersions: fixed,
+		Severity: &advisory.Severity{Type: advisory.CVSSv3, BaseScore: &score},
+	}
+}
+
+func TestBuildFindingsFields(t *testing.T) {
+	src := []FindingSource{
+		{Finding: engAdvisoryFinding("CVE-2026-2000", "pkg:npm/b@1.0.0", 4.0), Component: "api"},
+		{Finding: engAdvisoryFinding("CVE-2026-1000", "pkg:npm/a@1.0.0", 9.1, "1.0.1"), Component: "web",
+			VEX: &vex.Verdict{Status: vex.StatusNotAffected, Confidence: 0.75, Digest: engVEXC, Justification: "component_not_present"}},
+		{Finding: engAdvisoryFinding("CVE-2026-1000", "pkg:npm/a@1.0.0", 9.1, "1.0.1"), Component: "api"},
+	}
+	src[2].Finding.KEV = &advisory.KEV{DateAdded: "2026-02-01"}
+	src[2].Finding.EPSS = &advisory.EPSS{Score: 0.5, Percentile: 0.9, ModelVersion: "v1"}
+	fs, err := BuildFindings(src, FindingScope{Cutoff: engCutoff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := []string{fs[0].Component.Name, fs[1].Component.Name, fs[2].AdvisoryID}
+	if !slices.Equal(order, []string{"api", "web", "CVE-2026-2000"}) {
+		t.Fatalf("order %v: by advisoryId, purl, component", order)
+	}
+	a, w, b := fs[0], fs[1], fs[2]
+	if a.Severity != "critical" || a.FixState != "fixed" || a.KEV == nil || a.EPSS.Score != 0.5 || !a.Active || a.VEX != nil {
+		t.Errorf("api finding %+v", a)
+	}
+	if w.Active || w.VEX.Status != "not_affected" || *w.VEX.Justification != "component_not_present" || w.VEX.ConsensusDigest != engVEXC {
+		t.Errorf("not_affected finding must be inactive: %+v", w)
+	}
+	if b.Severity != "medium" || b.FixState != "not-fixed" || !slices.Equal(b.FixedVersions, []string{}) {
+		t.Errorf("medium finding %+v", b)
+	}
+	id, _ := FindingID("CVE-2026-1000", "api", "pkg:npm/a@1.0.0")
+	if a.ID != id || a.ID == w.ID {
+		t.Errorf("ids %s %s, want %s and distinct", a.ID, w.ID, id)
+	}
+	if _, err := BuildFindings(append(src, src[0]), FindingScope{Cutoff: engCutoff}); err == nil {
+		t.Error("duplicate finding accepted")
+	}
+}
+
+func engException(id string, scope ExceptionScope, created time.Time) Exception {
+	return Exception{ID: id, Tenant: "t1", Scope: scope, Effect: EffectSuppress, Justification: "compensating control",
+		Owner: "u-dev", ApprovedBy: "u-sec", CreatedAt: created, ExpiresAt: created.Add(30 * 24 * time.Hour)}
+}
+
+func TestWinningExceptionIsMostSpecific(t *testing.T) {
+	src := []FindingSource{{Finding: engAdvisoryFinding("CVE-2026-1000", "pkg:npm/a@1.0.0", 9.1), Component: "api"}}
+	t0 := engCutoff.Add(-time.Hour)
+	vuln := engException("x-vuln", ExceptionScope{Vulnerability: "GHSA-1000"}, t0.Add(time.Minute)) // newest, least specific
+	pkg := engException("x-pkg", ExceptionScope{Vulnerability: "CVE-2026-1000", PackageKey: "npm/a"}, t0)
+	full := engException("x-full", ExceptionScope{Vulnerability: "CVE-2026-1000", PackageKey: "npm/a", Component: "api", ReleaseName: "myapp"}, t0)
+	full.Effect, full.DowngradeTo = EffectDowngrade, "low"
+	other := engException("x-other", ExceptionScope{Vulnerability: "CVE-2026-1000", Component: "web"}, t0)
+	for _, c := range []struct {
+		exs  []Exception
+		want string
+	}{
+		{[]Exception{vuln}, "x-vuln"},
+		{[]Exception{vuln, pkg}, "x-pkg"},
+		{[]Exception{vuln, pkg, full, other}, "x-full"},
+		{[]Exception{other}, ""},
+	} {
+		fs, err := BuildFindings(src, FindingScope{Cutoff: engCutoff, ReleaseName: "myapp", Environment: "prod", Exceptions: c.exs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if fs[0].Exception != nil {
+			got = fs[0].Exception.ID
+		}
+		if got != c.want {
+			t.Errorf("winner %q, want %q", got, c.want)
+		}
+	}
+	fs, _ := BuildFindings(src, FindingScope{Cutoff: engCutoff, ReleaseName: "myapp", Exceptions: []Exception{full}})
+	if fs[0].Severity != "low" || !fs[0].Active {
+		t.Errorf("downgrade: %s active=%v, want low and still active", fs[0].Severity, fs[0].Active)
+	}
+	a, b := engException("b", ExceptionScope{Vulnerability: "CVE-2026-1000"}, t0), engException("a", ExceptionScope{Vulnerability: "CVE-2026-1000"}, t0)
+	fs, _ = BuildFindings(src, FindingScope{Cutoff: engCutoff, Exceptions: []Exception{a, b}})
+	if fs[0].Exception.ID != "a" {
+		t.Errorf("tie: %s, want smallest id", fs[0].Exception.ID)
+	}
+}
+
+// Acceptance 11: an exception suppresses until expiresAt; a second later
+// the finding fails the gate again; a revocation takes effect at once.
+func TestExceptionExpiryAndRevocation(t *testing.T) {
+	src := []FindingSource{{Finding: engAdvisoryFinding("CVE-2026-1000", "pkg:npm/a@1.0.0", 9.8), Component: "api",
+		VEX: &vex.Verdict{Status: vex.StatusAffected, Confidence: 0.9, Digest: engVEXC}}}
+	ex := engException("x1", ExceptionScope{Vulnerability: "CVE-2026-1000", Environments: []string{"prod"}}, engCutoff.Add(-24*time.Hour))
+	eng, err := NewEngine(WithConfig(Config{Gates: []GateConfig{{ID: "sec", Type: TypeSecurityThresholds}}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(cut time.Time, revs ...Revocation) *Decision {
+		t.Helper()
+		in := engFixture()
+		in.ClockCutoff = cut
+		scope := FindingScope{Cutoff: cut, ReleaseName: in.Release.Name, Environment: "prod", Exceptions: []Exception{ex}, Revocations: revs}
+		if in.Findings, err = BuildFindings(src, scope); err != nil {
+			t.Fatal(err)
+		}
+		meta := engMeta()
+		meta.Exceptions, meta.Revocations = scope.Exceptions, revs
+		d, err := eng.Decide(context.Background(), in, meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	last := ex.ExpiresAt.Add(-time.Second)
+	if d := at(last); d.Decision != Allow || len(d.Exceptions) != 1 || d.Exceptions[0].ID != "x1" {
+		t.Fatalf("just before expiry: %s %v exceptions %v", d.Decision, d.ReasonCodes, d.Exceptions)
+	}
+	if d := at(ex.ExpiresAt); d.Decision != Deny || !slices.Contains(d.ReasonCodes, "security-thresholds.severity-exceeded") || len(d.Exceptions) != 0 {
+		t.Fatalf("at expiry: %s %v, want deny", d.Decision, d.ReasonCodes)
+	}
+	rev := Revocation{ExceptionID: "x1", RevokedBy: "u-sec", At: engCutoff}
+	before, after := at(engCutoff.Add(-time.Second), rev), at(engCutoff, rev)
+	if before.Decision != Allow || after.Decision != Deny {
+		t.Fatalf("revocation: before %s, at %s; want allow then deny", before.Decision, after.Decision)
+	}
+	if before.Inputs.ExceptionsDigest == at(engCutoff.Add(-time.Second)).Inputs.ExceptionsDigest {
+		t.Fatal("appending a revocation must change exceptionsDigest")
+	}
+}
+
+func TestValidateException(t *testing.T) {
+	ok := engException("x", ExceptionScope{Vulnerability: "CVE-1"}, engCutoff)
+	if err := ValidateException(ok, 0); err != nil {
+		t.Fatal(err)
+	}
+	bad := map[string]func(e *Exception){
+		"no vulnerability":  func(e *Exception) { e.Scope.Vulnerability = "" },
+		"no expiry":         func(e *Exception) { e.ExpiresAt = time.Time{} },
+		"181 days":          func(e *Exception) { e.ExpiresAt = e.CreatedAt.Add(181 * 24 * time.Hour) },
+		"approver is owner": func(e *Exception) { e.ApprovedBy = e.Owner },
+		"bad downgrade":     func(e *Exception) { e.Effect, e.DowngradeTo = EffectDowngrade, "urgent" },
+	}
+	for name, mutate := range bad {
+		e := ok
+		mutate(&e)
+		if err := ValidateException(e, 0); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	long := ok
+	long.ExpiresAt = ok.CreatedAt.Add(181 * 24 * time.Hour)
+	if err := ValidateException(long, 365); err != nil {
+		t.Errorf("configurable cap: %v", err)
+	}
+}
