@@ -51,13 +51,13 @@ func (c *DirCAS) path(digest string) (string, error) {
 	return filepath.Join(c.root, "cas", "sha256", m[1]), nil
 }
 
-// Put writes b under its digest; content already there is left alone.
-// Writes go through a temporary file and a rename, so a reader never sees
-// half an input.
+// Put writes b under its digest; intact content already there is left
+// alone, damaged content is replaced. Writes go through a temporary file
+// and a rename, so a reader never sees half an input.
 func (c *DirCAS) Put(b []byte) (string, error) {
 	d := canon.SHA256(b)
 	p, _ := c.path(d)
-	if _, err := os.Stat(p); err == nil {
+	if old, err := os.ReadFile(p); err == nil && canon.SHA256(old) == d {
 		return d, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
