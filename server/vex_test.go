@@ -9,6 +9,7 @@ import (
 
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/auth"
+	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/server"
 )
 
@@ -31,8 +32,13 @@ func openVEXFor(image string, ts time.Time) string {
 }`, ts.Format(time.RFC3339), image)
 }
 
-func TestVEXOverGraphQL(t *testing.T) {
-	e := newEnv(t, "")
+func TestVEXOverGraphQL_SQLite(t *testing.T) { vexOverGraphQL(t, newEnv(t, "")) }
+
+func TestVEXOverGraphQL_PostgreSQL(t *testing.T) {
+	vexOverGraphQL(t, newEnv(t, testenv.PostgresDSN(t)))
+}
+
+func vexOverGraphQL(t *testing.T, e *env) {
 	ctx := context.Background()
 	digest := e.pushImage("team/api", "v1.0.0", debianImage(t, "3.0.11-1~deb12u1"))
 	e.ok(e.admin, `mutation($in: IntegrationInput!) { createIntegration(input: $in) { id } }`,
