@@ -34,7 +34,9 @@ func SubjectFor(f advisory.Finding, product string) Subject {
 
 // Apply evaluates the consensus over stmts for every finding as of cutoff
 // and returns the findings, in order, each with its verdict. Findings no
-// statement speaks about get an unknown verdict and stay active.
+// statement speaks about get an unknown verdict and stay active. Each
+// finding is evaluated over the statements an Index finds for its alias
+// group only, which gives the same verdict as evaluating all of them.
 func Apply(ctx context.Context, findings []advisory.Finding, stmts []Statement, c *Consensus, product string, cutoff time.Time) ([]Applied, error) {
 	if c == nil {
 		var err error
@@ -42,9 +44,11 @@ func Apply(ctx context.Context, findings []advisory.Finding, stmts []Statement, 
 			return nil, err
 		}
 	}
+	idx := NewIndex(stmts)
 	out := make([]Applied, 0, len(findings))
 	for _, f := range findings {
-		v, err := c.Evaluate(ctx, SubjectFor(f, product), stmts, cutoff)
+		subj := SubjectFor(f, product)
+		v, err := c.Evaluate(ctx, subj, idx.Lookup(subj.Vuln), cutoff)
 		if err != nil {
 			return nil, fmt.Errorf("vex: apply to %s in %s: %w", f.AdvisoryID, f.Package, err)
 		}
