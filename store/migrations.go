@@ -26,6 +26,7 @@ func migrations() []migration {
 		{"0005", "advisories", schemaAdvisories},
 		{"0006", "advisory_feed_cursors", schemaFeedCursors},
 		{"0007", "vex", schemaVEX},
+		{"0008", "gate_decisions", schemaGate},
 	}
 }
 

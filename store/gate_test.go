@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stella-ops/stella/gate"
+	gatetest "github.com/stella-ops/stella/gate/storetest"
+)
+
+func TestGateRecordStore(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(t *testing.T) *DB) {
+		gatetest.Run(t, func(t *testing.T) gate.RecordStore { return open(t) })
+	})
+}
+
+// The inputs store is content-addressed per tenant, and a record decided
+// with it replays from it.
+func TestGateInputsReplay(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(t *testing.T) *DB) {
+		ctx := context.Background()
+		db := open(t)
+		cas := db.GateInputs(ctx, "acme")
+		d1, err := cas.Put([]byte("hello"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d2, err := cas.Put([]byte("hello")); err != nil || d2 != d1 {
+			t.Fatalf("second put = %s, %v", d2, err)
+		}
+		if b, err := cas.Get(d1); err != nil || string(b) != "hello" {
+			t.Fatalf("get = %q, %v", b, err)
+		}
+		if _, err := db.GateInputs(ctx, "globex").Get(d1); !errors.Is(err, gate.ErrNotFound) {
+			t.Fatalf("another tenant reads the input: %v", err)
+		}
+
+		cfg, err := gate.ParseConfig([]byte(`gates: [{id: security, type: security-thresholds}, {id: freeze, type: freeze-window}]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng, err := gate.NewEngine(gate.WithConfig(cfg), gate.WithStore(cas))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := &gate.Input{Phase: gate.PhaseRequest, ClockCutoff: gatetest.Cutoff,
+			Release:     gate.Release{ID: "r", Name: "shop-1", Digest: "sha256:" + string(make64('a'))},
+			Environment: gate.Environment{ID: "e", Name: "prod", Tier: "production"}, TargetEnvironment: "prod"}
+		rec, err := eng.Decide(ctx, in, gate.DecideMeta{Tenant: "acme", Inputs: gate.Inputs{AdvisorySnapshotID: "sha256:" + string(make64('b'))}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := rec.Canonical()
+		if _, err := db.AppendDecision(ctx, "acme", rec, raw); err != nil {
+			t.Fatal(err)
+		}
+		stored, err := db.Decision(ctx, "acme", rec.RecordDigest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := gate.Replay(ctx, stored.Decision, db.GateInputs(ctx, "acme"))
+		if err != nil || res.Outcome != gate.ReplayMatch {
+			t.Fatalf("replay = %+v, %v", res, err)
+		}
+		if res, _ := gate.Replay(ctx, stored.Decision, db.GateInputs(ctx, "globex")); res.Outcome != gate.ReplayFailed {
+			t.Fatalf("replay from another tenant's inputs = %s, want failed", res.Outcome)
+		}
+	})
+}
+
+func make64(c byte) []byte {
+	b := make([]byte, 64)
+	for i := range b {
+		b[i] = c
+	}
+	return b
+}
+
+// Decision records and their inputs are evidence: the database refuses to
+// change them.
+func TestGateTablesAreAppendOnly(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(t *testing.T) *DB) {
+		ctx := context.Background()
+		db := open(t)
+		d, raw := gatetest.Decide(t, "acme", "shop-1", "prod", gatetest.Cutoff)
+		if _, err := db.AppendDecision(ctx, "acme", d, raw); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.GateInputs(ctx, "acme").Put([]byte("input")); err != nil {
+			t.Fatal(err)
+		}
+		for table, set := range map[string]string{"gate_decisions": "decision = 'allow'", "gate_inputs": "digest = 'x'"} {
+			if countRows(t, db, table) == 0 {
+				t.Fatalf("%s: no rows to change", table)
+			}
+			for _, q := range []string{"UPDATE " + table + " SET " + set, "DELETE FROM " + table} {
+				if _, err := db.Bun().ExecContext(ctx, q); err == nil {
+					t.Errorf("%s: not refused", q)
+				}
+			}
+			if db.Dialect() == DialectPostgres {
+				if _, err := db.Bun().ExecContext(ctx, "TRUNCATE "+table); err == nil {
+					t.Errorf("TRUNCATE %s: not refused", table)
+				}
+			}
+			if countRows(t, db, table) != 1 {
+				t.Errorf("%s changed", table)
+			}
+		}
+	})
+}
