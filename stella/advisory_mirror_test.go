@@ -18,8 +18,8 @@ import (
 	"github.com/stella-ops/stella/store"
 )
 
-// mirrorKeys writes an Ed25519 key pair as PEM files and returns their paths.
-func mirrorKeys(t *testing.T) (priv, pub string) {
+// testKeyPair writes an Ed25519 key pair as PEM files and returns their paths.
+func testKeyPair(t *testing.T) (priv, pub string) {
 	t.Helper()
 	pk, sk, _ := ed25519.GenerateKey(rand.Reader)
 	der, _ := x509.MarshalPKCS8PrivateKey(sk)
@@ -62,8 +62,8 @@ func TestAdvisoryMirrorExportImport(t *testing.T) {
 	if out, code := run(t, "", "", "advisory", "import", feed, "--db", src); code != ExitOK {
 		t.Fatalf("feed import: exit %d: %s", code, out)
 	}
-	priv, pub := mirrorKeys(t)
-	_, otherPub := mirrorKeys(t)
+	priv, pub := testKeyPair(t)
+	_, otherPub := testKeyPair(t)
 	bundle, again := filepath.Join(dir, "a.tar.gz"), filepath.Join(dir, "b.tar.gz")
 	for _, f := range []string{bundle, again} {
 		if out, code := run(t, "", "", "advisory", "export", "--db", src, "--key", priv, "-f", f); code != ExitOK {

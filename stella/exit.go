@@ -7,7 +7,11 @@ const (
 	ExitOK        = 0
 	ExitInternal  = 1   // unexpected error, server unreachable, INTERNAL
 	ExitUsage     = 2   // bad flags or input; VALIDATION, NOT_FOUND, CONFLICT, PRECONDITION
-	ExitTrust     = 4   // UNAUTHENTICATED, FORBIDDEN
+	ExitIntegrity = 3   // a digest, checksum or size does not match
+	ExitTrust     = 4   // UNAUTHENTICATED, FORBIDDEN, bad signature
+	ExitDeny      = 6   // decision deny (gate eval, scan --fail-on)
+	ExitPending   = 7   // decision pending (gate eval)
+	ExitMismatch  = 10  // determinism or replay mismatch
 	ExitCancelled = 130 // interrupted
 )
 
@@ -18,9 +22,10 @@ const exitCodesHelp = `Exit codes (one table for every command):
        (VALIDATION, NOT_FOUND, CONFLICT, PRECONDITION)
   3    integrity failure: a digest does not match (sbom verify, advisory import of a bundle)
   4    authentication, permission or signature failure (UNAUTHENTICATED, FORBIDDEN, bad signature)
-  6    decision deny (scan --fail-on found a finding at or above the threshold)
+  6    decision deny (gate eval; scan --fail-on found a finding at or above the threshold)
+  7    decision pending (gate eval: a schedule window, approvals or a manual gate)
   8    a mirror bundle is not newer than the one imported last
-  10   determinism check failed (sbom generate --verify-determinism)
+  10   determinism or replay mismatch (sbom generate --verify-determinism, gate replay)
   11   a manifest is not valid
   130  cancelled (SIGINT)`
 

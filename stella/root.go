@@ -34,7 +34,7 @@ server over GraphQL (--server, --token, or STELLA_SERVER and STELLA_TOKEN).
 	root.SetHelpTemplate(root.HelpTemplate())
 	root.AddCommand(newServeCmd(), newTokenCmd(g), newEnvCmd(g), newTargetCmd(g), newIntegrationCmd(g),
 		newComponentCmd(g), newReleaseCmd(g), newAuditCmd(g), newSBOMCmd(g))
-	root.AddCommand(newScanCmd(g), newAdvisoryCmd(g), newVEXCmd(g))
+	root.AddCommand(newScanCmd(g), newAdvisoryCmd(g), newVEXCmd(g), newGateCmd(g))
 	return root
 }
 

@@ -18,12 +18,6 @@ import (
 	"github.com/stella-ops/stella/sbom/syft"
 )
 
-// Exit codes of the sbom commands beyond the common ones (spec offline.md §4.3).
-const (
-	ExitIntegrity   = 3  // a digest does not match
-	ExitDeterminism = 10 // two generations differ
-)
-
 func newSBOMCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "sbom", Short: "Generate, compare, attest and verify SBOMs (no server needed)"}
 	cmd.AddCommand(newSBOMGenerateCmd(), newSBOMDiffCmd(g), newSBOMAttestCmd(), newSBOMVerifyCmd(g))
@@ -71,7 +65,7 @@ and exits 10 if the bytes differ.`,
 					return err
 				}
 				if !bytes.Equal(first, second) {
-					return withCode(ExitDeterminism, "determinism check failed: two generations of %s differ (%s vs %s)", args[0], sha(first), sha(second))
+					return withCode(ExitMismatch, "determinism check failed: two generations of %s differ (%s vs %s)", args[0], sha(first), sha(second))
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "determinism verified: %s\n", sha(first))
 			}

@@ -21,10 +21,6 @@ import (
 	"github.com/stella-ops/stella/vex"
 )
 
-// ExitDeny is the gate's "decision deny" (spec offline.md §4.3): scan
-// --fail-on found a finding at or above the threshold.
-const ExitDeny = 6
-
 func newScanCmd(g *globals) *cobra.Command {
 	var sf scanFlags
 	var failOn string

@@ -362,31 +362,45 @@ func parseCutoff(s string) (time.Time, error) {
 }
 
 // readVEXFile reads one VEX document in any supported format and
-// attributes it to reg's issuers. A DSSE envelope is verified against the
-// registry's keys when it has any (a bad signature exits 4) and read as
-// signed but unverified otherwise.
+// attributes it to reg's issuers (see readVEXBytes).
 func readVEXFile(ctx context.Context, path string, reg *vex.Registry) (*vex.Document, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, withCode(ExitUsage, "--vex: %v", err)
 	}
+	doc, err := readVEXBytes(ctx, raw, reg)
+	if err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return nil, withCode(ee.code, "--vex %s: %v", path, ee.err)
+		}
+		return nil, withCode(ExitUsage, "--vex %s: %v", path, err)
+	}
+	return doc, nil
+}
+
+// readVEXBytes reads one VEX document and attributes it to reg's issuers.
+// A DSSE envelope is verified against the registry's keys when it has any
+// (a bad signature exits 4) and read as signed but unverified otherwise.
+func readVEXBytes(ctx context.Context, raw []byte, reg *vex.Registry) (*vex.Document, error) {
 	var probe struct {
 		PayloadType string `json:"payloadType"`
 	}
 	var doc *vex.Document
+	var err error
 	if json.Unmarshal(raw, &probe) == nil && probe.PayloadType != "" {
 		doc, err = vex.ReadAttestation(ctx, raw, reg.Trust())
 		if errors.Is(err, attest.ErrVerify) {
-			return nil, withCode(ExitTrust, "--vex %s: %v", path, err)
+			return nil, withCode(ExitTrust, "%v", err)
 		}
 	} else {
 		doc, err = vex.Read(bytes.NewReader(raw))
 	}
 	if err != nil {
-		return nil, withCode(ExitUsage, "--vex %s: %v", path, err)
+		return nil, err
 	}
 	if err := reg.Attribute(doc); err != nil {
-		return nil, withCode(ExitInternal, "--vex %s: %v", path, err)
+		return nil, err
 	}
 	return doc, nil
 }

@@ -1,12 +1,7 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,17 +75,12 @@ func TestVEXApplyToSavedReport(t *testing.T) {
 
 func TestVEXConsensusAsSignedOpenVEXVerifiesThroughRegistry(t *testing.T) {
 	dir := t.TempDir()
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	keyFile, pubFile := testKeyPair(t)
+	pubRaw, err := os.ReadFile(pubFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, _ := x509.MarshalPKCS8PrivateKey(priv)
-	pubDER, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey)
-	keyFile := filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pubPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}))
+	pubPEM := string(pubRaw)
 	registry := filepath.Join(dir, "issuers.yaml")
 	reg := "version: \"1\"\nissuers:\n  - id: platform\n    name: Platform Security\n    class: internal\n    keys:\n      - publicKey: |\n          " +
 		strings.ReplaceAll(strings.TrimSpace(pubPEM), "\n", "\n          ") + "\n"

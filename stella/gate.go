@@ -1,0 +1,495 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-ops/stella/attest"
+	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/policy"
+	"github.com/stella-ops/stella/sbom/codec"
+)
+
+func newGateCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "gate",
+		Short: "Decide whether a release may enter an environment, and replay decisions (no server needed)",
+	}
+	cmd.AddCommand(newGateEvalCmd(g), newGateReplayCmd(g))
+	return cmd
+}
+
+// sourcesFile is the manifest of raw inputs inside a record's inputs dir.
+const sourcesFile = "sources.json"
+
+func newGateEvalCmd(g *globals) *cobra.Command {
+	var sf scanFlags
+	var env, configPath, exceptionsPath, record, signKey, requester, name, cutoff string
+	var policies []string
+	cmd := &cobra.Command{
+		Use:   "eval SOURCE (--advisories PATH... | --db DSN) [--env NAME] [--config GATES.yaml] [--policy DIR] [--vex FILE]... [--record FILE]",
+		Short: "Evaluate the gates for SOURCE entering an environment: allow, deny or pending",
+		Long: `Scan SOURCE exactly as "stella scan" does (anything it accepts, including
+sbom:FILE), apply VEX, and evaluate the gates of environment --env as of
+--cutoff. Every gate is evaluated; any failure, gate error, timeout or missing
+input denies (fail closed).
+
+--config GATES.yaml holds the environments and the gates:
+
+  environments:
+    - {name: prod, tier: production, requiredApprovals: 0,
+       freezeWindows: [{name: year-end, start: 2026-12-20T00:00:00Z, end: 2027-01-04T00:00:00Z, exceptions: [alice]}]}
+    - {name: dev, tier: development}
+  gates:
+    - {id: security-thresholds, type: security-thresholds}
+    - {id: kev, type: kev, environments: {development: {allowGracePeriod: true, graceDays: 3650}}}
+    - {id: epss, type: epss, settings: {threshold: 0.5}}
+
+Per-environment settings (keyed by tier or environment name) are merged over
+the gate's settings, which are merged over its defaults. Without --config the
+environment is production and the gates are security-thresholds, kev,
+aggregate, vex-trust, freeze-window and approvals with their defaults.
+--policy DIR adds a Rego policy bundle (package stella.release, deny/warn sets
+of {code, message}) as the "policy" gate, evaluated last; a bundle that does
+not compile denies with policy.compile-error. --exceptions FILE gives
+{exceptions: [...], revocations: [...]}: owned, approved, expiring waivers.
+
+--record FILE writes the decision record (canonical JSON; with --sign-key also
+FILE's DSSE envelope as FILE.dsse.json) and keeps every input, content-
+addressed, in FILE's ".inputs" directory, so "stella gate replay FILE" works
+offline.
+
+--output json prints the record: decision, every gate with status, reason
+codes and details, the input digests and the determinismHash.
+
+Exit codes: 0 allow, 6 deny, 7 pending, 2 bad flags or unreadable input,
+4 bad key, 1 anything else.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if g.output != "table" && g.output != "json" {
+				return withCode(ExitUsage, "--output %q: want table or json", g.output)
+			}
+			at, err := parseCutoff(cutoff)
+			if err != nil {
+				return err
+			}
+			if sf.vex.cutoff == "" {
+				sf.vex.cutoff = at.Format("2006-01-02T15:04:05Z07:00")
+			}
+			blobs, err := readGateBlobs(cmd, &sf, configPath, exceptionsPath, args[0])
+			if err != nil {
+				return err
+			}
+			if name == "" {
+				name = args[0]
+			}
+			src := gateSources{Schema: sourcesSchema, ReleaseName: name, Environment: env, Requester: requester,
+				Phase: string(gate.PhaseRequest), ClockCutoff: at.UTC().Truncate(1e9)}
+			bundles, err := loadPolicies(policies)
+			if err != nil {
+				return err
+			}
+			var cas gate.CAS = gate.MemCAS{}
+			if record != "" {
+				dir := gate.RecordInputsDir(record)
+				cas = gate.NewDirCAS(dir)
+				if err := keepSources(cas, dir, &src, blobs); err != nil {
+					return err
+				}
+			}
+			di, err := buildDecisionInput(cmd.Context(), src, blobs)
+			if err != nil {
+				return usageOrExit(err)
+			}
+			cfg := di.file.Config
+			for _, b := range bundles {
+				cfg.Gates = append(cfg.Gates, gate.GateConfig{ID: policyGateID(b, len(bundles)), Type: gate.TypePolicy,
+					Settings: map[string]any{"bundle": b.Digest()}})
+			}
+			eng, err := gate.NewEngine(gate.WithConfig(cfg), gate.WithPolicies(bundles...), gate.WithStore(cas))
+			if err != nil {
+				return withCode(ExitUsage, "%v", err)
+			}
+			dec, err := eng.Decide(cmd.Context(), di.in, di.meta)
+			if err != nil {
+				return withCode(ExitInternal, "%v", err)
+			}
+			if record != "" {
+				if err := writeRecord(cmd, record, dec, signKey); err != nil {
+					return err
+				}
+			}
+			if err := printDecision(cmd.OutOrStdout(), g.output, dec); err != nil {
+				return withCode(ExitInternal, "%v", err)
+			}
+			return decisionExit(dec)
+		},
+	}
+	sf.register(cmd)
+	cmd.Flags().StringVar(&env, "env", "prod", "target environment (defined in --config)")
+	cmd.Flags().StringVar(&configPath, "config", "", "environments and gates (YAML or JSON)")
+	cmd.Flags().StringArrayVar(&policies, "policy", nil, "Rego policy bundle directory (repeatable)")
+	cmd.Flags().StringVar(&exceptionsPath, "exceptions", "", "exceptions file (YAML or JSON)")
+	cmd.Flags().StringVar(&record, "record", "", "write the decision record here and its inputs beside it")
+	cmd.Flags().StringVar(&signKey, "sign-key", "", "with --record: sign the record (DSSE) with this PEM private key")
+	cmd.Flags().StringVar(&requester, "requester", "", "user asking for the promotion (freeze-window exceptions)")
+	cmd.Flags().StringVar(&name, "name", "", "release name (default: SOURCE)")
+	cmd.Flags().StringVar(&cutoff, "cutoff", "", "clock cut-off of the decision (RFC 3339); default now")
+	return cmd
+}
+
+// readGateBlobs reads every raw input of a CLI decision.
+func readGateBlobs(cmd *cobra.Command, sf *scanFlags, configPath, exceptionsPath, source string) (gateBlobs, error) {
+	var b gateBlobs
+	var err error
+	read := func(flag, path string) ([]byte, error) {
+		if path == "" {
+			return nil, nil
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return nil, withCode(ExitUsage, "--%s: %v", flag, err)
+		}
+		return raw, nil
+	}
+	if b.gates, err = read("config", configPath); err != nil {
+		return b, err
+	}
+	if _, err := parseGateFile(b.gates); err != nil { // fail before the scan
+		return b, withCode(ExitUsage, "--config %s: %v", configPath, err)
+	}
+	if b.exceptions, err = read("exceptions", exceptionsPath); err != nil {
+		return b, err
+	}
+	if b.issuers, err = read("vex-issuers", sf.vex.issuers); err != nil {
+		return b, err
+	}
+	for _, p := range sf.vex.files {
+		raw, err := read("vex", p)
+		if err != nil {
+			return b, err
+		}
+		b.vex = append(b.vex, raw)
+	}
+	var set advisorySet
+	if sf.db != "" {
+		set, err = loadEffective(cmd.Context(), sf.db, sf.tenant)
+	} else {
+		set, err = loadAdvisories(sf.advisoryPaths)
+	}
+	if err != nil {
+		return b, err
+	}
+	if b.advisories, err = snapshotBlob(set); err != nil {
+		return b, withCode(ExitInternal, "%v", err)
+	}
+	doc, err := scanDocument(cmd, source, sf.ts, sf.platform)
+	if err != nil {
+		return b, err
+	}
+	format, err := codec.ParseFormat(sf.sbomFormat)
+	if err != nil {
+		return b, withCode(ExitUsage, "--format-sbom: %v", err)
+	}
+	var buf bytes.Buffer
+	if err := codec.Encode(&buf, doc, format); err != nil {
+		return b, withCode(ExitInternal, "%v", err)
+	}
+	b.sbom = buf.Bytes()
+	return b, nil
+}
+
+// keepSources stores every raw input in cas and writes the manifest that
+// names them into dir.
+func keepSources(cas gate.CAS, dir string, s *gateSources, b gateBlobs) error {
+	put := func(raw []byte) (string, error) {
+		if raw == nil {
+			return "", nil
+		}
+		return cas.Put(raw)
+	}
+	var err error
+	for _, x := range []struct {
+		dst *string
+		raw []byte
+	}{{&s.SBOM, b.sbom}, {&s.Advisories, b.advisories}, {&s.Issuers, b.issuers}, {&s.Gates, b.gates}, {&s.Exceptions, b.exceptions}} {
+		if *x.dst, err = put(x.raw); err != nil {
+			return withCode(ExitUsage, "--record: %v", err)
+		}
+	}
+	s.VEX = []string{}
+	for _, raw := range b.vex {
+		d, err := put(raw)
+		if err != nil {
+			return withCode(ExitUsage, "--record: %v", err)
+		}
+		s.VEX = append(s.VEX, d)
+	}
+	slices.Sort(s.VEX)
+	manifest, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return withCode(ExitInternal, "%v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, sourcesFile), append(manifest, '\n'), 0o644); err != nil {
+		return withCode(ExitUsage, "--record: %v", err)
+	}
+	return nil
+}
+
+// loadSources reads the manifest and every raw input it names, straight
+// from the files: an input whose bytes changed is rebuilt as it now is, so
+// replay can name it, rather than refused.
+func loadSources(dir string) (gateSources, gateBlobs, error) {
+	var s gateSources
+	var b gateBlobs
+	raw, err := os.ReadFile(filepath.Join(dir, sourcesFile))
+	if err != nil {
+		return s, b, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil || s.Schema != sourcesSchema {
+		return s, b, fmt.Errorf("%s: not a %s manifest (%v)", sourcesFile, sourcesSchema, err)
+	}
+	cas := gate.NewDirCAS(dir)
+	get := func(digest string) ([]byte, error) {
+		if digest == "" {
+			return nil, nil
+		}
+		p, err := cas.Path(digest)
+		if err != nil {
+			return nil, err
+		}
+		return os.ReadFile(p)
+	}
+	for _, x := range []struct {
+		dst    *[]byte
+		digest string
+	}{{&b.sbom, s.SBOM}, {&b.advisories, s.Advisories}, {&b.issuers, s.Issuers}, {&b.gates, s.Gates}, {&b.exceptions, s.Exceptions}} {
+		if *x.dst, err = get(x.digest); err != nil {
+			return s, b, err
+		}
+	}
+	for _, d := range s.VEX {
+		raw, err := get(d)
+		if err != nil {
+			return s, b, err
+		}
+		b.vex = append(b.vex, raw)
+	}
+	return s, b, nil
+}
+
+func loadPolicies(dirs []string) ([]*policy.Bundle, error) {
+	var out []*policy.Bundle
+	for _, d := range dirs {
+		b, err := policy.Load(d)
+		if err != nil {
+			return nil, withCode(ExitUsage, "--policy %s: %v", d, err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// policyGateID names the gate of a --policy bundle: "policy", or with
+// several bundles "policy-" and the start of the bundle digest.
+func policyGateID(b *policy.Bundle, n int) string {
+	if n == 1 {
+		return gate.TypePolicy
+	}
+	return gate.TypePolicy + "-" + strings.TrimPrefix(b.Digest(), "sha256:")[:12]
+}
+
+// writeRecord writes the canonical record, and its DSSE envelope when a
+// key is given, each through a rename so no half-written file remains.
+func writeRecord(cmd *cobra.Command, path string, dec *gate.Decision, key string) error {
+	raw, err := dec.Canonical()
+	if err != nil {
+		return withCode(ExitInternal, "%v", err)
+	}
+	if key != "" {
+		signer, err := attest.LoadSigner(key)
+		if err != nil {
+			return withCode(ExitTrust, "%v", err)
+		}
+		env, err := gate.Sign(cmd.Context(), dec, signer)
+		if err != nil {
+			return withCode(ExitTrust, "%v", err)
+		}
+		b, err := json.MarshalIndent(env, "", "  ")
+		if err != nil {
+			return withCode(ExitInternal, "%v", err)
+		}
+		if err := writeOutput(cmd, strings.TrimSuffix(path, filepath.Ext(path))+".dsse.json", append(b, '\n')); err != nil {
+			return err
+		}
+	}
+	return writeOutput(cmd, path, append(raw, '\n'))
+}
+
+func decisionExit(dec *gate.Decision) error {
+	switch dec.Decision {
+	case gate.Allow:
+		return nil
+	case gate.Pending:
+		return withCode(ExitPending, "decision pending on %s", strings.Join(dec.PendingOn, ", "))
+	}
+	return withCode(ExitDeny, "decision deny: %s", strings.Join(dec.ReasonCodes, ", "))
+}
+
+// usageOrExit keeps an exit code chosen below (a bad signature) and calls
+// anything else bad input.
+func usageOrExit(err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	return withCode(ExitUsage, "%v", err)
+}
+
+func printDecision(w io.Writer, output string, dec *gate.Decision) error {
+	if output == "json" {
+		raw, err := dec.Canonical()
+		if err != nil {
+			return err
+		}
+		var pretty bytes.Buffer
+		if err := json.Indent(&pretty, raw, "", "  "); err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(w, pretty.String())
+		return err
+	}
+	fmt.Fprintf(w, "decision: %s (%s) for %s → %s (%s) at %s\n", dec.Decision, dec.Mode,
+		dec.Release.Name, dec.Environment.Name, dec.Environment.Tier, dec.ClockCutoff.Format("2006-01-02T15:04:05Z"))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "GATE\tTYPE\tSTATUS\tREASONS\tMESSAGE")
+	for _, gr := range dec.Gates {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", gr.ID, gr.Type, gr.Status, dash(strings.Join(gr.ReasonCodes, ",")), gr.Message)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "determinismHash: %s\nrecordDigest:    %s\n", dec.DeterminismHash, dec.RecordDigest)
+	return err
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func newGateReplayCmd(g *globals) *cobra.Command {
+	var inputs string
+	cmd := &cobra.Command{
+		Use:   "replay RECORD [--inputs DIR]",
+		Short: "Re-run a recorded decision from its inputs and compare: match or mismatch",
+		Long: `Re-run the evaluation of a decision record written by "stella gate eval
+--record" from the inputs kept beside it (--inputs, default RECORD's ".inputs"
+directory), offline. The SBOM is matched again against the recorded advisory
+snapshot, VEX consensus is recomputed from the recorded documents, and the
+gates run with the recorded configuration, policy bundles, exceptions and
+clock cut-off.
+
+Exit codes: 0 match; 10 mismatch, with the fields that differ and the inputs
+whose content changed (e.g. advisorySnapshotId); 3 the record or an input
+is missing or does not match its own digest; 2 unreadable record.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			raw, err := os.ReadFile(args[0])
+			if err != nil {
+				return withCode(ExitUsage, "%v", err)
+			}
+			rec, err := gate.ParseDecision(raw)
+			if err != nil {
+				return withCode(ExitUsage, "%s: %v", args[0], err)
+			}
+			if err := rec.CheckDigests(); err != nil {
+				return withCode(ExitIntegrity, "%s: %v", args[0], err)
+			}
+			if inputs == "" {
+				inputs = gate.RecordInputsDir(args[0])
+			}
+			var opts []gate.ReplayOption
+			src, blobs, err := loadSources(inputs)
+			if err != nil {
+				return withCode(ExitIntegrity, "--inputs %s: %v", inputs, err)
+			}
+			di, err := buildDecisionInput(cmd.Context(), src, blobs)
+			if err != nil {
+				return withCode(ExitIntegrity, "--inputs %s: %v", inputs, err)
+			}
+			opts = append(opts, gate.WithReplayInput(di.in, di.meta.Inputs))
+			res, err := gate.Replay(cmd.Context(), rec, gate.NewDirCAS(inputs), opts...)
+			if err != nil {
+				return withCode(ExitInternal, "%v", err)
+			}
+			if err := printReplay(cmd.OutOrStdout(), g.output, res); err != nil {
+				return withCode(ExitInternal, "%v", err)
+			}
+			switch res.Outcome {
+			case gate.ReplayMatch:
+				return nil
+			case gate.ReplayMismatch:
+				return withCode(ExitMismatch, "replay mismatch: changed inputs %v", res.ChangedInputs)
+			}
+			return withCode(ExitIntegrity, "replay failed: %s", res.Reason)
+		},
+	}
+	cmd.Flags().StringVar(&inputs, "inputs", "", "directory of the recorded inputs (default: RECORD's .inputs directory)")
+	return cmd
+}
+
+// replayReport is the JSON form of a replay result.
+type replayReport struct {
+	Outcome       gate.ReplayOutcome `json:"outcome"`
+	Reason        string             `json:"reason,omitempty"`
+	RecordedHash  string             `json:"recordedDeterminismHash"`
+	ReplayedHash  string             `json:"replayedDeterminismHash,omitempty"`
+	ChangedInputs []string           `json:"changedInputs"`
+	Diff          []gate.Difference  `json:"diff"`
+}
+
+func printReplay(w io.Writer, output string, res gate.ReplayResult) error {
+	rep := replayReport{Outcome: res.Outcome, Reason: res.Reason, RecordedHash: res.RecordedHash, ReplayedHash: res.ReplayedHash,
+		ChangedInputs: res.ChangedInputs, Diff: res.Diff}
+	if rep.ChangedInputs == nil {
+		rep.ChangedInputs = []string{}
+	}
+	if rep.Diff == nil {
+		rep.Diff = []gate.Difference{}
+	}
+	if output == "json" {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(w, string(b))
+		return err
+	}
+	fmt.Fprintf(w, "replay: %s\n", rep.Outcome)
+	if rep.Reason != "" {
+		fmt.Fprintf(w, "reason: %s\n", rep.Reason)
+	}
+	for _, c := range rep.ChangedInputs {
+		fmt.Fprintf(w, "changed input: %s\n", c)
+	}
+	for _, d := range rep.Diff {
+		fmt.Fprintf(w, "differs: %s: recorded %s, replayed %s\n", d.Field, d.Recorded, d.Replayed)
+	}
+	_, err := fmt.Fprintf(w, "determinismHash: recorded %s, replayed %s\n", rep.RecordedHash, dash(rep.ReplayedHash))
+	return err
+}

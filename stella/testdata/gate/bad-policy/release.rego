@@ -1,0 +1,3 @@
+package stella.release
+
+deny contains {"code": "broken" if {
