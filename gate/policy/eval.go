@@ -1,15 +1,12 @@
 package policy
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/topdown"
 )
@@ -89,21 +86,6 @@ func (p *Prepared) Eval(ctx context.Context, input any, cutoff time.Time, opts .
 		}
 	}
 	return out, nil
-}
-
-func inputValue(input any) (ast.Value, error) {
-	if v, ok := input.(ast.Value); ok {
-		return v, nil
-	}
-	raw, err := json.Marshal(input)
-	if err != nil {
-		return nil, fmt.Errorf("policy: encode input: %w", err)
-	}
-	v, err := ast.ValueFromReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("policy: convert input: %w", err)
-	}
-	return v, nil
 }
 
 func evalError(evalCtx context.Context, err error) *Error {
