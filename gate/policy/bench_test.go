@@ -57,6 +57,11 @@ func BenchmarkEval20Rules10kFindings(b *testing.B) {
 	benchEval(b, prepareRelease(b), releaseInput(10_000, 1, "production"))
 }
 
+// BenchmarkEval20Rules1kFindings is the same decision for a smaller release.
+func BenchmarkEval20Rules1kFindings(b *testing.B) {
+	benchEval(b, prepareRelease(b), releaseInput(1_000, 1, "production"))
+}
+
 // BenchmarkEval20Rules10kFindingsParsedInput leaves out the input
 // conversion, to show what it costs.
 func BenchmarkEval20Rules10kFindingsParsedInput(b *testing.B) {
