@@ -34,7 +34,7 @@ func EvalTrace(yes bool) EvalOption {
 
 // Eval evaluates the policy on input with time.now_ns() pinned to cutoff.
 // input is any value encoding/json can marshal (times become RFC 3339
-// strings); an ast.Value is used as is. An *Error reports why the policy gave
+// strings); an *Input or an ast.Value is used as is. An *Error reports why the policy gave
 // no decision; Output.Trace is filled, when asked for, even then.
 func (p *Prepared) Eval(ctx context.Context, input any, cutoff time.Time, opts ...EvalOption) (Output, error) {
 	cfg := evalConfig{timeout: p.timeout}

@@ -399,3 +399,28 @@ func TestKindReasonCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestConvertedInputGivesTheSameOutput(t *testing.T) {
+	p := mustPrepare(t, map[string]string{"release.rego": kevPolicy})
+	in, err := NewInput(smallInput("production"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, err := p.Eval(t.Context(), smallInput("production"), cutoff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // an Input is reusable
+		converted, err := p.Eval(t.Context(), in, cutoff)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(direct.Deny, converted.Deny) || len(converted.Deny) != 1 {
+			t.Errorf("converted input: deny %v, direct %v", converted.Deny, direct.Deny)
+		}
+	}
+	var nilInput *Input
+	if _, err := p.Eval(t.Context(), nilInput, cutoff); err == nil || KindOf(err) != 0 {
+		t.Errorf("nil *Input: %v, want a caller error", err)
+	}
+}

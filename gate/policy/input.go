@@ -9,11 +9,30 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
+// Input is an input document converted once, for a decision that evaluates
+// several policies on the same input. Eval converts any other value itself.
+type Input struct{ v ast.Value }
+
+// NewInput converts input as Eval would.
+func NewInput(input any) (*Input, error) {
+	v, err := inputValue(input)
+	if err != nil {
+		return nil, err
+	}
+	return &Input{v: v}, nil
+}
+
 // inputValue converts the caller's input to OPA's value model the way
 // encoding/json sees it (so times are RFC 3339 strings and nil pointers are
 // null). An ast.Value is used as is.
 func inputValue(input any) (ast.Value, error) {
-	if v, ok := input.(ast.Value); ok {
+	switch v := input.(type) {
+	case *Input:
+		if v == nil {
+			return nil, errors.New("policy: nil *Input")
+		}
+		return v.v, nil
+	case ast.Value:
 		return v, nil
 	}
 	raw, err := json.Marshal(input)
