@@ -35,7 +35,7 @@ func EvalTrace(yes bool) EvalOption {
 // Eval evaluates the policy on input with time.now_ns() pinned to cutoff.
 // input is any value encoding/json can marshal (times become RFC 3339
 // strings); an *Input or an ast.Value is used as is. An *Error reports why the policy gave
-// no decision; Output.Trace is filled, when asked for, even then.
+// no decision; then only Output.Trace (when asked for) is filled.
 func (p *Prepared) Eval(ctx context.Context, input any, cutoff time.Time, opts ...EvalOption) (Output, error) {
 	cfg := evalConfig{timeout: p.timeout}
 	for _, o := range opts {
@@ -82,7 +82,7 @@ func (p *Prepared) Eval(ctx context.Context, input any, cutoff time.Time, opts .
 	}
 	if warn, _ := rs[0].Bindings["warn"].([]any); len(warn) == 1 {
 		if out.Warn, err = parseRules("warn", warn[0]); err != nil {
-			return out, err
+			return Output{Trace: out.Trace}, err
 		}
 	}
 	return out, nil
