@@ -23,7 +23,10 @@ type Resolver struct {
 	Scanner    ImageScanner // nil: scanRelease reports that no scanner is configured
 	// VEX holds VEX documents, statements and the issuer registry; nil:
 	// VEX queries fail and findings carry no verdict.
-	VEX   vex.Store
+	VEX vex.Store
+	// Gates evaluates releases against environments and keeps the
+	// decision records; nil: gate queries fail.
+	Gates *GateService
 	Now   func() time.Time
 	NewID func() string
 

@@ -20,6 +20,12 @@ type Config struct {
 	Logger  *slog.Logger
 	Now     func() time.Time
 	Version string // the SDK version recorded in generated SBOMs
+	// GatesFile is a gate configuration (YAML or JSON, gate.LoadConfig);
+	// empty: gate.DefaultConfig (security-thresholds, kev, aggregate,
+	// vex-trust, freeze-window, approvals, each with its defaults).
+	GatesFile string
+	// PolicyDirs are Rego policy bundle directories that policy gates name.
+	PolicyDirs []string
 }
 
 func (c Config) withDefaults() Config {

@@ -12,6 +12,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/stella-ops/stella/auth"
+	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/policy"
 	"github.com/stella-ops/stella/graph"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/seal"
@@ -30,6 +32,7 @@ type Server struct {
 	handler http.Handler
 	log     *slog.Logger
 	scanner *scanner
+	gates   *graph.GateService
 }
 
 // New opens the store (running migrations), loads or creates the server key, and
@@ -55,8 +58,33 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
+	if s.gates, err = loadGates(cfg, db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	s.handler = s.routes(newID)
 	return s, nil
+}
+
+// loadGates reads the gate configuration and policy bundles the server
+// evaluates releases with; decision records and their inputs go to db.
+func loadGates(cfg Config, db *store.DB) (*graph.GateService, error) {
+	g := &graph.GateService{Config: gate.DefaultConfig(), Store: db}
+	if cfg.GatesFile != "" {
+		c, err := gate.LoadConfig(cfg.GatesFile, nil)
+		if err != nil {
+			return nil, err
+		}
+		g.Config = c
+	}
+	for _, dir := range cfg.PolicyDirs {
+		b, err := policy.Load(dir)
+		if err != nil {
+			return nil, fmt.Errorf("policy bundle %s: %w", dir, err)
+		}
+		g.Policies = append(g.Policies, b)
+	}
+	return g, nil
 }
 
 func loadKey(cfg Config) (*seal.Box, error) {
@@ -68,7 +96,7 @@ func loadKey(cfg Config) (*seal.Box, error) {
 
 func (s *Server) routes(newID func() string) http.Handler {
 	m := newMetrics()
-	gql := graph.NewHandler(&graph.Resolver{Catalog: s.catalog, Tokens: s.db, SBOMs: s.db, Advisories: s.db, VEX: s.db, Scanner: s.scanner, Now: s.cfg.Now, NewID: newID}, s.log)
+	gql := graph.NewHandler(&graph.Resolver{Catalog: s.catalog, Tokens: s.db, SBOMs: s.db, Advisories: s.db, VEX: s.db, Gates: s.gates, Scanner: s.scanner, Now: s.cfg.Now, NewID: newID}, s.log)
 	gql.AroundOperations(m.aroundOperations)
 
 	mux := http.NewServeMux()

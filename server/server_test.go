@@ -60,7 +60,9 @@ type env struct {
 	dbPath   string
 }
 
-func newEnv(t *testing.T, dsn string) *env {
+// newEnv starts a server on dsn (empty: a SQLite file); configure adjusts
+// its configuration.
+func newEnv(t *testing.T, dsn string, configure ...func(*server.Config)) *env {
 	t.Helper()
 	logs := &syncBuffer{}
 	dir := t.TempDir()
@@ -68,8 +70,12 @@ func newEnv(t *testing.T, dsn string) *env {
 	if dsn == "" {
 		dbPath = filepath.Join(dir, "stella.db")
 	}
-	srv, err := server.New(context.Background(), server.Config{DB: dbPath, KeyFile: filepath.Join(dir, "stella.key"),
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	cfg := server.Config{DB: dbPath, KeyFile: filepath.Join(dir, "stella.key"),
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	srv, err := server.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

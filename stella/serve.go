@@ -21,7 +21,14 @@ its data in the SQLite file stella.db and its secret-sealing key in stella.key,
 both in the working folder. On first start it prints a bootstrap admin token.
 
 --db takes a SQLite file path or a postgres://user:pass@host/db URL.
-STELLA_SECRET_KEY (base64, 32 bytes) overrides the key file.`,
+STELLA_SECRET_KEY (base64, 32 bytes) overrides the key file.
+
+--gates FILE is the gate configuration (YAML or JSON: gates with id, type,
+settings and per-environment overrides) that evaluateRelease and
+decideRelease use. Without it every environment gets the default gates:
+security-thresholds, kev, aggregate, vex-trust, freeze-window and approvals,
+each with its default settings. --policy DIR (repeatable) loads a Rego
+policy bundle that policy gates name by digest.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -48,6 +55,8 @@ STELLA_SECRET_KEY (base64, 32 bytes) overrides the key file.`,
 	}
 	cmd.Flags().StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
 	cmd.Flags().StringVar(&cfg.DB, "db", "stella.db", "database: a SQLite file path or a postgres:// URL")
+	cmd.Flags().StringVar(&cfg.GatesFile, "gates", "", "gate configuration file (YAML or JSON); default: the built-in default gates")
+	cmd.Flags().StringArrayVar(&cfg.PolicyDirs, "policy", nil, "Rego policy bundle directory (repeatable)")
 	cmd.Flags().StringVar(&cfg.KeyFile, "key-file", "", "file holding the secret-sealing key (default stella.key beside a SQLite database)")
 	return cmd
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/auth"
+	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/graph/scalar"
 	"github.com/stella-ops/stella/release"
@@ -41,9 +42,12 @@ type ResolverRoot interface {
 	AffectedSboms() AffectedSbomsResolver
 	ApiToken() ApiTokenResolver
 	Component() ComponentResolver
+	Decision() DecisionResolver
+	DecisionInputs() DecisionInputsResolver
 	Environment() EnvironmentResolver
 	EnvironmentConfig() EnvironmentConfigResolver
 	Finding() FindingResolver
+	GateResult() GateResultResolver
 	IntegrationConfig() IntegrationConfigResolver
 	MatchEvidence() MatchEvidenceResolver
 	Mutation() MutationResolver
@@ -208,6 +212,72 @@ type ComplexityRoot struct {
 		Token  func(childComplexity int) int
 	}
 
+	Decision struct {
+		Approvals       func(childComplexity int) int
+		ClockCutoff     func(childComplexity int) int
+		Decision        func(childComplexity int) int
+		DeterminismHash func(childComplexity int) int
+		EngineVersion   func(childComplexity int) int
+		Environment     func(childComplexity int) int
+		Exceptions      func(childComplexity int) int
+		Explain         func(childComplexity int) int
+		Gates           func(childComplexity int) int
+		Inputs          func(childComplexity int) int
+		InputsHash      func(childComplexity int) int
+		Mode            func(childComplexity int) int
+		PendingOn       func(childComplexity int) int
+		Phase           func(childComplexity int) int
+		PromotionID     func(childComplexity int) int
+		ReasonCodes     func(childComplexity int) int
+		Record          func(childComplexity int) int
+		RecordDigest    func(childComplexity int) int
+		Release         func(childComplexity int) int
+	}
+
+	DecisionApproval struct {
+		Action        func(childComplexity int) int
+		ApproverID    func(childComplexity int) int
+		At            func(childComplexity int) int
+		Groups        func(childComplexity int) int
+		ReleaseDigest func(childComplexity int) int
+	}
+
+	DecisionConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	DecisionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DecisionEnvironment struct {
+		ID   func(childComplexity int) int
+		Name func(childComplexity int) int
+		Tier func(childComplexity int) int
+	}
+
+	DecisionInputs struct {
+		AdvisorySnapshotID    func(childComplexity int) int
+		ApprovalsDigest       func(childComplexity int) int
+		BaselineReleaseDigest func(childComplexity int) int
+		ExceptionsDigest      func(childComplexity int) int
+		GateConfigDigest      func(childComplexity int) int
+		InputDocumentDigest   func(childComplexity int) int
+		IssuerRegistryDigest  func(childComplexity int) int
+		PolicyDigest          func(childComplexity int) int
+		SBOMDigests           func(childComplexity int) int
+		VEXConsensusDigests   func(childComplexity int) int
+	}
+
+	DecisionRelease struct {
+		Digest func(childComplexity int) int
+		ID     func(childComplexity int) int
+		Name   func(childComplexity int) int
+	}
+
 	DeletePayload struct {
 		ID func(childComplexity int) int
 	}
@@ -259,6 +329,28 @@ type ComplexityRoot struct {
 		ScoreDate    func(childComplexity int) int
 	}
 
+	ExplainedFinding struct {
+		Active             func(childComplexity int) int
+		AdvisoryID         func(childComplexity int) int
+		Aliases            func(childComplexity int) int
+		Component          func(childComplexity int) int
+		Cvss               func(childComplexity int) int
+		EpssPercentile     func(childComplexity int) int
+		EpssScore          func(childComplexity int) int
+		Exception          func(childComplexity int) int
+		FixState           func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Kev                func(childComplexity int) int
+		KevDateAdded       func(childComplexity int) int
+		KevDueDate         func(childComplexity int) int
+		Purl               func(childComplexity int) int
+		Severity           func(childComplexity int) int
+		VexConfidence      func(childComplexity int) int
+		VexConflict        func(childComplexity int) int
+		VexConsensusDigest func(childComplexity int) int
+		VexStatus          func(childComplexity int) int
+	}
+
 	Finding struct {
 		Advisory         func(childComplexity int) int
 		AdvisoryID       func(childComplexity int) int
@@ -293,6 +385,25 @@ type ComplexityRoot struct {
 		ID         func(childComplexity int) int
 		Reason     func(childComplexity int) int
 		Start      func(childComplexity int) int
+	}
+
+	GateExplanation struct {
+		Findings    func(childComplexity int) int
+		Gate        func(childComplexity int) int
+		Message     func(childComplexity int) int
+		ReasonCodes func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Type        func(childComplexity int) int
+	}
+
+	GateResult struct {
+		Details     func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Message     func(childComplexity int) int
+		NotBefore   func(childComplexity int) int
+		ReasonCodes func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Type        func(childComplexity int) int
 	}
 
 	ImportVexResult struct {
@@ -361,6 +472,7 @@ type ComplexityRoot struct {
 		CreateEnvironment      func(childComplexity int, input model.EnvironmentInput) int
 		CreateIntegration      func(childComplexity int, input model.IntegrationInput) int
 		CreateRelease          func(childComplexity int, input model.ReleaseInput) int
+		DecideRelease          func(childComplexity int, release string, environment string, phase *gate.Phase, cutoff *time.Time) int
 		DeleteComponent        func(childComplexity int, key string) int
 		DeleteEnvironment      func(childComplexity int, key string) int
 		DeleteIntegration      func(childComplexity int, key string) int
@@ -403,8 +515,11 @@ type ComplexityRoot struct {
 		AuditLog         func(childComplexity int, filter *model.AuditFilter, first *int, after *string) int
 		Component        func(childComplexity int, key string) int
 		Components       func(childComplexity int, filter *model.ComponentFilter, first *int, after *string) int
+		DecisionRecord   func(childComplexity int, digest string) int
+		DecisionRecords  func(childComplexity int, release *string, environment *string, first *int, after *string) int
 		Environment      func(childComplexity int, key string) int
 		Environments     func(childComplexity int, first *int, after *string) int
+		EvaluateRelease  func(childComplexity int, release string, environment string, phase *gate.Phase, cutoff *time.Time) int
 		Findings         func(childComplexity int, sbom string) int
 		Integration      func(childComplexity int, key string) int
 		Integrations     func(childComplexity int, filter *model.IntegrationFilter, first *int, after *string) int
@@ -760,6 +875,12 @@ type ComponentResolver interface {
 	Metadata(ctx context.Context, obj *release.Component) ([]model.KeyValue, error)
 	Versions(ctx context.Context, obj *release.Component, tag *string, first *int, after *string) (*model.VersionEntryConnection, error)
 }
+type DecisionResolver interface {
+	Explain(ctx context.Context, obj *model.GateDecision) ([]model.GateExplanation, error)
+}
+type DecisionInputsResolver interface {
+	BaselineReleaseDigest(ctx context.Context, obj *gate.Inputs) (*string, error)
+}
 type EnvironmentResolver interface {
 	AutoPromoteFrom(ctx context.Context, obj *release.Environment) (*release.Environment, error)
 
@@ -772,6 +893,9 @@ type EnvironmentConfigResolver interface {
 }
 type FindingResolver interface {
 	Vex(ctx context.Context, obj *model.Finding, cutoff *time.Time) (*model.FindingVex, error)
+}
+type GateResultResolver interface {
+	Details(ctx context.Context, obj *gate.GateRecord) (*string, error)
 }
 type IntegrationConfigResolver interface {
 	HeaderNames(ctx context.Context, obj *release.IntegrationConfig) ([]string, error)
@@ -798,6 +922,7 @@ type MutationResolver interface {
 	DeleteRelease(ctx context.Context, key string) (*model.DeletePayload, error)
 	CreateAPIToken(ctx context.Context, input model.APITokenInput) (*model.CreatedAPIToken, error)
 	RevokeAPIToken(ctx context.Context, id string) (*auth.Token, error)
+	DecideRelease(ctx context.Context, release string, environment string, phase *gate.Phase, cutoff *time.Time) (*model.GateDecision, error)
 	ScanRelease(ctx context.Context, key string) (*model.ScanResult, error)
 	ImportVex(ctx context.Context, document string) (*model.ImportVexResult, error)
 	RegisterVEXIssuer(ctx context.Context, input model.VexIssuerInput) (*model.RegisterVexIssuerResult, error)
@@ -826,6 +951,9 @@ type QueryResolver interface {
 	AdvisorySnapshot(ctx context.Context) (*advisory.Snapshot, error)
 	Findings(ctx context.Context, sbom string) ([]model.Finding, error)
 	SbomsAffectedBy(ctx context.Context, advisoryIds []string) (*model.AffectedSboms, error)
+	EvaluateRelease(ctx context.Context, release string, environment string, phase *gate.Phase, cutoff *time.Time) (*model.GateDecision, error)
+	DecisionRecords(ctx context.Context, release *string, environment *string, first *int, after *string) (*model.DecisionConnection, error)
+	DecisionRecord(ctx context.Context, digest string) (*model.GateDecision, error)
 	Sbom(ctx context.Context, contentDigest *string, imageDigest *string) (*sbom.Record, error)
 	PackageSearch(ctx context.Context, purl string, versionBelow *string) ([]sbom.PackageHit, error)
 	VexDocuments(ctx context.Context, first *int, after *string) (*model.VexDocumentConnection, error)
@@ -1473,6 +1601,283 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreatedApiToken.Token(childComplexity), true
 
+	case "Decision.approvals":
+		if e.ComplexityRoot.Decision.Approvals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.Approvals(childComplexity), true
+	case "Decision.clockCutoff":
+		if e.ComplexityRoot.Decision.ClockCutoff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.ClockCutoff(childComplexity), true
+	case "Decision.decision":
+		if e.ComplexityRoot.Decision.Decision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.Decision(childComplexity), true
+	case "Decision.determinismHash":
+		if e.ComplexityRoot.Decision.DeterminismHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.DeterminismHash(childComplexity), true
+	case "Decision.engineVersion":
+		if e.ComplexityRoot.Decision.EngineVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.EngineVersion(childComplexity), true
+	case "Decision.environment":
+		if e.ComplexityRoot.Decision.Environment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.Environment(childComplexity), true
+	case "Decision.exceptions":
+		if e.ComplexityRoot.Decision.Exceptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.Exceptions(childComplexity), true
+	case "Decision.explain":
+		if e.ComplexityRoot.Decision.Explain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.Explain(childComplexity), true
+	case "Decision.gates":
+		if e.ComplexityRoot.Decision.Gates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.Gates(childComplexity), true
+	case "Decision.inputs":
+		if e.ComplexityRoot.Decision.Inputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.Inputs(childComplexity), true
+	case "Decision.inputsHash":
+		if e.ComplexityRoot.Decision.InputsHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.InputsHash(childComplexity), true
+	case "Decision.mode":
+		if e.ComplexityRoot.Decision.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.Mode(childComplexity), true
+	case "Decision.pendingOn":
+		if e.ComplexityRoot.Decision.PendingOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.PendingOn(childComplexity), true
+	case "Decision.phase":
+		if e.ComplexityRoot.Decision.Phase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.Phase(childComplexity), true
+	case "Decision.promotionId":
+		if e.ComplexityRoot.Decision.PromotionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.PromotionID(childComplexity), true
+	case "Decision.reasonCodes":
+		if e.ComplexityRoot.Decision.ReasonCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.ReasonCodes(childComplexity), true
+	case "Decision.record":
+		if e.ComplexityRoot.Decision.Record == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.Record(childComplexity), true
+	case "Decision.recordDigest":
+		if e.ComplexityRoot.Decision.RecordDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.RecordDigest(childComplexity), true
+	case "Decision.release":
+		if e.ComplexityRoot.Decision.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.Release(childComplexity), true
+
+	case "DecisionApproval.action":
+		if e.ComplexityRoot.DecisionApproval.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionApproval.Action(childComplexity), true
+	case "DecisionApproval.approverId":
+		if e.ComplexityRoot.DecisionApproval.ApproverID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionApproval.ApproverID(childComplexity), true
+	case "DecisionApproval.at":
+		if e.ComplexityRoot.DecisionApproval.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionApproval.At(childComplexity), true
+	case "DecisionApproval.groups":
+		if e.ComplexityRoot.DecisionApproval.Groups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionApproval.Groups(childComplexity), true
+	case "DecisionApproval.releaseDigest":
+		if e.ComplexityRoot.DecisionApproval.ReleaseDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionApproval.ReleaseDigest(childComplexity), true
+
+	case "DecisionConnection.edges":
+		if e.ComplexityRoot.DecisionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionConnection.Edges(childComplexity), true
+	case "DecisionConnection.nodes":
+		if e.ComplexityRoot.DecisionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionConnection.Nodes(childComplexity), true
+	case "DecisionConnection.pageInfo":
+		if e.ComplexityRoot.DecisionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionConnection.PageInfo(childComplexity), true
+
+	case "DecisionEdge.cursor":
+		if e.ComplexityRoot.DecisionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionEdge.Cursor(childComplexity), true
+	case "DecisionEdge.node":
+		if e.ComplexityRoot.DecisionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionEdge.Node(childComplexity), true
+
+	case "DecisionEnvironment.id":
+		if e.ComplexityRoot.DecisionEnvironment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionEnvironment.ID(childComplexity), true
+	case "DecisionEnvironment.name":
+		if e.ComplexityRoot.DecisionEnvironment.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionEnvironment.Name(childComplexity), true
+	case "DecisionEnvironment.tier":
+		if e.ComplexityRoot.DecisionEnvironment.Tier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionEnvironment.Tier(childComplexity), true
+
+	case "DecisionInputs.advisorySnapshotId":
+		if e.ComplexityRoot.DecisionInputs.AdvisorySnapshotID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionInputs.AdvisorySnapshotID(childComplexity), true
+	case "DecisionInputs.approvalsDigest":
+		if e.ComplexityRoot.DecisionInputs.ApprovalsDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionInputs.ApprovalsDigest(childComplexity), true
+	case "DecisionInputs.baselineReleaseDigest":
+		if e.ComplexityRoot.DecisionInputs.BaselineReleaseDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionInputs.BaselineReleaseDigest(childComplexity), true
+	case "DecisionInputs.exceptionsDigest":
+		if e.ComplexityRoot.DecisionInputs.ExceptionsDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionInputs.ExceptionsDigest(childComplexity), true
+	case "DecisionInputs.gateConfigDigest":
+		if e.ComplexityRoot.DecisionInputs.GateConfigDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionInputs.GateConfigDigest(childComplexity), true
+	case "DecisionInputs.inputDocumentDigest":
+		if e.ComplexityRoot.DecisionInputs.InputDocumentDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionInputs.InputDocumentDigest(childComplexity), true
+	case "DecisionInputs.issuerRegistryDigest":
+		if e.ComplexityRoot.DecisionInputs.IssuerRegistryDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionInputs.IssuerRegistryDigest(childComplexity), true
+	case "DecisionInputs.policyDigest":
+		if e.ComplexityRoot.DecisionInputs.PolicyDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionInputs.PolicyDigest(childComplexity), true
+	case "DecisionInputs.sbomDigests":
+		if e.ComplexityRoot.DecisionInputs.SBOMDigests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionInputs.SBOMDigests(childComplexity), true
+	case "DecisionInputs.vexConsensusDigests":
+		if e.ComplexityRoot.DecisionInputs.VEXConsensusDigests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionInputs.VEXConsensusDigests(childComplexity), true
+
+	case "DecisionRelease.digest":
+		if e.ComplexityRoot.DecisionRelease.Digest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionRelease.Digest(childComplexity), true
+	case "DecisionRelease.id":
+		if e.ComplexityRoot.DecisionRelease.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionRelease.ID(childComplexity), true
+	case "DecisionRelease.name":
+		if e.ComplexityRoot.DecisionRelease.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionRelease.Name(childComplexity), true
+
 	case "DeletePayload.id":
 		if e.ComplexityRoot.DeletePayload.ID == nil {
 			break
@@ -1682,6 +2087,121 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Epss.ScoreDate(childComplexity), true
 
+	case "ExplainedFinding.active":
+		if e.ComplexityRoot.ExplainedFinding.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.Active(childComplexity), true
+	case "ExplainedFinding.advisoryId":
+		if e.ComplexityRoot.ExplainedFinding.AdvisoryID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.AdvisoryID(childComplexity), true
+	case "ExplainedFinding.aliases":
+		if e.ComplexityRoot.ExplainedFinding.Aliases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.Aliases(childComplexity), true
+	case "ExplainedFinding.component":
+		if e.ComplexityRoot.ExplainedFinding.Component == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.Component(childComplexity), true
+	case "ExplainedFinding.cvss":
+		if e.ComplexityRoot.ExplainedFinding.Cvss == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.Cvss(childComplexity), true
+	case "ExplainedFinding.epssPercentile":
+		if e.ComplexityRoot.ExplainedFinding.EpssPercentile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.EpssPercentile(childComplexity), true
+	case "ExplainedFinding.epssScore":
+		if e.ComplexityRoot.ExplainedFinding.EpssScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.EpssScore(childComplexity), true
+	case "ExplainedFinding.exception":
+		if e.ComplexityRoot.ExplainedFinding.Exception == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.Exception(childComplexity), true
+	case "ExplainedFinding.fixState":
+		if e.ComplexityRoot.ExplainedFinding.FixState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.FixState(childComplexity), true
+	case "ExplainedFinding.id":
+		if e.ComplexityRoot.ExplainedFinding.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.ID(childComplexity), true
+	case "ExplainedFinding.kev":
+		if e.ComplexityRoot.ExplainedFinding.Kev == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.Kev(childComplexity), true
+	case "ExplainedFinding.kevDateAdded":
+		if e.ComplexityRoot.ExplainedFinding.KevDateAdded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.KevDateAdded(childComplexity), true
+	case "ExplainedFinding.kevDueDate":
+		if e.ComplexityRoot.ExplainedFinding.KevDueDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.KevDueDate(childComplexity), true
+	case "ExplainedFinding.purl":
+		if e.ComplexityRoot.ExplainedFinding.Purl == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.Purl(childComplexity), true
+	case "ExplainedFinding.severity":
+		if e.ComplexityRoot.ExplainedFinding.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.Severity(childComplexity), true
+	case "ExplainedFinding.vexConfidence":
+		if e.ComplexityRoot.ExplainedFinding.VexConfidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.VexConfidence(childComplexity), true
+	case "ExplainedFinding.vexConflict":
+		if e.ComplexityRoot.ExplainedFinding.VexConflict == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.VexConflict(childComplexity), true
+	case "ExplainedFinding.vexConsensusDigest":
+		if e.ComplexityRoot.ExplainedFinding.VexConsensusDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.VexConsensusDigest(childComplexity), true
+	case "ExplainedFinding.vexStatus":
+		if e.ComplexityRoot.ExplainedFinding.VexStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExplainedFinding.VexStatus(childComplexity), true
+
 	case "Finding.advisory":
 		if e.ComplexityRoot.Finding.Advisory == nil {
 			break
@@ -1851,6 +2371,86 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FreezeWindow.Start(childComplexity), true
+
+	case "GateExplanation.findings":
+		if e.ComplexityRoot.GateExplanation.Findings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GateExplanation.Findings(childComplexity), true
+	case "GateExplanation.gate":
+		if e.ComplexityRoot.GateExplanation.Gate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GateExplanation.Gate(childComplexity), true
+	case "GateExplanation.message":
+		if e.ComplexityRoot.GateExplanation.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GateExplanation.Message(childComplexity), true
+	case "GateExplanation.reasonCodes":
+		if e.ComplexityRoot.GateExplanation.ReasonCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GateExplanation.ReasonCodes(childComplexity), true
+	case "GateExplanation.status":
+		if e.ComplexityRoot.GateExplanation.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GateExplanation.Status(childComplexity), true
+	case "GateExplanation.type":
+		if e.ComplexityRoot.GateExplanation.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GateExplanation.Type(childComplexity), true
+
+	case "GateResult.details":
+		if e.ComplexityRoot.GateResult.Details == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GateResult.Details(childComplexity), true
+	case "GateResult.id":
+		if e.ComplexityRoot.GateResult.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GateResult.ID(childComplexity), true
+	case "GateResult.message":
+		if e.ComplexityRoot.GateResult.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GateResult.Message(childComplexity), true
+	case "GateResult.notBefore":
+		if e.ComplexityRoot.GateResult.NotBefore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GateResult.NotBefore(childComplexity), true
+	case "GateResult.reasonCodes":
+		if e.ComplexityRoot.GateResult.ReasonCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GateResult.ReasonCodes(childComplexity), true
+	case "GateResult.status":
+		if e.ComplexityRoot.GateResult.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GateResult.Status(childComplexity), true
+	case "GateResult.type":
+		if e.ComplexityRoot.GateResult.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GateResult.Type(childComplexity), true
 
 	case "ImportVexResult.digest":
 		if e.ComplexityRoot.ImportVexResult.Digest == nil {
@@ -2136,6 +2736,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateRelease(childComplexity, args["input"].(model.ReleaseInput)), true
+	case "Mutation.decideRelease":
+		if e.ComplexityRoot.Mutation.DecideRelease == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_decideRelease_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DecideRelease(childComplexity, args["release"].(string), args["environment"].(string), args["phase"].(*gate.Phase), args["cutoff"].(*time.Time)), true
 	case "Mutation.deleteComponent":
 		if e.ComplexityRoot.Mutation.DeleteComponent == nil {
 			break
@@ -2420,6 +3031,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Components(childComplexity, args["filter"].(*model.ComponentFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.decisionRecord":
+		if e.ComplexityRoot.Query.DecisionRecord == nil {
+			break
+		}
+
+		args, err := ec.field_Query_decisionRecord_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DecisionRecord(childComplexity, args["digest"].(string)), true
+	case "Query.decisionRecords":
+		if e.ComplexityRoot.Query.DecisionRecords == nil {
+			break
+		}
+
+		args, err := ec.field_Query_decisionRecords_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DecisionRecords(childComplexity, args["release"].(*string), args["environment"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.environment":
 		if e.ComplexityRoot.Query.Environment == nil {
 			break
@@ -2442,6 +3075,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Environments(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.evaluateRelease":
+		if e.ComplexityRoot.Query.EvaluateRelease == nil {
+			break
+		}
+
+		args, err := ec.field_Query_evaluateRelease_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EvaluateRelease(childComplexity, args["release"].(string), args["environment"].(string), args["phase"].(*gate.Phase), args["cutoff"].(*time.Time)), true
 	case "Query.findings":
 		if e.ComplexityRoot.Query.Findings == nil {
 			break
@@ -4366,6 +5010,195 @@ type EnvironmentEdge {
   node: Environment!
 }
 `, BuiltIn: false},
+	{Name: "../schema/gate.graphqls", Input: `# Gates (gate.md): a release evaluated against an environment gives a
+# decision record that names every input by digest; records are kept
+# append-only and can be listed, explained and replayed.
+
+"The outcome of a decision."
+enum GateOutcome {
+  ALLOW
+  DENY
+  PENDING
+}
+
+"When a decision is made (gate.md §6.6)."
+enum Phase {
+  "At promotion request, and on each re-evaluation while pending."
+  REQUEST
+  "Immediately before deployment; this record is the final decision."
+  PRE_DEPLOY
+  "A deployed release after an advisory or VEX change."
+  REEVALUATION
+}
+
+"VERIFIED when the environment has gates; UNVERIFIED when it has none."
+enum DecisionMode {
+  VERIFIED
+  UNVERIFIED
+}
+
+enum GateStatus {
+  PASS
+  WARN
+  FAIL
+  PENDING
+}
+
+"A decision record (gate.md §7)."
+type Decision {
+  decision: GateOutcome!
+  mode: DecisionMode!
+  phase: Phase!
+  "Promotion the decision belongs to; null for decisions made outside a promotion."
+  promotionId: String
+  "Reason codes of every non-pass gate, plus input.<name>-missing, sorted."
+  reasonCodes: [String!]!
+  "Ids of the pending gates, sorted."
+  pendingOn: [String!]!
+  "Every gate's result, sorted by id."
+  gates: [GateResult!]!
+  release: DecisionRelease!
+  environment: DecisionEnvironment!
+  "Every input, by digest."
+  inputs: DecisionInputs!
+  inputsHash: String!
+  determinismHash: String!
+  recordDigest: String!
+  "The only time the evaluation used."
+  clockCutoff: Time!
+  engineVersion: String!
+  "Exceptions applied, as canonical JSON objects."
+  exceptions: [String!]!
+  approvals: [DecisionApproval!]!
+  "The record exactly as stored: canonical JSON (RFC 8785)."
+  record: String!
+  """
+  For each gate that did not pass, the findings behind it, taken from the
+  gate's details and the recorded input document. Empty lists when the
+  input document is not available (a record stored without its inputs).
+  """
+  explain: [GateExplanation!]! @goField(forceResolver: true)
+}
+
+type GateResult {
+  id: String!
+  type: String!
+  status: GateStatus!
+  "Stable, sorted: <type>.<reason>."
+  reasonCodes: [String!]!
+  message: String!
+  "The gate's details as canonical JSON, or null when it has none."
+  details: String
+  "Pending only: the earliest useful re-evaluation."
+  notBefore: Time
+}
+
+type DecisionRelease {
+  id: String!
+  name: String!
+  digest: String!
+}
+
+type DecisionEnvironment {
+  id: String!
+  name: String!
+  "production, staging or development."
+  tier: String!
+}
+
+type DecisionInputs {
+  sbomDigests: [String!]!
+  advisorySnapshotId: String!
+  vexConsensusDigests: [String!]!
+  issuerRegistryDigest: String!
+  policyDigest: String!
+  gateConfigDigest: String!
+  exceptionsDigest: String!
+  approvalsDigest: String!
+  "The release deployed in the environment when the decision was made; null when none."
+  baselineReleaseDigest: String
+  "The Rego input document the gates saw."
+  inputDocumentDigest: String!
+}
+
+type DecisionApproval {
+  approverId: String!
+  groups: [String!]!
+  "approve or reject."
+  action: String!
+  at: Time!
+  releaseDigest: String!
+}
+
+"Why a gate did not pass."
+type GateExplanation {
+  gate: String!
+  type: String!
+  status: GateStatus!
+  reasonCodes: [String!]!
+  message: String!
+  "The findings the gate's details name, in input order."
+  findings: [ExplainedFinding!]!
+}
+
+"A finding as the decision saw it."
+type ExplainedFinding {
+  id: String!
+  advisoryId: String!
+  aliases: [String!]!
+  component: String!
+  purl: String!
+  severity: String!
+  cvss: Float
+  fixState: String!
+  kev: Boolean!
+  kevDateAdded: String
+  kevDueDate: String
+  epssScore: Float
+  epssPercentile: Float
+  "VEX consensus status: affected, not_affected, fixed, under_investigation or unknown."
+  vexStatus: String
+  vexConfidence: Float
+  vexConflict: Boolean
+  vexConsensusDigest: String
+  "The exception applied to the finding, if any: its id."
+  exception: String
+  active: Boolean!
+}
+
+type DecisionConnection {
+  edges: [DecisionEdge!]!
+  nodes: [Decision!]!
+  pageInfo: PageInfo!
+}
+
+type DecisionEdge {
+  cursor: String!
+  node: Decision!
+}
+
+extend type Query {
+  """
+  A dry run: evaluates a release (key: id or name) against an environment
+  with the server's gate configuration, from the stored SBOMs, findings,
+  VEX verdicts and environment settings, as of cutoff (default: now).
+  Nothing is stored.
+  """
+  evaluateRelease(release: String!, environment: String!, phase: Phase = REQUEST, cutoff: Time): Decision!
+  "Stored decision records, newest first; release and environment narrow them (id or name)."
+  decisionRecords(release: String, environment: String, first: Int, after: String): DecisionConnection!
+  "A stored decision record by recordDigest; NOT_FOUND when absent."
+  decisionRecord(digest: String!): Decision
+}
+
+extend type Mutation {
+  """
+  Evaluates as evaluateRelease does, then stores the record (append-only,
+  idempotent by recordDigest) with its inputs, so it can be replayed.
+  """
+  decideRelease(release: String!, environment: String!, phase: Phase = REQUEST, cutoff: Time): Decision! @hasRole(role: releaser)
+}
+`, BuiltIn: false},
 	{Name: "../schema/integration.graphqls", Input: `enum AuthMode {
   none
   token
@@ -5403,6 +6236,138 @@ func (ec *executionContext) childFields_CreatedApiToken(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type CreatedApiToken", field.Name)
 }
 
+func (ec *executionContext) childFields_Decision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "decision":
+		return ec.fieldContext_Decision_decision(ctx, field)
+	case "mode":
+		return ec.fieldContext_Decision_mode(ctx, field)
+	case "phase":
+		return ec.fieldContext_Decision_phase(ctx, field)
+	case "promotionId":
+		return ec.fieldContext_Decision_promotionId(ctx, field)
+	case "reasonCodes":
+		return ec.fieldContext_Decision_reasonCodes(ctx, field)
+	case "pendingOn":
+		return ec.fieldContext_Decision_pendingOn(ctx, field)
+	case "gates":
+		return ec.fieldContext_Decision_gates(ctx, field)
+	case "release":
+		return ec.fieldContext_Decision_release(ctx, field)
+	case "environment":
+		return ec.fieldContext_Decision_environment(ctx, field)
+	case "inputs":
+		return ec.fieldContext_Decision_inputs(ctx, field)
+	case "inputsHash":
+		return ec.fieldContext_Decision_inputsHash(ctx, field)
+	case "determinismHash":
+		return ec.fieldContext_Decision_determinismHash(ctx, field)
+	case "recordDigest":
+		return ec.fieldContext_Decision_recordDigest(ctx, field)
+	case "clockCutoff":
+		return ec.fieldContext_Decision_clockCutoff(ctx, field)
+	case "engineVersion":
+		return ec.fieldContext_Decision_engineVersion(ctx, field)
+	case "exceptions":
+		return ec.fieldContext_Decision_exceptions(ctx, field)
+	case "approvals":
+		return ec.fieldContext_Decision_approvals(ctx, field)
+	case "record":
+		return ec.fieldContext_Decision_record(ctx, field)
+	case "explain":
+		return ec.fieldContext_Decision_explain(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Decision", field.Name)
+}
+
+func (ec *executionContext) childFields_DecisionApproval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "approverId":
+		return ec.fieldContext_DecisionApproval_approverId(ctx, field)
+	case "groups":
+		return ec.fieldContext_DecisionApproval_groups(ctx, field)
+	case "action":
+		return ec.fieldContext_DecisionApproval_action(ctx, field)
+	case "at":
+		return ec.fieldContext_DecisionApproval_at(ctx, field)
+	case "releaseDigest":
+		return ec.fieldContext_DecisionApproval_releaseDigest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DecisionApproval", field.Name)
+}
+
+func (ec *executionContext) childFields_DecisionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DecisionConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DecisionConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DecisionConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DecisionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DecisionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DecisionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DecisionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DecisionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DecisionEnvironment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DecisionEnvironment_id(ctx, field)
+	case "name":
+		return ec.fieldContext_DecisionEnvironment_name(ctx, field)
+	case "tier":
+		return ec.fieldContext_DecisionEnvironment_tier(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DecisionEnvironment", field.Name)
+}
+
+func (ec *executionContext) childFields_DecisionInputs(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sbomDigests":
+		return ec.fieldContext_DecisionInputs_sbomDigests(ctx, field)
+	case "advisorySnapshotId":
+		return ec.fieldContext_DecisionInputs_advisorySnapshotId(ctx, field)
+	case "vexConsensusDigests":
+		return ec.fieldContext_DecisionInputs_vexConsensusDigests(ctx, field)
+	case "issuerRegistryDigest":
+		return ec.fieldContext_DecisionInputs_issuerRegistryDigest(ctx, field)
+	case "policyDigest":
+		return ec.fieldContext_DecisionInputs_policyDigest(ctx, field)
+	case "gateConfigDigest":
+		return ec.fieldContext_DecisionInputs_gateConfigDigest(ctx, field)
+	case "exceptionsDigest":
+		return ec.fieldContext_DecisionInputs_exceptionsDigest(ctx, field)
+	case "approvalsDigest":
+		return ec.fieldContext_DecisionInputs_approvalsDigest(ctx, field)
+	case "baselineReleaseDigest":
+		return ec.fieldContext_DecisionInputs_baselineReleaseDigest(ctx, field)
+	case "inputDocumentDigest":
+		return ec.fieldContext_DecisionInputs_inputDocumentDigest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DecisionInputs", field.Name)
+}
+
+func (ec *executionContext) childFields_DecisionRelease(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DecisionRelease_id(ctx, field)
+	case "name":
+		return ec.fieldContext_DecisionRelease_name(ctx, field)
+	case "digest":
+		return ec.fieldContext_DecisionRelease_digest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DecisionRelease", field.Name)
+}
+
 func (ec *executionContext) childFields_DeletePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5505,6 +6470,50 @@ func (ec *executionContext) childFields_Epss(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Epss", field.Name)
 }
 
+func (ec *executionContext) childFields_ExplainedFinding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ExplainedFinding_id(ctx, field)
+	case "advisoryId":
+		return ec.fieldContext_ExplainedFinding_advisoryId(ctx, field)
+	case "aliases":
+		return ec.fieldContext_ExplainedFinding_aliases(ctx, field)
+	case "component":
+		return ec.fieldContext_ExplainedFinding_component(ctx, field)
+	case "purl":
+		return ec.fieldContext_ExplainedFinding_purl(ctx, field)
+	case "severity":
+		return ec.fieldContext_ExplainedFinding_severity(ctx, field)
+	case "cvss":
+		return ec.fieldContext_ExplainedFinding_cvss(ctx, field)
+	case "fixState":
+		return ec.fieldContext_ExplainedFinding_fixState(ctx, field)
+	case "kev":
+		return ec.fieldContext_ExplainedFinding_kev(ctx, field)
+	case "kevDateAdded":
+		return ec.fieldContext_ExplainedFinding_kevDateAdded(ctx, field)
+	case "kevDueDate":
+		return ec.fieldContext_ExplainedFinding_kevDueDate(ctx, field)
+	case "epssScore":
+		return ec.fieldContext_ExplainedFinding_epssScore(ctx, field)
+	case "epssPercentile":
+		return ec.fieldContext_ExplainedFinding_epssPercentile(ctx, field)
+	case "vexStatus":
+		return ec.fieldContext_ExplainedFinding_vexStatus(ctx, field)
+	case "vexConfidence":
+		return ec.fieldContext_ExplainedFinding_vexConfidence(ctx, field)
+	case "vexConflict":
+		return ec.fieldContext_ExplainedFinding_vexConflict(ctx, field)
+	case "vexConsensusDigest":
+		return ec.fieldContext_ExplainedFinding_vexConsensusDigest(ctx, field)
+	case "exception":
+		return ec.fieldContext_ExplainedFinding_exception(ctx, field)
+	case "active":
+		return ec.fieldContext_ExplainedFinding_active(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExplainedFinding", field.Name)
+}
+
 func (ec *executionContext) childFields_Finding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "sbom":
@@ -5575,6 +6584,44 @@ func (ec *executionContext) childFields_FreezeWindow(ctx context.Context, field 
 		return ec.fieldContext_FreezeWindow_exceptions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FreezeWindow", field.Name)
+}
+
+func (ec *executionContext) childFields_GateExplanation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "gate":
+		return ec.fieldContext_GateExplanation_gate(ctx, field)
+	case "type":
+		return ec.fieldContext_GateExplanation_type(ctx, field)
+	case "status":
+		return ec.fieldContext_GateExplanation_status(ctx, field)
+	case "reasonCodes":
+		return ec.fieldContext_GateExplanation_reasonCodes(ctx, field)
+	case "message":
+		return ec.fieldContext_GateExplanation_message(ctx, field)
+	case "findings":
+		return ec.fieldContext_GateExplanation_findings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GateExplanation", field.Name)
+}
+
+func (ec *executionContext) childFields_GateResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_GateResult_id(ctx, field)
+	case "type":
+		return ec.fieldContext_GateResult_type(ctx, field)
+	case "status":
+		return ec.fieldContext_GateResult_status(ctx, field)
+	case "reasonCodes":
+		return ec.fieldContext_GateResult_reasonCodes(ctx, field)
+	case "message":
+		return ec.fieldContext_GateResult_message(ctx, field)
+	case "details":
+		return ec.fieldContext_GateResult_details(ctx, field)
+	case "notBefore":
+		return ec.fieldContext_GateResult_notBefore(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GateResult", field.Name)
 }
 
 func (ec *executionContext) childFields_ImportVexResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6627,6 +7674,44 @@ func (ec *executionContext) field_Mutation_createRelease_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_decideRelease_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["release"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "environment",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["environment"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "phase",
+		func(ctx context.Context, v any) (*gate.Phase, error) {
+			return ec.unmarshalOPhase2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐPhase(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["phase"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "cutoff",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cutoff"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteComponent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6977,6 +8062,58 @@ func (ec *executionContext) field_Query_components_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_decisionRecord_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "digest",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["digest"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_decisionRecords_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["release"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "environment",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["environment"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_environment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7010,6 +8147,44 @@ func (ec *executionContext) field_Query_environments_args(ctx context.Context, r
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_evaluateRelease_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["release"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "environment",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["environment"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "phase",
+		func(ctx context.Context, v any) (*gate.Phase, error) {
+			return ec.unmarshalOPhase2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐPhase(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["phase"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "cutoff",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cutoff"] = arg3
 	return args, nil
 }
 
@@ -9818,6 +10993,1131 @@ func (ec *executionContext) fieldContext_CreatedApiToken_secret(_ context.Contex
 	return graphql.NewScalarFieldContext("CreatedApiToken", field, false, false, "String")
 }
 
+func (ec *executionContext) _Decision_decision(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_decision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decision(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gate.Outcome) graphql.Marshaler {
+			return ec.marshalNGateOutcome2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐOutcome(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Decision", field, true, false, "GateOutcome")
+}
+
+func (ec *executionContext) _Decision_mode(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gate.Mode) graphql.Marshaler {
+			return ec.marshalNDecisionMode2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐMode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Decision", field, true, false, "DecisionMode")
+}
+
+func (ec *executionContext) _Decision_phase(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_phase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phase(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gate.Phase) graphql.Marshaler {
+			return ec.marshalNPhase2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐPhase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_phase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Decision", field, true, false, "Phase")
+}
+
+func (ec *executionContext) _Decision_promotionId(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_promotionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PromotionID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_promotionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Decision", field, true, false, "String")
+}
+
+func (ec *executionContext) _Decision_reasonCodes(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_reasonCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_reasonCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Decision", field, true, false, "String")
+}
+
+func (ec *executionContext) _Decision_pendingOn(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_pendingOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PendingOn(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_pendingOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Decision", field, true, false, "String")
+}
+
+func (ec *executionContext) _Decision_gates(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_gates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gates(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []gate.GateRecord) graphql.Marshaler {
+			return ec.marshalNGateResult2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐGateRecordᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_gates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Decision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GateResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Decision_release(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Release(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *gate.ReleaseRef) graphql.Marshaler {
+			return ec.marshalNDecisionRelease2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐReleaseRef(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Decision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecisionRelease(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Decision_environment(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_environment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Environment(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *gate.EnvironmentRef) graphql.Marshaler {
+			return ec.marshalNDecisionEnvironment2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐEnvironmentRef(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_environment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Decision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecisionEnvironment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Decision_inputs(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_inputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inputs(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *gate.Inputs) graphql.Marshaler {
+			return ec.marshalNDecisionInputs2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐInputs(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_inputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Decision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecisionInputs(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Decision_inputsHash(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_inputsHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InputsHash(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_inputsHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Decision", field, true, false, "String")
+}
+
+func (ec *executionContext) _Decision_determinismHash(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_determinismHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeterminismHash(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_determinismHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Decision", field, true, false, "String")
+}
+
+func (ec *executionContext) _Decision_recordDigest(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_recordDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordDigest(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_recordDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Decision", field, true, false, "String")
+}
+
+func (ec *executionContext) _Decision_clockCutoff(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_clockCutoff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClockCutoff(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_clockCutoff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Decision", field, true, false, "Time")
+}
+
+func (ec *executionContext) _Decision_engineVersion(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_engineVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EngineVersion(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_engineVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Decision", field, true, false, "String")
+}
+
+func (ec *executionContext) _Decision_exceptions(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_exceptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exceptions()
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_exceptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Decision", field, true, false, "String")
+}
+
+func (ec *executionContext) _Decision_approvals(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_approvals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approvals(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []gate.Approval) graphql.Marshaler {
+			return ec.marshalNDecisionApproval2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐApprovalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_approvals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Decision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecisionApproval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Decision_record(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_record(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Record(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_record(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Decision", field, true, false, "String")
+}
+
+func (ec *executionContext) _Decision_explain(ctx context.Context, field graphql.CollectedField, obj *model.GateDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Decision_explain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Decision().Explain(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.GateExplanation) graphql.Marshaler {
+			return ec.marshalNGateExplanation2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐGateExplanationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Decision_explain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Decision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GateExplanation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecisionApproval_approverId(ctx context.Context, field graphql.CollectedField, obj *gate.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionApproval_approverId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApproverID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionApproval_approverId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionApproval", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionApproval_groups(ctx context.Context, field graphql.CollectedField, obj *gate.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionApproval_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Groups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionApproval_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionApproval", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionApproval_action(ctx context.Context, field graphql.CollectedField, obj *gate.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionApproval_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionApproval_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionApproval", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionApproval_at(ctx context.Context, field graphql.CollectedField, obj *gate.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionApproval_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionApproval_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionApproval", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DecisionApproval_releaseDigest(ctx context.Context, field graphql.CollectedField, obj *gate.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionApproval_releaseDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReleaseDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionApproval_releaseDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionApproval", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DecisionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.DecisionEdge) graphql.Marshaler {
+			return ec.marshalNDecisionEdge2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐDecisionEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecisionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecisionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.DecisionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.GateDecision) graphql.Marshaler {
+			return ec.marshalNDecision2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐGateDecisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Decision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecisionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DecisionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecisionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DecisionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DecisionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GateDecision) graphql.Marshaler {
+			return ec.marshalNDecision2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐGateDecision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Decision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecisionEnvironment_id(ctx context.Context, field graphql.CollectedField, obj *gate.EnvironmentRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionEnvironment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionEnvironment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionEnvironment", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionEnvironment_name(ctx context.Context, field graphql.CollectedField, obj *gate.EnvironmentRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionEnvironment_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionEnvironment_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionEnvironment", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionEnvironment_tier(ctx context.Context, field graphql.CollectedField, obj *gate.EnvironmentRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionEnvironment_tier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionEnvironment_tier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionEnvironment", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionInputs_sbomDigests(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionInputs_sbomDigests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SBOMDigests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionInputs_sbomDigests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionInputs", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionInputs_advisorySnapshotId(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionInputs_advisorySnapshotId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AdvisorySnapshotID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionInputs_advisorySnapshotId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionInputs", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionInputs_vexConsensusDigests(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionInputs_vexConsensusDigests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VEXConsensusDigests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionInputs_vexConsensusDigests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionInputs", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionInputs_issuerRegistryDigest(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionInputs_issuerRegistryDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IssuerRegistryDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionInputs_issuerRegistryDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionInputs", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionInputs_policyDigest(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionInputs_policyDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PolicyDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionInputs_policyDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionInputs", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionInputs_gateConfigDigest(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionInputs_gateConfigDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GateConfigDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionInputs_gateConfigDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionInputs", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionInputs_exceptionsDigest(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionInputs_exceptionsDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExceptionsDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionInputs_exceptionsDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionInputs", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionInputs_approvalsDigest(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionInputs_approvalsDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApprovalsDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionInputs_approvalsDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionInputs", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionInputs_baselineReleaseDigest(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionInputs_baselineReleaseDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DecisionInputs().BaselineReleaseDigest(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionInputs_baselineReleaseDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionInputs", field, true, true, "String")
+}
+
+func (ec *executionContext) _DecisionInputs_inputDocumentDigest(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionInputs_inputDocumentDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InputDocumentDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionInputs_inputDocumentDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionInputs", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionRelease_id(ctx context.Context, field graphql.CollectedField, obj *gate.ReleaseRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionRelease_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionRelease_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionRelease", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionRelease_name(ctx context.Context, field graphql.CollectedField, obj *gate.ReleaseRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionRelease_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionRelease_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionRelease", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionRelease_digest(ctx context.Context, field graphql.CollectedField, obj *gate.ReleaseRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionRelease_digest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Digest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionRelease_digest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionRelease", field, false, false, "String")
+}
+
 func (ec *executionContext) _DeletePayload_id(ctx context.Context, field graphql.CollectedField, obj *model.DeletePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10679,6 +12979,443 @@ func (ec *executionContext) fieldContext_Epss_scoreDate(_ context.Context, field
 	return graphql.NewScalarFieldContext("Epss", field, false, false, "String")
 }
 
+func (ec *executionContext) _ExplainedFinding_id(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExplainedFinding_advisoryId(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_advisoryId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AdvisoryID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_advisoryId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExplainedFinding_aliases(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_aliases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aliases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_aliases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExplainedFinding_component(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_component(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Component, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_component(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExplainedFinding_purl(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_purl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Purl, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_purl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExplainedFinding_severity(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExplainedFinding_cvss(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_cvss(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cvss, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_cvss(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ExplainedFinding_fixState(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_fixState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FixState, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_fixState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExplainedFinding_kev(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_kev(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kev, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_kev(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ExplainedFinding_kevDateAdded(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_kevDateAdded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KevDateAdded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_kevDateAdded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExplainedFinding_kevDueDate(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_kevDueDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KevDueDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_kevDueDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExplainedFinding_epssScore(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_epssScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EpssScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_epssScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ExplainedFinding_epssPercentile(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_epssPercentile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EpssPercentile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_epssPercentile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ExplainedFinding_vexStatus(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_vexStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VexStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_vexStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExplainedFinding_vexConfidence(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_vexConfidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VexConfidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_vexConfidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ExplainedFinding_vexConflict(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_vexConflict(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VexConflict, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_vexConflict(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ExplainedFinding_vexConsensusDigest(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_vexConsensusDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VexConsensusDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_vexConsensusDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExplainedFinding_exception(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_exception(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exception, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_exception(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExplainedFinding_active(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExplainedFinding_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExplainedFinding_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExplainedFinding", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Finding_sbom(ctx context.Context, field graphql.CollectedField, obj *model.Finding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11382,6 +14119,314 @@ func (ec *executionContext) _FreezeWindow_exceptions(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_FreezeWindow_exceptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FreezeWindow", field, false, false, "String")
+}
+
+func (ec *executionContext) _GateExplanation_gate(ctx context.Context, field graphql.CollectedField, obj *model.GateExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GateExplanation_gate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GateExplanation_gate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GateExplanation", field, false, false, "String")
+}
+
+func (ec *executionContext) _GateExplanation_type(ctx context.Context, field graphql.CollectedField, obj *model.GateExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GateExplanation_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GateExplanation_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GateExplanation", field, false, false, "String")
+}
+
+func (ec *executionContext) _GateExplanation_status(ctx context.Context, field graphql.CollectedField, obj *model.GateExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GateExplanation_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gate.Status) graphql.Marshaler {
+			return ec.marshalNGateStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GateExplanation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GateExplanation", field, false, false, "GateStatus")
+}
+
+func (ec *executionContext) _GateExplanation_reasonCodes(ctx context.Context, field graphql.CollectedField, obj *model.GateExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GateExplanation_reasonCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GateExplanation_reasonCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GateExplanation", field, false, false, "String")
+}
+
+func (ec *executionContext) _GateExplanation_message(ctx context.Context, field graphql.CollectedField, obj *model.GateExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GateExplanation_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GateExplanation_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GateExplanation", field, false, false, "String")
+}
+
+func (ec *executionContext) _GateExplanation_findings(ctx context.Context, field graphql.CollectedField, obj *model.GateExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GateExplanation_findings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Findings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ExplainedFinding) graphql.Marshaler {
+			return ec.marshalNExplainedFinding2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐExplainedFindingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GateExplanation_findings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GateExplanation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExplainedFinding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GateResult_id(ctx context.Context, field graphql.CollectedField, obj *gate.GateRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GateResult_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GateResult_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GateResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _GateResult_type(ctx context.Context, field graphql.CollectedField, obj *gate.GateRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GateResult_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GateResult_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GateResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _GateResult_status(ctx context.Context, field graphql.CollectedField, obj *gate.GateRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GateResult_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gate.Status) graphql.Marshaler {
+			return ec.marshalNGateStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GateResult_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GateResult", field, false, false, "GateStatus")
+}
+
+func (ec *executionContext) _GateResult_reasonCodes(ctx context.Context, field graphql.CollectedField, obj *gate.GateRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GateResult_reasonCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GateResult_reasonCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GateResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _GateResult_message(ctx context.Context, field graphql.CollectedField, obj *gate.GateRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GateResult_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GateResult_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GateResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _GateResult_details(ctx context.Context, field graphql.CollectedField, obj *gate.GateRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GateResult_details(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GateResult().Details(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GateResult_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GateResult", field, true, true, "String")
+}
+
+func (ec *executionContext) _GateResult_notBefore(ctx context.Context, field graphql.CollectedField, obj *gate.GateRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GateResult_notBefore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotBefore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GateResult_notBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GateResult", field, false, false, "Time")
 }
 
 func (ec *executionContext) _ImportVexResult_digest(ctx context.Context, field graphql.CollectedField, obj *model.ImportVexResult) (ret graphql.Marshaler) {
@@ -13368,6 +16413,68 @@ func (ec *executionContext) fieldContext_Mutation_revokeApiToken(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_decideRelease(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_decideRelease(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DecideRelease(ctx, fc.Args["release"].(string), fc.Args["environment"].(string), fc.Args["phase"].(*gate.Phase), fc.Args["cutoff"].(*time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "releaser")
+				if err != nil {
+					var zeroVal *model.GateDecision
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.GateDecision
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GateDecision) graphql.Marshaler {
+			return ec.marshalNDecision2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐGateDecision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_decideRelease(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Decision(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_decideRelease_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_scanRelease(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14506,6 +17613,138 @@ func (ec *executionContext) fieldContext_Query_sbomsAffectedBy(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_sbomsAffectedBy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_evaluateRelease(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_evaluateRelease(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EvaluateRelease(ctx, fc.Args["release"].(string), fc.Args["environment"].(string), fc.Args["phase"].(*gate.Phase), fc.Args["cutoff"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GateDecision) graphql.Marshaler {
+			return ec.marshalNDecision2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐGateDecision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_evaluateRelease(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Decision(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_evaluateRelease_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_decisionRecords(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_decisionRecords(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DecisionRecords(ctx, fc.Args["release"].(*string), fc.Args["environment"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DecisionConnection) graphql.Marshaler {
+			return ec.marshalNDecisionConnection2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐDecisionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_decisionRecords(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecisionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_decisionRecords_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_decisionRecord(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_decisionRecord(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DecisionRecord(ctx, fc.Args["digest"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GateDecision) graphql.Marshaler {
+			return ec.marshalODecision2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐGateDecision(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_decisionRecord(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Decision(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_decisionRecord_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23368,6 +26607,429 @@ func (ec *executionContext) _CreatedApiToken(ctx context.Context, sel ast.Select
 	return out
 }
 
+var decisionImplementors = []string{"Decision"}
+
+func (ec *executionContext) _Decision(ctx context.Context, sel ast.SelectionSet, obj *model.GateDecision) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, decisionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Decision")
+		case "decision":
+			out.Values[i] = ec._Decision_decision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mode":
+			out.Values[i] = ec._Decision_mode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "phase":
+			out.Values[i] = ec._Decision_phase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "promotionId":
+			out.Values[i] = ec._Decision_promotionId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reasonCodes":
+			out.Values[i] = ec._Decision_reasonCodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pendingOn":
+			out.Values[i] = ec._Decision_pendingOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gates":
+			out.Values[i] = ec._Decision_gates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "release":
+			out.Values[i] = ec._Decision_release(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "environment":
+			out.Values[i] = ec._Decision_environment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inputs":
+			out.Values[i] = ec._Decision_inputs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inputsHash":
+			out.Values[i] = ec._Decision_inputsHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "determinismHash":
+			out.Values[i] = ec._Decision_determinismHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordDigest":
+			out.Values[i] = ec._Decision_recordDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "clockCutoff":
+			out.Values[i] = ec._Decision_clockCutoff(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "engineVersion":
+			out.Values[i] = ec._Decision_engineVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "exceptions":
+			out.Values[i] = ec._Decision_exceptions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approvals":
+			out.Values[i] = ec._Decision_approvals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "record":
+			out.Values[i] = ec._Decision_record(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "explain":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Decision_explain(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var decisionApprovalImplementors = []string{"DecisionApproval"}
+
+func (ec *executionContext) _DecisionApproval(ctx context.Context, sel ast.SelectionSet, obj *gate.Approval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, decisionApprovalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DecisionApproval")
+		case "approverId":
+			out.Values[i] = ec._DecisionApproval_approverId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groups":
+			out.Values[i] = ec._DecisionApproval_groups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._DecisionApproval_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._DecisionApproval_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "releaseDigest":
+			out.Values[i] = ec._DecisionApproval_releaseDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var decisionConnectionImplementors = []string{"DecisionConnection"}
+
+func (ec *executionContext) _DecisionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DecisionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, decisionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DecisionConnection")
+		case "edges":
+			out.Values[i] = ec._DecisionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._DecisionConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DecisionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var decisionEdgeImplementors = []string{"DecisionEdge"}
+
+func (ec *executionContext) _DecisionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DecisionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, decisionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DecisionEdge")
+		case "cursor":
+			out.Values[i] = ec._DecisionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._DecisionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var decisionEnvironmentImplementors = []string{"DecisionEnvironment"}
+
+func (ec *executionContext) _DecisionEnvironment(ctx context.Context, sel ast.SelectionSet, obj *gate.EnvironmentRef) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, decisionEnvironmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DecisionEnvironment")
+		case "id":
+			out.Values[i] = ec._DecisionEnvironment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._DecisionEnvironment_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tier":
+			out.Values[i] = ec._DecisionEnvironment_tier(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var decisionInputsImplementors = []string{"DecisionInputs"}
+
+func (ec *executionContext) _DecisionInputs(ctx context.Context, sel ast.SelectionSet, obj *gate.Inputs) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, decisionInputsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DecisionInputs")
+		case "sbomDigests":
+			out.Values[i] = ec._DecisionInputs_sbomDigests(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "advisorySnapshotId":
+			out.Values[i] = ec._DecisionInputs_advisorySnapshotId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "vexConsensusDigests":
+			out.Values[i] = ec._DecisionInputs_vexConsensusDigests(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "issuerRegistryDigest":
+			out.Values[i] = ec._DecisionInputs_issuerRegistryDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "policyDigest":
+			out.Values[i] = ec._DecisionInputs_policyDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gateConfigDigest":
+			out.Values[i] = ec._DecisionInputs_gateConfigDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "exceptionsDigest":
+			out.Values[i] = ec._DecisionInputs_exceptionsDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approvalsDigest":
+			out.Values[i] = ec._DecisionInputs_approvalsDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "baselineReleaseDigest":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DecisionInputs_baselineReleaseDigest(ctx, field, obj)
+				})
+		case "inputDocumentDigest":
+			out.Values[i] = ec._DecisionInputs_inputDocumentDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var decisionReleaseImplementors = []string{"DecisionRelease"}
+
+func (ec *executionContext) _DecisionRelease(ctx context.Context, sel ast.SelectionSet, obj *gate.ReleaseRef) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, decisionReleaseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DecisionRelease")
+		case "id":
+			out.Values[i] = ec._DecisionRelease_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._DecisionRelease_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "digest":
+			out.Values[i] = ec._DecisionRelease_digest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deletePayloadImplementors = []string{"DeletePayload"}
 
 func (ec *executionContext) _DeletePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeletePayload) graphql.Marshaler {
@@ -23705,6 +27367,129 @@ func (ec *executionContext) _Epss(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var explainedFindingImplementors = []string{"ExplainedFinding"}
+
+func (ec *executionContext) _ExplainedFinding(ctx context.Context, sel ast.SelectionSet, obj *model.ExplainedFinding) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, explainedFindingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExplainedFinding")
+		case "id":
+			out.Values[i] = ec._ExplainedFinding_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "advisoryId":
+			out.Values[i] = ec._ExplainedFinding_advisoryId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "aliases":
+			out.Values[i] = ec._ExplainedFinding_aliases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "component":
+			out.Values[i] = ec._ExplainedFinding_component(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "purl":
+			out.Values[i] = ec._ExplainedFinding_purl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "severity":
+			out.Values[i] = ec._ExplainedFinding_severity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cvss":
+			out.Values[i] = ec._ExplainedFinding_cvss(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "fixState":
+			out.Values[i] = ec._ExplainedFinding_fixState(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kev":
+			out.Values[i] = ec._ExplainedFinding_kev(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kevDateAdded":
+			out.Values[i] = ec._ExplainedFinding_kevDateAdded(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "kevDueDate":
+			out.Values[i] = ec._ExplainedFinding_kevDueDate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "epssScore":
+			out.Values[i] = ec._ExplainedFinding_epssScore(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "epssPercentile":
+			out.Values[i] = ec._ExplainedFinding_epssPercentile(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "vexStatus":
+			out.Values[i] = ec._ExplainedFinding_vexStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "vexConfidence":
+			out.Values[i] = ec._ExplainedFinding_vexConfidence(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "vexConflict":
+			out.Values[i] = ec._ExplainedFinding_vexConflict(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "vexConsensusDigest":
+			out.Values[i] = ec._ExplainedFinding_vexConsensusDigest(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "exception":
+			out.Values[i] = ec._ExplainedFinding_exception(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._ExplainedFinding_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var findingImplementors = []string{"Finding"}
 
 func (ec *executionContext) _Finding(ctx context.Context, sel ast.SelectionSet, obj *model.Finding) graphql.Marshaler {
@@ -23907,6 +27692,128 @@ func (ec *executionContext) _FreezeWindow(ctx context.Context, sel ast.Selection
 			out.Values[i] = ec._FreezeWindow_exceptions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var gateExplanationImplementors = []string{"GateExplanation"}
+
+func (ec *executionContext) _GateExplanation(ctx context.Context, sel ast.SelectionSet, obj *model.GateExplanation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, gateExplanationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GateExplanation")
+		case "gate":
+			out.Values[i] = ec._GateExplanation_gate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._GateExplanation_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._GateExplanation_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasonCodes":
+			out.Values[i] = ec._GateExplanation_reasonCodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._GateExplanation_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "findings":
+			out.Values[i] = ec._GateExplanation_findings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var gateResultImplementors = []string{"GateResult"}
+
+func (ec *executionContext) _GateResult(ctx context.Context, sel ast.SelectionSet, obj *gate.GateRecord) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, gateResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GateResult")
+		case "id":
+			out.Values[i] = ec._GateResult_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._GateResult_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._GateResult_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reasonCodes":
+			out.Values[i] = ec._GateResult_reasonCodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "message":
+			out.Values[i] = ec._GateResult_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "details":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GateResult_details(ctx, field, obj)
+				})
+		case "notBefore":
+			out.Values[i] = ec._GateResult_notBefore(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -24471,6 +28378,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "decideRelease":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_decideRelease(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "scanRelease":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_scanRelease(ctx, field)
@@ -24761,6 +28675,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sbomsAffectedBy(ctx, field)
+				})
+		case "evaluateRelease":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_evaluateRelease(ctx, field)
+				})
+		case "decisionRecords":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_decisionRecords(ctx, field)
+				})
+		case "decisionRecord":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_decisionRecord(ctx, field)
 				})
 		case "sbom":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -27530,6 +31462,132 @@ func (ec *executionContext) marshalNCreatedApiToken2ᚖgithubᚗcomᚋstellaᚑo
 	return ec._CreatedApiToken(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDecision2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐGateDecision(ctx context.Context, sel ast.SelectionSet, v model.GateDecision) graphql.Marshaler {
+	return ec._Decision(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDecision2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐGateDecisionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.GateDecision) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDecision2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐGateDecision(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDecision2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐGateDecision(ctx context.Context, sel ast.SelectionSet, v *model.GateDecision) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Decision!")
+		return graphql.Null
+	}
+	return ec._Decision(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDecisionApproval2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐApproval(ctx context.Context, sel ast.SelectionSet, v gate.Approval) graphql.Marshaler {
+	return ec._DecisionApproval(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDecisionApproval2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐApprovalᚄ(ctx context.Context, sel ast.SelectionSet, v []gate.Approval) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDecisionApproval2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐApproval(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDecisionConnection2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐDecisionConnection(ctx context.Context, sel ast.SelectionSet, v *model.DecisionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DecisionConnection!")
+		return graphql.Null
+	}
+	return ec._DecisionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDecisionEdge2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐDecisionEdge(ctx context.Context, sel ast.SelectionSet, v model.DecisionEdge) graphql.Marshaler {
+	return ec._DecisionEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDecisionEdge2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐDecisionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.DecisionEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDecisionEdge2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐDecisionEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDecisionEnvironment2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐEnvironmentRef(ctx context.Context, sel ast.SelectionSet, v *gate.EnvironmentRef) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DecisionEnvironment!")
+		return graphql.Null
+	}
+	return ec._DecisionEnvironment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDecisionInputs2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐInputs(ctx context.Context, sel ast.SelectionSet, v *gate.Inputs) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DecisionInputs!")
+		return graphql.Null
+	}
+	return ec._DecisionInputs(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDecisionMode2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐMode(ctx context.Context, v any) (gate.Mode, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNDecisionMode2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐMode[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDecisionMode2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐMode(ctx context.Context, sel ast.SelectionSet, v gate.Mode) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNDecisionMode2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐMode[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DecisionMode!")
+	}
+	return res
+}
+
+var (
+	unmarshalNDecisionMode2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐMode = map[string]gate.Mode{
+		"VERIFIED":   gate.Verified,
+		"UNVERIFIED": gate.Unverified,
+	}
+	marshalNDecisionMode2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐMode = map[gate.Mode]string{
+		gate.Verified:   "VERIFIED",
+		gate.Unverified: "UNVERIFIED",
+	}
+)
+
+func (ec *executionContext) marshalNDecisionRelease2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐReleaseRef(ctx context.Context, sel ast.SelectionSet, v *gate.ReleaseRef) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DecisionRelease!")
+		return graphql.Null
+	}
+	return ec._DecisionRelease(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDeletePayload2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐDeletePayload(ctx context.Context, sel ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DeletePayload!")
@@ -27603,6 +31661,26 @@ func (ec *executionContext) unmarshalNEnvironmentInput2githubᚗcomᚋstellaᚑo
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNExplainedFinding2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐExplainedFinding(ctx context.Context, sel ast.SelectionSet, v model.ExplainedFinding) graphql.Marshaler {
+	return ec._ExplainedFinding(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNExplainedFinding2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐExplainedFindingᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ExplainedFinding) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExplainedFinding2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐExplainedFinding(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNFinding2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐFinding(ctx context.Context, sel ast.SelectionSet, v model.Finding) graphql.Marshaler {
 	return ec._Finding(ctx, sel, &v)
 }
@@ -27661,6 +31739,104 @@ func (ec *executionContext) unmarshalNFreezeWindowInput2githubᚗcomᚋstellaᚑ
 	res, err := ec.unmarshalInputFreezeWindowInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
+
+func (ec *executionContext) marshalNGateExplanation2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐGateExplanation(ctx context.Context, sel ast.SelectionSet, v model.GateExplanation) graphql.Marshaler {
+	return ec._GateExplanation(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNGateExplanation2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐGateExplanationᚄ(ctx context.Context, sel ast.SelectionSet, v []model.GateExplanation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGateExplanation2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐGateExplanation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNGateOutcome2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐOutcome(ctx context.Context, v any) (gate.Outcome, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNGateOutcome2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐOutcome[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGateOutcome2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐOutcome(ctx context.Context, sel ast.SelectionSet, v gate.Outcome) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNGateOutcome2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐOutcome[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "GateOutcome!")
+	}
+	return res
+}
+
+var (
+	unmarshalNGateOutcome2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐOutcome = map[string]gate.Outcome{
+		"ALLOW":   gate.Allow,
+		"DENY":    gate.Deny,
+		"PENDING": gate.Pending,
+	}
+	marshalNGateOutcome2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐOutcome = map[gate.Outcome]string{
+		gate.Allow:   "ALLOW",
+		gate.Deny:    "DENY",
+		gate.Pending: "PENDING",
+	}
+)
+
+func (ec *executionContext) marshalNGateResult2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐGateRecord(ctx context.Context, sel ast.SelectionSet, v gate.GateRecord) graphql.Marshaler {
+	return ec._GateResult(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNGateResult2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐGateRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []gate.GateRecord) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGateResult2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐGateRecord(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNGateStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐStatus(ctx context.Context, v any) (gate.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNGateStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGateStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐStatus(ctx context.Context, sel ast.SelectionSet, v gate.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNGateStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "GateStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNGateStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐStatus = map[string]gate.Status{
+		"PASS":    gate.StatusPass,
+		"WARN":    gate.StatusWarn,
+		"FAIL":    gate.StatusFail,
+		"PENDING": gate.StatusPending,
+	}
+	marshalNGateStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐStatus = map[gate.Status]string{
+		gate.StatusPass:    "PASS",
+		gate.StatusWarn:    "WARN",
+		gate.StatusFail:    "FAIL",
+		gate.StatusPending: "PENDING",
+	}
+)
 
 func (ec *executionContext) unmarshalNHealth2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐHealth(ctx context.Context, v any) (release.Health, error) {
 	tmp, err := graphql.UnmarshalString(v)
@@ -27861,6 +32037,34 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋstellaᚑopsᚋst
 	}
 	return ec._PageInfo(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalNPhase2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐPhase(ctx context.Context, v any) (gate.Phase, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNPhase2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐPhase[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPhase2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐPhase(ctx context.Context, sel ast.SelectionSet, v gate.Phase) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNPhase2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐPhase[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Phase!")
+	}
+	return res
+}
+
+var (
+	unmarshalNPhase2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐPhase = map[string]gate.Phase{
+		"REQUEST":      gate.PhaseRequest,
+		"PRE_DEPLOY":   gate.PhasePreDeploy,
+		"REEVALUATION": gate.PhaseReevaluation,
+	}
+	marshalNPhase2githubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐPhase = map[gate.Phase]string{
+		gate.PhaseRequest:      "REQUEST",
+		gate.PhasePreDeploy:    "PRE_DEPLOY",
+		gate.PhaseReevaluation: "REEVALUATION",
+	}
+)
 
 func (ec *executionContext) marshalNRangeEvent2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEvent(ctx context.Context, sel ast.SelectionSet, v advisory.Event) graphql.Marshaler {
 	return ec._RangeEvent(ctx, sel, &v)
@@ -28844,6 +33048,13 @@ func (ec *executionContext) unmarshalOCredentialInput2ᚖgithubᚗcomᚋstella�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalODecision2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐGateDecision(ctx context.Context, sel ast.SelectionSet, v *model.GateDecision) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Decision(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOEnvironment2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐEnvironment(ctx context.Context, sel ast.SelectionSet, v *release.Environment) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -28955,6 +33166,38 @@ func (ec *executionContext) unmarshalOKeyValueInput2ᚕgithubᚗcomᚋstellaᚑo
 	}
 	return res, nil
 }
+
+func (ec *executionContext) unmarshalOPhase2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐPhase(ctx context.Context, v any) (*gate.Phase, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOPhase2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐPhase[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPhase2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐPhase(ctx context.Context, sel ast.SelectionSet, v *gate.Phase) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOPhase2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐPhase[*v])
+	return res
+}
+
+var (
+	unmarshalOPhase2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐPhase = map[string]gate.Phase{
+		"REQUEST":      gate.PhaseRequest,
+		"PRE_DEPLOY":   gate.PhasePreDeploy,
+		"REEVALUATION": gate.PhaseReevaluation,
+	}
+	marshalOPhase2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐPhase = map[gate.Phase]string{
+		gate.PhaseRequest:      "REQUEST",
+		gate.PhasePreDeploy:    "PRE_DEPLOY",
+		gate.PhaseReevaluation: "REEVALUATION",
+	}
+)
 
 func (ec *executionContext) unmarshalOReleaseFilter2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐReleaseFilter(ctx context.Context, v any) (*model.ReleaseFilter, error) {
 	if v == nil {

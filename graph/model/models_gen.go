@@ -11,6 +11,7 @@ import (
 
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/auth"
+	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
 )
@@ -90,6 +91,17 @@ type CredentialInput struct {
 	Token    *string `json:"token,omitempty"`
 }
 
+type DecisionConnection struct {
+	Edges    []DecisionEdge `json:"edges"`
+	Nodes    []GateDecision `json:"nodes"`
+	PageInfo *PageInfo      `json:"pageInfo"`
+}
+
+type DecisionEdge struct {
+	Cursor string        `json:"cursor"`
+	Node   *GateDecision `json:"node"`
+}
+
 type DeletePayload struct {
 	ID string `json:"id"`
 }
@@ -121,6 +133,31 @@ type EnvironmentInput struct {
 	SecretRefs               []string            `json:"secretRefs,omitempty"`
 	AgentLabels              []string            `json:"agentLabels,omitempty"`
 	DeploymentTimeoutSeconds *int                `json:"deploymentTimeoutSeconds,omitempty"`
+}
+
+// A finding as the decision saw it.
+type ExplainedFinding struct {
+	ID             string   `json:"id"`
+	AdvisoryID     string   `json:"advisoryId"`
+	Aliases        []string `json:"aliases"`
+	Component      string   `json:"component"`
+	Purl           string   `json:"purl"`
+	Severity       string   `json:"severity"`
+	Cvss           *float64 `json:"cvss,omitempty"`
+	FixState       string   `json:"fixState"`
+	Kev            bool     `json:"kev"`
+	KevDateAdded   *string  `json:"kevDateAdded,omitempty"`
+	KevDueDate     *string  `json:"kevDueDate,omitempty"`
+	EpssScore      *float64 `json:"epssScore,omitempty"`
+	EpssPercentile *float64 `json:"epssPercentile,omitempty"`
+	// VEX consensus status: affected, not_affected, fixed, under_investigation or unknown.
+	VexStatus          *string  `json:"vexStatus,omitempty"`
+	VexConfidence      *float64 `json:"vexConfidence,omitempty"`
+	VexConflict        *bool    `json:"vexConflict,omitempty"`
+	VexConsensusDigest *string  `json:"vexConsensusDigest,omitempty"`
+	// The exception applied to the finding, if any: its id.
+	Exception *string `json:"exception,omitempty"`
+	Active    bool    `json:"active"`
 }
 
 // An installed package version that lies in an effective advisory's affected ranges.
@@ -164,6 +201,17 @@ type FreezeWindowInput struct {
 	End        time.Time `json:"end"`
 	Reason     string    `json:"reason"`
 	Exceptions []string  `json:"exceptions,omitempty"`
+}
+
+// Why a gate did not pass.
+type GateExplanation struct {
+	Gate        string      `json:"gate"`
+	Type        string      `json:"type"`
+	Status      gate.Status `json:"status"`
+	ReasonCodes []string    `json:"reasonCodes"`
+	Message     string      `json:"message"`
+	// The findings the gate's details name, in input order.
+	Findings []ExplainedFinding `json:"findings"`
 }
 
 type ImportVexResult struct {
