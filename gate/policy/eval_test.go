@@ -68,9 +68,12 @@ func TestMalformedOutputIsInvalid(t *testing.T) {
 	for name, rule := range cases {
 		t.Run(name, func(t *testing.T) {
 			p := mustPrepare(t, map[string]string{"p.rego": "package stella.release\n\n" + rule + "\n"})
-			_, err := p.Eval(t.Context(), smallInput("production"), cutoff)
+			out, err := p.Eval(t.Context(), smallInput("production"), cutoff)
 			if e := wantKind(t, err, KindInvalidOutput); e.ReasonCode() != "policy.invalid-output" {
 				t.Errorf("reason %s", e.ReasonCode())
+			}
+			if out.Deny != nil || out.Warn != nil {
+				t.Errorf("output %+v alongside the error", out)
 			}
 		})
 	}
