@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -420,7 +421,7 @@ func walkFindingRefs(v any, fn func(map[string]any)) {
 				return
 			}
 		}
-		for _, k := range sortedMapKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			walkFindingRefs(x[k], fn)
 		}
 	case []any:
@@ -428,15 +429,6 @@ func walkFindingRefs(v any, fn func(map[string]any)) {
 			walkFindingRefs(e, fn)
 		}
 	}
-}
-
-func sortedMapKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func str(v any) string {

@@ -65,16 +65,27 @@ const decisionFields = `decision mode phase promotionId reasonCodes pendingOn
 	explain { gate type status reasonCodes message findings { id advisoryId component purl severity cvss fixState
 		kev kevDateAdded epssScore vexStatus vexConfidence vexConsensusDigest exception active } }`
 
-func gatesOverGraphQL(t *testing.T, e *env) {
-	ctx := context.Background()
-	digest := e.pushImage("team/api", "v1.0.0", debianImage(t, "3.0.11-1~deb12u1"))
+// scannedRelease pushes a Debian image with an openssl that
+// CVE-2024-0727 affects as team/api:v1.0.0, makes it the only component
+// (api, through the registry integration hub) of a finalized release and
+// scans it. It returns the image digest.
+func (e *env) scannedRelease(name string) string {
+	e.t.Helper()
+	digest := e.pushImage("team/api", "v1.0.0", debianImage(e.t, "3.0.11-1~deb12u1"))
 	e.ok(e.admin, `mutation($in: IntegrationInput!) { createIntegration(input: $in) { id } }`,
 		map[string]any{"in": map[string]any{"name": "hub", "type": "registry.oci", "endpoint": e.registry, "insecure": true}})
 	e.ok(e.admin, `mutation { createComponent(input: {name: "api", imageRepository: "team/api", registry: "hub"}) { id } }`, nil)
-	e.ok(e.admin, `mutation { createRelease(input: {name: "myapp-v1"}) { id } }`, nil)
-	e.ok(e.admin, `mutation { addReleaseComponent(release: "myapp-v1", input: {component: "api", tag: "v1.0.0"}) { id } }`, nil)
-	e.ok(e.admin, `mutation { finalizeRelease(key: "myapp-v1") { id } }`, nil)
-	e.ok(e.admin, `mutation { scanRelease(key: "myapp-v1") { reused } }`, nil)
+	vars := map[string]any{"r": name}
+	e.ok(e.admin, `mutation($r: String!) { createRelease(input: {name: $r}) { id } }`, vars)
+	e.ok(e.admin, `mutation($r: String!) { addReleaseComponent(release: $r, input: {component: "api", tag: "v1.0.0"}) { id } }`, vars)
+	e.ok(e.admin, `mutation($r: String!) { finalizeRelease(key: $r) { id } }`, vars)
+	e.ok(e.admin, `mutation($r: String!) { scanRelease(key: $r) { reused } }`, vars)
+	return digest
+}
+
+func gatesOverGraphQL(t *testing.T, e *env) {
+	ctx := context.Background()
+	digest := e.scannedRelease("myapp-v1")
 	e.ok(e.admin, `mutation { createEnvironment(input: {name: "dev", orderIndex: 0, tier: development}) { id } }`, nil)
 	e.ok(e.admin, `mutation { createEnvironment(input: {name: "prod", orderIndex: 2, tier: production}) { id } }`, nil)
 	e.importOSV(debianOSV, advisory.Enrichment{KEV: map[string]advisory.KEV{

@@ -40,14 +40,7 @@ func TestVEXOverGraphQL_PostgreSQL(t *testing.T) {
 
 func vexOverGraphQL(t *testing.T, e *env) {
 	ctx := context.Background()
-	digest := e.pushImage("team/api", "v1.0.0", debianImage(t, "3.0.11-1~deb12u1"))
-	e.ok(e.admin, `mutation($in: IntegrationInput!) { createIntegration(input: $in) { id } }`,
-		map[string]any{"in": map[string]any{"name": "hub", "type": "registry.oci", "endpoint": e.registry, "insecure": true}})
-	e.ok(e.admin, `mutation { createComponent(input: {name: "api", imageRepository: "team/api", registry: "hub"}) { id } }`, nil)
-	e.ok(e.admin, `mutation { createRelease(input: {name: "myapp-v1"}) { id } }`, nil)
-	e.ok(e.admin, `mutation { addReleaseComponent(release: "myapp-v1", input: {component: "api", tag: "v1.0.0"}) { id } }`, nil)
-	e.ok(e.admin, `mutation { finalizeRelease(key: "myapp-v1") { id } }`, nil)
-	e.ok(e.admin, `mutation { scanRelease(key: "myapp-v1") { reused } }`, nil)
+	digest := e.scannedRelease("myapp-v1")
 	e.importOSV(debianOSV, advisory.Enrichment{})
 	_, viewer, err := e.srv.CreateToken(ctx, server.DefaultTenant, "reader", auth.RoleViewer, "test")
 	if err != nil {
