@@ -144,6 +144,7 @@ func (in *Input) clone() *Input {
 		c.Baseline = &b
 	}
 	c.Confirmations = slices.Clone(in.Confirmations)
+	c.ImagesWithoutSBOM = slices.Clone(in.ImagesWithoutSBOM)
 	return &c
 }
 

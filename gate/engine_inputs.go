@@ -113,11 +113,7 @@ func exceptionsDocument(exs []Exception, revs []Revocation) ([]byte, error) {
 // verified decision.
 func missingInputs(in *Input, x Inputs, slots []slot) []string {
 	var codes []string
-	images := map[string]bool{}
-	for _, c := range in.Release.Components {
-		images[c.Image] = true
-	}
-	if len(x.SBOMDigests) == 0 || len(x.SBOMDigests) < len(images) {
+	if len(x.SBOMDigests) == 0 || len(in.ImagesWithoutSBOM) > 0 {
 		codes = append(codes, "input.sbom-missing")
 	}
 	if x.AdvisorySnapshotID == "" {
@@ -162,6 +158,9 @@ type replayInput struct {
 	EPSSSnapshot  string            `json:"epssSnapshot,omitempty"`
 	Baseline      *Baseline         `json:"baseline,omitempty"`
 	Confirmations []Confirmation    `json:"confirmations"`
+	// ImagesWithoutSBOM is omitted when empty so stored inputs of
+	// complete releases keep their digests.
+	ImagesWithoutSBOM []string `json:"imagesWithoutSbom,omitempty"`
 }
 
 type replayEnvironment struct {
@@ -187,9 +186,10 @@ func MarshalReplayInput(in *Input) ([]byte, error) {
 			ApproverUsers: nonNil(env.ApproverUsers), RequireSeparationOfDuties: env.RequireSeparationOfDuties,
 			FreezeWindows: nonNil(env.FreezeWindows),
 		},
-		EPSSSnapshot:  in.EPSSSnapshot,
-		Baseline:      in.Baseline,
-		Confirmations: nonNil(in.Confirmations),
+		EPSSSnapshot:      in.EPSSSnapshot,
+		Baseline:          in.Baseline,
+		Confirmations:     nonNil(in.Confirmations),
+		ImagesWithoutSBOM: sortedUnique(in.ImagesWithoutSBOM),
 	})
 }
 
@@ -214,6 +214,7 @@ func UnmarshalReplayInput(raw []byte) (*Input, error) {
 	in.Environment.RequireSeparationOfDuties = r.Environment.RequireSeparationOfDuties
 	in.Environment.FreezeWindows = r.Environment.FreezeWindows
 	in.EPSSSnapshot, in.Baseline, in.Confirmations = r.EPSSSnapshot, r.Baseline, r.Confirmations
+	in.ImagesWithoutSBOM = r.ImagesWithoutSBOM
 	return &in, nil
 }
 

@@ -107,6 +107,7 @@ func TestEmptyGateListAllowsUnverified(t *testing.T) {
 func TestVerifiedModeMissingInputsDeny(t *testing.T) {
 	in := engFixture()
 	in.SBOM.Digests = in.SBOM.Digests[:1]
+	in.ImagesWithoutSBOM = []string{in.Release.Components[len(in.Release.Components)-1].Image}
 	in.Findings[0].VEX = nil
 	eng, err := NewEngine(WithGates(engStatus("ok", StatusPass)), WithConfig(Config{Gates: []GateConfig{
 		{ID: "rego", Type: TypePolicy, Settings: map[string]any{"bundle": engSnapshot}}}}))

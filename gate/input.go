@@ -28,7 +28,7 @@ type Input struct {
 	TargetEnvironment string       `json:"targetEnvironment"`
 	SourceEnvironment *string      `json:"sourceEnvironment"`
 	Requester         Requester    `json:"requester"`
-	Findings          []Finding    `json:"findings"`   // by advisoryId, then purl
+	Findings          []Finding    `json:"findings"` // by advisoryId, then purl
 	SBOM              SBOMSummary  `json:"sbom"`
 	Approvals         []Approval   `json:"approvals"`  // by at, then approverId
 	Provenance        []Provenance `json:"provenance"` // by image
@@ -44,6 +44,9 @@ type Input struct {
 	Baseline *Baseline `json:"-"`
 	// Confirmations are answers to manual gates.
 	Confirmations []Confirmation `json:"-"`
+	// ImagesWithoutSBOM lists release images no SBOM was found for; a
+	// verified decision denies them as input.sbom-missing.
+	ImagesWithoutSBOM []string `json:"-"`
 }
 
 // Release is the release being decided on.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,13 +12,17 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-ops/stella/attest"
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/gate/policy"
+	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/sbom/codec"
+	"github.com/stella-ops/stella/store"
 )
 
 func newGateCmd(g *globals) *cobra.Command {
@@ -40,7 +45,9 @@ func newGateEvalCmd(g *globals) *cobra.Command {
 		Use:   "eval SOURCE (--advisories PATH... | --db DSN) [--env NAME] [--config GATES.yaml] [--policy DIR] [--vex FILE]... [--record FILE]",
 		Short: "Evaluate the gates for SOURCE entering an environment: allow, deny or pending",
 		Long: `Scan SOURCE exactly as "stella scan" does (anything it accepts, including
-sbom:FILE), apply VEX, and evaluate the gates of environment --env as of
+sbom:FILE), or take release:NAME from --db with the stored SBOM of each of its
+images (see scanRelease; an image without one denies with
+input.sbom-missing), apply VEX, and evaluate the gates of environment --env as of
 --cutoff. Every gate is evaluated; any failure, gate error, timeout or missing
 input denies (fail closed).
 
@@ -86,15 +93,12 @@ Exit codes: 0 allow, 6 deny, 7 pending, 2 bad flags or unreadable input,
 			if sf.vex.cutoff == "" {
 				sf.vex.cutoff = at.Format("2006-01-02T15:04:05Z07:00")
 			}
-			blobs, err := readGateBlobs(cmd, &sf, configPath, exceptionsPath, args[0])
+			src := gateSources{Schema: sourcesSchema, ReleaseName: cmp.Or(name, args[0]), Environment: env, Requester: requester,
+				Phase: string(gate.PhaseRequest), ClockCutoff: at.UTC().Truncate(time.Second)}
+			blobs, err := readGateBlobs(cmd, &sf, configPath, exceptionsPath, args[0], &src)
 			if err != nil {
 				return err
 			}
-			if name == "" {
-				name = args[0]
-			}
-			src := gateSources{Schema: sourcesSchema, ReleaseName: name, Environment: env, Requester: requester,
-				Phase: string(gate.PhaseRequest), ClockCutoff: at.UTC().Truncate(1e9)}
 			bundles, err := loadPolicies(policies)
 			if err != nil {
 				return err
@@ -148,8 +152,9 @@ Exit codes: 0 allow, 6 deny, 7 pending, 2 bad flags or unreadable input,
 	return cmd
 }
 
-// readGateBlobs reads every raw input of a CLI decision.
-func readGateBlobs(cmd *cobra.Command, sf *scanFlags, configPath, exceptionsPath, source string) (gateBlobs, error) {
+// readGateBlobs reads every raw input of a CLI decision and names the
+// release's components in src.
+func readGateBlobs(cmd *cobra.Command, sf *scanFlags, configPath, exceptionsPath, source string, src *gateSources) (gateBlobs, error) {
 	var b gateBlobs
 	var err error
 	read := func(flag, path string) ([]byte, error) {
@@ -193,6 +198,9 @@ func readGateBlobs(cmd *cobra.Command, sf *scanFlags, configPath, exceptionsPath
 	if b.advisories, err = snapshotBlob(set); err != nil {
 		return b, withCode(ExitInternal, "%v", err)
 	}
+	if key, ok := strings.CutPrefix(source, "release:"); ok {
+		return b, storedRelease(cmd, sf, key, src, &b)
+	}
 	doc, err := scanDocument(cmd, source, sf.ts, sf.platform)
 	if err != nil {
 		return b, err
@@ -205,8 +213,46 @@ func readGateBlobs(cmd *cobra.Command, sf *scanFlags, configPath, exceptionsPath
 	if err := codec.Encode(&buf, doc, format); err != nil {
 		return b, withCode(ExitInternal, "%v", err)
 	}
-	b.sbom = buf.Bytes()
+	src.Components = []sourceComponent{{Name: src.ReleaseName, Role: "primary"}}
+	b.sboms = [][]byte{buf.Bytes()}
 	return b, nil
+}
+
+// storedRelease reads a release and the stored SBOM of each of its images
+// from --db. An image without an SBOM is left without one: the decision
+// then denies with input.sbom-missing rather than pretending it is clean.
+func storedRelease(cmd *cobra.Command, sf *scanFlags, key string, src *gateSources, b *gateBlobs) error {
+	if sf.db == "" {
+		return withCode(ExitUsage, "release:%s needs --db, the store that holds the release", key)
+	}
+	db, err := store.Open(cmd.Context(), sf.db)
+	if err != nil {
+		return withCode(ExitUsage, "--db: %v", err)
+	}
+	defer db.Close()
+	rel, err := db.GetRelease(cmd.Context(), sf.tenant, key)
+	if err != nil {
+		return withCode(ExitUsage, "release %q: %v", key, err)
+	}
+	if rel.Digest == "" {
+		return withCode(ExitUsage, "release %q is a draft: finalize it so its digest names what is decided", key)
+	}
+	src.ReleaseID, src.ReleaseName, src.ReleaseDigest = rel.ID, rel.Name, rel.Digest
+	comps := slices.Clone(rel.Components)
+	slices.SortFunc(comps, func(a, b release.ReleaseComponent) int { return strings.Compare(a.Name, b.Name) })
+	for _, c := range comps {
+		rec, err := db.SBOMByImage(cmd.Context(), sf.tenant, c.Digest)
+		var doc []byte
+		switch {
+		case err == nil:
+			doc = rec.Document
+		case !errors.Is(err, sbom.ErrNotFound):
+			return withCode(ExitInternal, "sbom of %s: %v", c.Ref(), err)
+		}
+		src.Components = append(src.Components, sourceComponent{Name: c.Name, Image: c.Ref(), Tag: c.Tag, Role: c.Role})
+		b.sboms = append(b.sboms, doc)
+	}
+	return nil
 }
 
 // keepSources stores every raw input in cas and writes the manifest that
@@ -222,8 +268,13 @@ func keepSources(cas gate.CAS, dir string, s *gateSources, b gateBlobs) error {
 	for _, x := range []struct {
 		dst *string
 		raw []byte
-	}{{&s.SBOM, b.sbom}, {&s.Advisories, b.advisories}, {&s.Issuers, b.issuers}, {&s.Gates, b.gates}, {&s.Exceptions, b.exceptions}} {
+	}{{&s.Advisories, b.advisories}, {&s.Issuers, b.issuers}, {&s.Gates, b.gates}, {&s.Exceptions, b.exceptions}} {
 		if *x.dst, err = put(x.raw); err != nil {
+			return withCode(ExitUsage, "--record: %v", err)
+		}
+	}
+	for i := range s.Components {
+		if s.Components[i].SBOM, err = put(b.sboms[i]); err != nil {
 			return withCode(ExitUsage, "--record: %v", err)
 		}
 	}
@@ -275,10 +326,17 @@ func loadSources(dir string) (gateSources, gateBlobs, error) {
 	for _, x := range []struct {
 		dst    *[]byte
 		digest string
-	}{{&b.sbom, s.SBOM}, {&b.advisories, s.Advisories}, {&b.issuers, s.Issuers}, {&b.gates, s.Gates}, {&b.exceptions, s.Exceptions}} {
+	}{{&b.advisories, s.Advisories}, {&b.issuers, s.Issuers}, {&b.gates, s.Gates}, {&b.exceptions, s.Exceptions}} {
 		if *x.dst, err = get(x.digest); err != nil {
 			return s, b, err
 		}
+	}
+	for _, c := range s.Components {
+		raw, err := get(c.SBOM)
+		if err != nil {
+			return s, b, err
+		}
+		b.sboms = append(b.sboms, raw)
 	}
 	for _, d := range s.VEX {
 		raw, err := get(d)

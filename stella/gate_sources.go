@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -26,24 +27,38 @@ const sourcesSchema = "stella.gate.sources/v1"
 // gateSources names, by content digest, every raw input of a CLI decision.
 // Replay rebuilds the Input from them exactly as eval built it.
 type gateSources struct {
-	Schema      string    `json:"schema"`
-	ReleaseName string    `json:"releaseName"`
-	Environment string    `json:"environment"`
-	Requester   string    `json:"requester"`
-	Phase       string    `json:"phase"`
-	ClockCutoff time.Time `json:"clockCutoff"`
-	SBOM        string    `json:"sbom"`       // the encoded SBOM
-	Advisories  string    `json:"advisories"` // the advisory snapshot
-	VEX         []string  `json:"vex"`        // raw VEX documents, sorted
-	Issuers     string    `json:"issuers"`    // issuer registry file, or ""
-	Gates       string    `json:"gates"`      // the --config file, or ""
-	Exceptions  string    `json:"exceptions"` // the --exceptions file, or ""
+	Schema      string `json:"schema"`
+	ReleaseID   string `json:"releaseId"`
+	ReleaseName string `json:"releaseName"`
+	// ReleaseDigest is the stored release's digest; for a scanned source
+	// it is derived from the SBOM.
+	ReleaseDigest string            `json:"releaseDigest"`
+	Components    []sourceComponent `json:"components"` // by name
+	Environment   string            `json:"environment"`
+	Requester     string            `json:"requester"`
+	Phase         string            `json:"phase"`
+	ClockCutoff   time.Time         `json:"clockCutoff"`
+	Advisories    string            `json:"advisories"` // the advisory snapshot
+	VEX           []string          `json:"vex"`        // raw VEX documents, sorted
+	Issuers       string            `json:"issuers"`    // issuer registry file, or ""
+	Gates         string            `json:"gates"`      // the --config file, or ""
+	Exceptions    string            `json:"exceptions"` // the --exceptions file, or ""
 }
 
-// gateBlobs are the raw inputs themselves.
+// sourceComponent is one image of the release with its SBOM.
+type sourceComponent struct {
+	Name  string `json:"name"`
+	Image string `json:"image"` // repository@sha256:…, or "" for a scanned source
+	Tag   string `json:"tag"`
+	Role  string `json:"role"`
+	SBOM  string `json:"sbom"` // digest of the encoded SBOM, "" when none is stored
+}
+
+// gateBlobs are the raw inputs themselves; sboms parallels the components.
 type gateBlobs struct {
-	sbom, advisories, issuers, gates, exceptions []byte
-	vex                                          [][]byte
+	sboms                                  [][]byte
+	advisories, issuers, gates, exceptions []byte
+	vex                                    [][]byte
 }
 
 // snapshotEntry is one advisory of the snapshot a decision matched
@@ -184,20 +199,14 @@ type decisionInput struct {
 	file gateFile
 }
 
-// buildDecisionInput rebuilds the gate Input from raw sources: the SBOM is
-// matched against the advisory snapshot, VEX consensus is computed for
-// every finding (unknown where no statement speaks), exceptions applied.
-// eval and replay both go through here, so a replay differs only where an
-// input did.
+// buildDecisionInput rebuilds the gate Input from raw sources: each
+// component's SBOM is matched against the advisory snapshot, VEX consensus
+// is computed for every finding (unknown where no statement speaks, with
+// the component's image as product) and exceptions are applied. eval and
+// replay both go through here, so a replay differs only where an input did.
+// A component without an SBOM contributes no findings and is named in
+// ImagesWithoutSBOM, which the engine denies as input.sbom-missing.
 func buildDecisionInput(ctx context.Context, s gateSources, b gateBlobs) (*decisionInput, error) {
-	doc, _, err := codec.Decode(bytes.NewReader(b.sbom))
-	if err != nil {
-		return nil, fmt.Errorf("sbom: %w", err)
-	}
-	sbomDigest, err := sbom.ContentDigest(b.sbom)
-	if err != nil {
-		return nil, fmt.Errorf("sbom: %w", err)
-	}
 	var entries []snapshotEntry
 	if err := json.Unmarshal(b.advisories, &entries); err != nil {
 		return nil, fmt.Errorf("advisory snapshot: %w", err)
@@ -209,14 +218,7 @@ func buildDecisionInput(ctx context.Context, s gateSources, b gateBlobs) (*decis
 		advs[i], byID[e.Advisory.ID] = e.Advisory, e
 		hasEPSS = hasEPSS || e.EPSS != nil
 	}
-	matched, err := advisory.NewMatcher(advs).Scan(ctx, doc)
-	if err != nil {
-		return nil, err
-	}
-	for i := range matched.Findings {
-		e := byID[matched.Findings[i].AdvisoryID]
-		matched.Findings[i].KEV, matched.Findings[i].EPSS = e.KEV, e.EPSS
-	}
+	matcher := advisory.NewMatcher(advs)
 
 	reg, err := vex.NewRegistry("")
 	if b.issuers != nil {
@@ -237,14 +239,6 @@ func buildDecisionInput(ctx context.Context, s gateSources, b gateBlobs) (*decis
 	if err != nil {
 		return nil, err
 	}
-	product := ""
-	if doc.Subject.Kind == "image" {
-		product = doc.Subject.Digest
-	}
-	applied, err := vex.Apply(ctx, matched.Findings, stmts, c, product, s.ClockCutoff)
-	if err != nil {
-		return nil, err
-	}
 
 	file, err := parseGateFile(b.gates)
 	if err != nil {
@@ -258,9 +252,54 @@ func buildDecisionInput(ctx context.Context, s gateSources, b gateBlobs) (*decis
 	if err != nil {
 		return nil, fmt.Errorf("exceptions: %w", err)
 	}
-	srcs := make([]gate.FindingSource, len(applied))
-	for i := range applied {
-		srcs[i] = gate.FindingSource{Finding: applied[i].Finding, Component: s.ReleaseName, VEX: &applied[i].Verdict}
+
+	rel := gate.Release{ID: s.ReleaseID, Name: s.ReleaseName, Digest: s.ReleaseDigest, Components: []gate.Component{}}
+	summary := gate.SBOMSummary{Digests: []string{}, ByType: map[string]int{}}
+	var srcs []gate.FindingSource
+	var withoutSBOM []string
+	for i, comp := range s.Components {
+		image := comp.Image
+		if b.sboms[i] == nil {
+			withoutSBOM = append(withoutSBOM, image)
+		} else {
+			doc, _, err := codec.Decode(bytes.NewReader(b.sboms[i]))
+			if err != nil {
+				return nil, fmt.Errorf("sbom of %s: %w", comp.Name, err)
+			}
+			sbomDigest, err := sbom.ContentDigest(b.sboms[i])
+			if err != nil {
+				return nil, fmt.Errorf("sbom of %s: %w", comp.Name, err)
+			}
+			if image == "" { // a scanned source: the SBOM names what it is
+				digest := cmp.Or(doc.Subject.Digest, sbomDigest)
+				image = doc.Subject.Name + "@" + digest
+				rel.Digest = cmp.Or(rel.Digest, digest)
+			}
+			summary.Digests = append(summary.Digests, sbomDigest)
+			summary.ComponentCount += len(doc.Components)
+			for _, dc := range doc.Components {
+				if t := purlType(dc.PURL); t != "" {
+					summary.ByType[t]++
+				}
+			}
+			matched, err := matcher.Scan(ctx, doc)
+			if err != nil {
+				return nil, err
+			}
+			for i := range matched.Findings {
+				e := byID[matched.Findings[i].AdvisoryID]
+				matched.Findings[i].KEV, matched.Findings[i].EPSS = e.KEV, e.EPSS
+			}
+			_, product, _ := strings.Cut(image, "@")
+			applied, err := vex.Apply(ctx, matched.Findings, stmts, c, product, s.ClockCutoff)
+			if err != nil {
+				return nil, err
+			}
+			for i := range applied {
+				srcs = append(srcs, gate.FindingSource{Finding: applied[i].Finding, Component: comp.Name, VEX: &applied[i].Verdict})
+			}
+		}
+		rel.Components = append(rel.Components, gate.Component{Name: comp.Name, Image: image, Role: comp.Role, Tag: comp.Tag})
 	}
 	findings, err := gate.BuildFindings(srcs, gate.FindingScope{
 		Cutoff: s.ClockCutoff, ReleaseName: s.ReleaseName, Environment: env.Name,
@@ -269,39 +308,27 @@ func buildDecisionInput(ctx context.Context, s gateSources, b gateBlobs) (*decis
 	if err != nil {
 		return nil, err
 	}
-
-	releaseDigest := doc.Subject.Digest
-	if releaseDigest == "" {
-		releaseDigest = sbomDigest
-	}
-	image := doc.Subject.Name + "@" + releaseDigest
-	byType := map[string]int{}
-	for _, comp := range doc.Components {
-		if t := purlType(comp.PURL); t != "" {
-			byType[t]++
-		}
-	}
 	snapshotID := canon.SHA256(b.advisories)
 	in := &gate.Input{
-		Schema:      gate.InputSchema,
-		Phase:       gate.Phase(s.Phase),
-		ClockCutoff: s.ClockCutoff,
-		Release: gate.Release{Name: s.ReleaseName, Digest: releaseDigest,
-			Components: []gate.Component{{Name: s.ReleaseName, Image: image, Role: "primary"}}},
+		Schema:            gate.InputSchema,
+		Phase:             gate.Phase(s.Phase),
+		ClockCutoff:       s.ClockCutoff,
+		Release:           rel,
 		Environment:       env,
 		TargetEnvironment: env.Name,
 		Requester:         gate.Requester{ID: s.Requester, Groups: []string{}},
 		Findings:          findings,
-		SBOM:              gate.SBOMSummary{Digests: []string{sbomDigest}, ComponentCount: len(doc.Components), ByType: byType},
+		SBOM:              summary,
 		Approvals:         []gate.Approval{},
 		Provenance:        []gate.Provenance{},
+		ImagesWithoutSBOM: withoutSBOM,
 	}
 	if hasEPSS {
 		in.EPSSSnapshot = snapshotID
 	}
 	meta := gate.DecideMeta{
 		Inputs: gate.Inputs{
-			SBOMDigests:          []string{sbomDigest},
+			SBOMDigests:          summary.Digests,
 			AdvisorySnapshotID:   snapshotID,
 			IssuerRegistryDigest: reg.Digest(),
 		},

@@ -2,13 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/sbom"
+	"github.com/stella-ops/stella/sbom/codec"
+	"github.com/stella-ops/stella/store"
 )
 
 const (
@@ -186,5 +193,98 @@ func TestGateReplay(t *testing.T) {
 	}
 	if out, code := run(t, "", "", "gate", "replay", record); code != ExitIntegrity {
 		t.Errorf("replay without an input: exit %d, want %d: %s", code, ExitIntegrity, out)
+	}
+}
+
+func TestGateEvalStoredRelease(t *testing.T) {
+	ctx := context.Background()
+	db := gateDB(t)
+	// One SBOM per image; the names differ, so the contents do too.
+	type stored struct {
+		raw    []byte
+		doc    *sbom.Document
+		format codec.Format
+		digest string
+	}
+	sboms := map[string]stored{}
+	for _, name := range []string{"api", "worker"} {
+		file := filepath.Join(t.TempDir(), name+".cdx.json")
+		if out, code := run(t, "", "", "sbom", "generate", "dir:"+scanFixture, "--name", name, "-f", file); code != ExitOK {
+			t.Fatalf("sbom generate: exit %d: %s", code, out)
+		}
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, format, err := codec.Decode(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		digest, err := sbom.ContentDigest(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sboms[name] = stored{raw, doc, format, digest}
+	}
+	apiDigest, workerDigest := "sha256:"+strings.Repeat("a1", 32), "sha256:"+strings.Repeat("b2", 32)
+	s, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	rel := &release.Release{
+		ID: "rel-1", TenantID: "default", Application: "shop", Name: "shop-v1", Status: release.StatusFinalized,
+		Digest: "sha256:" + strings.Repeat("c3", 32), CreatedBy: "ci", CreatedAt: now, UpdatedAt: now, FinalizedAt: &now, Version: 1,
+		Components: []release.ReleaseComponent{
+			{ComponentID: "c-api", Name: "api", Repository: "registry.example/shop/api", Digest: apiDigest, Tag: "v1", Role: "primary"},
+			{ComponentID: "c-worker", Name: "worker", Repository: "registry.example/shop/worker", Digest: workerDigest, Tag: "v1", Role: "sidecar"},
+		},
+	}
+	putSBOM := func(name, image string) {
+		t.Helper()
+		b := sboms[name]
+		err := s.PutSBOM(ctx, &sbom.Record{TenantID: "default", ContentDigest: b.digest, ImageDigest: image, ImageName: "shop/" + name,
+			Format: string(b.format), Document: b.raw, Packages: sbom.Packages(b.doc), CreatedAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CreateRelease(ctx, rel); err != nil {
+		t.Fatal(err)
+	}
+	putSBOM("api", apiDigest)
+	s.Close()
+
+	eval := func() (*gate.Decision, string, int) {
+		out, code := run(t, "", "", "gate", "eval", "release:shop-v1", "--db", db, "--config", gateDir+"/gates.yaml",
+			"--env", "dev", "--cutoff", gateCutoff, "-o", "json")
+		var dec gate.Decision
+		if err := json.NewDecoder(strings.NewReader(out[strings.Index(out, "{"):])).Decode(&dec); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		return &dec, out, code
+	}
+	// The worker image has no stored SBOM: deny, whatever the gates say.
+	dec, out, code := eval()
+	if code != ExitDeny || !strings.Contains(strings.Join(dec.ReasonCodes, " "), "input.sbom-missing") {
+		t.Fatalf("release without every SBOM: exit %d: %s", code, out)
+	}
+	if dec.Release.Digest != rel.Digest || dec.Release.ID != "rel-1" {
+		t.Errorf("record release = %+v", dec.Release)
+	}
+
+	s, err = store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	putSBOM("worker", workerDigest)
+	s.Close()
+	dec, out, code = eval()
+	if code != ExitOK || dec.Decision != gate.Allow || len(dec.Inputs.SBOMDigests) != 2 {
+		t.Fatalf("release with both SBOMs in dev: exit %d: %s", code, out)
+	}
+	// aggregate counts the advisory found in both images once.
+	if d := gateOf(t, dec, "aggregate").Details; fmt.Sprint(d["counts"]) != "map[critical:1 high:0 low:0 medium:0]" {
+		t.Errorf("aggregate details = %v", d)
 	}
 }
