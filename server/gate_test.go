@@ -268,6 +268,16 @@ func gatesOverGraphQL(t *testing.T, e *env) {
 		t.Fatalf("unscanned release = %v", unscanned)
 	}
 
+	// With myapp-v1 deployed in dev, it is the baseline of a decision there.
+	ids := e.ok(viewer, `{ release(key: "myapp-v1") { id application digest } environment(key: "dev") { id } }`, nil)
+	if err := e.srv.Store().SetCurrentRelease(ctx, server.DefaultTenant, path(ids, "environment", "id").(string),
+		path(ids, "release", "application").(string), path(ids, "release", "id").(string)); err != nil {
+		t.Fatal(err)
+	}
+	if b := path(e.ok(viewer, evaluate, vars("dev")), "evaluateRelease", "inputs", "baselineReleaseDigest"); b != path(ids, "release", "digest") {
+		t.Fatalf("baseline = %v, want %v", b, path(ids, "release", "digest"))
+	}
+
 	// Another tenant sees none of it.
 	_, globex, err := e.srv.CreateToken(ctx, "globex", "bob", auth.RoleAdmin, "test")
 	if err != nil {
