@@ -2,8 +2,11 @@ package vex
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"testing"
+
+	"github.com/stella-ops/stella/attest"
 )
 
 func seed(f *testing.F, files ...string) {
@@ -28,4 +31,18 @@ func FuzzReadCSAF(f *testing.F) {
 func FuzzReadCycloneDX(f *testing.F) {
 	seed(f, "testdata/sameclaim/cyclonedx.json")
 	f.Fuzz(func(t *testing.T, b []byte) { _, _ = ReadCycloneDX(bytes.NewReader(b)) })
+}
+
+func FuzzReadAttestation(f *testing.F) {
+	raw, trust := signedVEX(&testing.T{})
+	f.Add(raw)
+	f.Add([]byte(`{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"keyid":"k","sig":"AA=="}]}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		// Unverified reading and verified reading must both refuse, not panic.
+		_, _ = ReadAttestation(context.Background(), b, attest.Trust{})
+		if d, err := ReadAttestation(context.Background(), b, trust); err == nil && len(d.Statements) > 0 && !d.Statements[0].Signature.Verified {
+			t.Fatal("a document read with trusted keys is not marked verified")
+		}
+	})
 }
