@@ -4,9 +4,16 @@
 // window, N-of-M approvals, a Rego policy…) and returns a [Result] with
 // stable reason codes. The [Engine] evaluates every configured gate, fails
 // closed on any error, timeout or missing input, and returns a [Decision]
-// record that names every input by digest so it can be replayed later.
+// record that names every input by digest, so it can be signed, stored and
+// replayed later to the same bytes.
 //
-//	eng, err := gate.NewEngine(gate.WithConfig(cfg), gate.WithPolicies(bundles))
-//	dec, err := eng.Decide(ctx, in)      // allow | deny | pending
-//	res, err := gate.Replay(ctx, dec, resolver)
+//	cfg, err := gate.LoadConfig("gates.yaml", nil)  // per-environment settings over defaults
+//	eng, err := gate.NewEngine(gate.WithConfig(cfg), gate.WithPolicies(bundle), gate.WithStore(cas))
+//	dec, err := eng.Decide(ctx, in, gate.DecideMeta{Inputs: gate.Inputs{AdvisorySnapshotID: snap}})
+//	// dec.Decision is allow, deny or pending; dec.ReasonCodes say why.
+//	res, err := gate.Replay(ctx, dec, cas)          // res.Outcome: match, mismatch or failed
+//
+// Findings enter through [BuildFindings], which applies VEX verdicts and
+// the winning [Exception]; the Rego policy gate evaluates bundles of
+// package gate/policy on the Input document (stella.gate.input/v1).
 package gate
