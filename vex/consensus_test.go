@@ -329,33 +329,3 @@ func TestEvaluateHonoursContext(t *testing.T) {
 		t.Error("cancelled context ignored")
 	}
 }
-
-// BenchmarkEvaluate100k measures consensus over 100,000 applicable
-// statements from 1,000 issuers.
-func BenchmarkEvaluate100k(b *testing.B) {
-	reg, err := NewRegistry("bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := NewConsensus(reg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	statuses := []Status{StatusAffected, StatusNotAffected, StatusFixed, StatusUnderInvestigation}
-	stmts := make([]Statement, 100_000)
-	for i := range stmts {
-		s := stmt(fmt.Sprintf("unknown:issuer-%d", i%1000), statuses[i%4], time.Duration(i)*time.Minute)
-		if _, err := s.ComputeDigest(); err != nil {
-			b.Fatal(err)
-		}
-		stmts[i] = s
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := c.Evaluate(context.Background(), testSubject(), stmts, testCutoff); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(len(stmts)*b.N)/b.Elapsed().Seconds(), "statements/s")
-}
