@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -163,18 +162,7 @@ func sortedFindings(fs []Finding) []*Finding {
 	return out
 }
 
-func compareFindings(a, b *Finding) int {
-	if c := strings.Compare(a.AdvisoryID, b.AdvisoryID); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.Component.Purl, b.Component.Purl); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.Component.Name, b.Component.Name); c != 0 {
-		return c
-	}
-	return strings.Compare(a.ID, b.ID)
-}
+func compareFindings(a, b *Finding) int { return findingOrder(*a, *b) }
 
 // findingRef names a finding in details.
 func findingRef(f *Finding) map[string]any {
@@ -188,18 +176,6 @@ func findingRef(f *Finding) map[string]any {
 
 // utc formats a time for details: RFC 3339 in UTC.
 func utc(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// sortedSet returns the distinct non-empty strings of ss, sorted, never nil.
-func sortedSet(ss []string) []string {
-	out := make([]string, 0, len(ss))
-	for _, s := range ss {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
 
 // anyList turns refs into a details list; callers build refs in a sorted
 // order.

@@ -78,7 +78,7 @@ func ValidateApprovers(required int, eligibleUsers []string) error {
 		e.Problem = fmt.Sprintf("must be ≥ 0, got %d", required)
 		return e
 	}
-	if n := len(sortedSet(eligibleUsers)); required > n {
+	if n := len(sortedUnique(eligibleUsers)); required > n {
 		e.Problem = fmt.Sprintf("%d approvals required but only %d eligible approver(s)", required, n)
 		return e
 	}
@@ -163,8 +163,10 @@ func (g *approvalsGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 	slices.SortStableFunc(records, func(a, b Approval) int {
 		return cmp.Or(a.At.Compare(b.At), strings.Compare(a.ApproverID, b.ApproverID))
 	})
-	// One approver counts once: their latest valid record is their answer.
+	// One approver counts once: their latest valid record is their answer,
+	// except that any valid reject stands (gate.md §4.6).
 	latest := map[string]Approval{}
+	rejected := map[string]bool{}
 	var ignored []map[string]any
 	for _, a := range records {
 		err := CheckApproval(env, in.Requester.ID, a, in.Release.Digest)
@@ -183,10 +185,13 @@ func (g *approvalsGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 			continue
 		}
 		latest[a.ApproverID] = a
+		if a.Action == approvalActionReject {
+			rejected[a.ApproverID] = true
+		}
 	}
 	var approvedBy, rejectedBy []string
 	for id, a := range latest {
-		if a.Action == approvalActionReject {
+		if rejected[id] || a.Action == approvalActionReject {
 			rejectedBy = append(rejectedBy, id)
 		} else {
 			approvedBy = append(approvedBy, id)
@@ -197,7 +202,7 @@ func (g *approvalsGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 	have := len(approvedBy)
 	details := map[string]any{
 		"have": have, "need": need,
-		"approvedBy": sortedSet(approvedBy), "rejectedBy": sortedSet(rejectedBy),
+		"approvedBy": sortedUnique(approvedBy), "rejectedBy": sortedUnique(rejectedBy),
 		"ignored": anyList(ignored),
 	}
 	var msg string

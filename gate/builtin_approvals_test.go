@@ -60,8 +60,10 @@ func TestApprovals(t *testing.T) {
 			a.Groups = nil
 			return a
 		}()}, StatusPass, []string{"approvals.ineligible"}, 1, []string{"approvals.ineligible"}},
-		{"latest answer of an approver wins", 1, []Approval{approval("u-bob", "reject", 1), approval("u-bob", "approve", 2)},
-			StatusPass, nil, 1, []string{}},
+		{"a reject stands even if the approver approves later", 1, []Approval{approval("u-bob", "reject", 1), approval("u-bob", "approve", 2)},
+			StatusFail, []string{"approvals.rejected"}, 0, []string{}},
+		{"an approver's repeated approval counts once", 2, []Approval{approval("u-bob", "approve", 1), approval("u-bob", "approve", 2)},
+			StatusPending, []string{"approvals.missing"}, 1, []string{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

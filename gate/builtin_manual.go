@@ -77,7 +77,7 @@ func (g *manualGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 			confirmedBy = append(confirmedBy, u)
 		}
 	}
-	confirmedBy, declinedBy = sortedSet(confirmedBy), sortedSet(declinedBy)
+	confirmedBy, declinedBy = sortedUnique(confirmedBy), sortedUnique(declinedBy)
 	v := newVerdict(g.typ)
 	msg := "confirmed by " + strings.Join(confirmedBy, ", ")
 	switch {
@@ -93,7 +93,7 @@ func (g *manualGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 	}
 	return v.result(msg, map[string]any{
 		"prompt":      g.s.Prompt,
-		"groups":      sortedSet(g.s.Groups),
+		"groups":      sortedUnique(g.s.Groups),
 		"confirmedBy": confirmedBy,
 		"declinedBy":  declinedBy,
 		"ignored":     anyList(ignored),

@@ -164,8 +164,14 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
+// sortedUnique returns the distinct non-empty strings of s, sorted, never nil.
 func sortedUnique(s []string) []string {
-	out := slices.Clone(s)
+	out := make([]string, 0, len(s))
+	for _, v := range s {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
 	slices.Sort(out)
-	return nonNil(slices.Compact(out))
+	return slices.Compact(out)
 }

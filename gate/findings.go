@@ -91,7 +91,8 @@ func buildFinding(s FindingSource, scope FindingScope) (Finding, error) {
 		v := round6(*af.Severity.BaseScore)
 		f.CVSS = &v
 	}
-	f.Severity = SeverityNone
+	// Unscored is not harmless: "unknown" is judged as critical.
+	f.Severity = SeverityUnknown
 	if f.CVSS != nil {
 		f.Severity = advisory.SeverityLabel(*f.CVSS)
 	}
@@ -126,7 +127,7 @@ func buildFinding(s FindingSource, scope FindingScope) (Finding, error) {
 			suppressedByException = true
 		case EffectDowngrade:
 			to, ok := SeverityRank(e.DowngradeTo)
-			if from, _ := SeverityRank(f.Severity); ok && to < from {
+			if ok && to < judgedRank(f.Severity) {
 				f.Severity = e.DowngradeTo
 			}
 		}
@@ -141,5 +142,6 @@ func findingOrder(a, b Finding) int {
 		strings.Compare(a.Component.Purl, b.Component.Purl),
 		strings.Compare(a.Component.Name, b.Component.Name),
 		strings.Compare(a.ID, b.ID),
+		strings.Compare(a.Component.Layer, b.Component.Layer),
 	)
 }

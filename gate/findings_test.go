@@ -168,3 +168,29 @@ func TestValidateException(t *testing.T) {
 		t.Errorf("configurable cap: %v", err)
 	}
 }
+
+// An advisory without a CVSS score gives an "unknown" finding, which the
+// severity gates judge as critical: unscored is not harmless.
+func TestUnscoredFindingFailsClosed(t *testing.T) {
+	af := engAdvisoryFinding("CVE-2026-3000", "pkg:npm/c@1.0.0", 0)
+	af.Severity = nil
+	fs, err := BuildFindings([]FindingSource{{Finding: af, Component: "api"}}, FindingScope{Cutoff: engCutoff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs[0].Severity != SeverityUnknown || fs[0].CVSS != nil {
+		t.Fatalf("unscored finding = %+v, want severity unknown", fs[0])
+	}
+	in := engFixture()
+	in.Findings = fs
+	for _, typ := range []string{TypeSecurityThresholds, TypeAggregate} {
+		g, err := Builtins()[typ](typ, Defaults(typ))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := g.Evaluate(context.Background(), in)
+		if err != nil || r.Status != StatusFail {
+			t.Errorf("%s on an unscored finding: %s %v (%v), want fail", typ, r.Status, r.ReasonCodes, err)
+		}
+	}
+}

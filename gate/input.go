@@ -100,7 +100,7 @@ type Finding struct {
 	AdvisoryID    string     `json:"advisoryId"`
 	Aliases       []string   `json:"aliases"`
 	Component     FindingRef `json:"component"`
-	Severity      string     `json:"severity"` // none | low | medium | high | critical
+	Severity      string     `json:"severity"` // none | low | medium | high | critical | unknown (unscored)
 	CVSS          *float64   `json:"cvss"`
 	FixState      string     `json:"fixState"` // fixed | not-fixed | unknown
 	FixedVersions []string   `json:"fixedVersions"`

@@ -9,6 +9,9 @@ const (
 	SeverityMedium   = "medium"
 	SeverityHigh     = "high"
 	SeverityCritical = "critical"
+	// SeverityUnknown labels a finding no source has scored. It is off
+	// the scale and judged as critical.
+	SeverityUnknown = "unknown"
 )
 
 // SeverityRank orders severity labels: none 0 < low 1 < medium 2 < high 3
@@ -55,7 +58,7 @@ func findingSeverity(f *Finding) string {
 	if f.CVSS != nil {
 		return advisory.SeverityLabel(*f.CVSS)
 	}
-	return "unknown"
+	return SeverityUnknown
 }
 
 // checkThreshold validates a severity threshold setting.

@@ -1,15 +1,12 @@
 package graph
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
 
 	"github.com/stella-ops/stella/advisory"
-	"github.com/stella-ops/stella/attest"
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/vex"
@@ -39,20 +36,6 @@ func (r *Resolver) cutoffOr(cutoff *time.Time) time.Time {
 	return time.Now().UTC()
 }
 
-// readVEX reads a raw document: a DSSE envelope carrying OpenVEX (kept as
-// signed but unverified: the API holds no trusted keys), or OpenVEX, CSAF
-// or CycloneDX JSON.
-func readVEX(ctx context.Context, raw []byte) (*vex.Document, error) {
-	var probe struct {
-		PayloadType string          `json:"payloadType"`
-		Signatures  json.RawMessage `json:"signatures"`
-	}
-	if json.Unmarshal(raw, &probe) == nil && probe.PayloadType != "" && len(probe.Signatures) > 0 {
-		return vex.ReadAttestation(ctx, raw, attest.Trust{})
-	}
-	return vex.Read(bytes.NewReader(raw))
-}
-
 // importVEX reads a document, names its issuers from the tenant's registry
 // and stores it with its statements in one transaction. Anything the
 // readers refuse is VALIDATION on "document"; nothing is written then.
@@ -64,7 +47,13 @@ func (r *Resolver) importVEX(ctx context.Context, document string) (*model.Impor
 	if strings.TrimSpace(document) == "" {
 		return nil, fieldError("document", "is empty")
 	}
-	doc, err := readVEX(ctx, []byte(document))
+	reg, err := s.Registry(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	// Signed documents are verified against the tenant's registered keys
+	// and attributed to their issuers before anything is stored.
+	doc, err := vex.ReadAny(ctx, []byte(document), reg)
 	if err != nil {
 		return nil, fieldError("document", "%s", strings.TrimPrefix(err.Error(), "vex: "))
 	}
@@ -76,13 +65,6 @@ func (r *Resolver) importVEX(ctx context.Context, document string) (*model.Impor
 			msg += ": " + strings.Join(doc.Warnings, "; ")
 		}
 		return nil, fieldError("document", "%s", msg)
-	}
-	reg, err := s.Registry(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
-	if err := vex.ResolveIssuers(doc, reg); err != nil {
-		return nil, err
 	}
 	res, err := s.AppendDocument(ctx, tenant, doc, r.cutoffOr(nil))
 	if err != nil {

@@ -71,10 +71,11 @@ of {code, message}) as the "policy" gate, evaluated last; a bundle that does
 not compile denies with policy.compile-error. --exceptions FILE gives
 {exceptions: [...], revocations: [...]}: owned, approved, expiring waivers.
 
---record FILE writes the decision record (canonical JSON; with --sign-key also
-FILE's DSSE envelope as FILE.dsse.json) and keeps every input, content-
-addressed, in FILE's ".inputs" directory, so "stella gate replay FILE" works
-offline.
+--record FILE writes the decision record (canonical JSON) and keeps every
+input, content-addressed, in the ".inputs" directory beside it (x.json:
+x.inputs/), so "stella gate replay FILE" works offline. With --sign-key the
+record is also signed as DSSE into x.dsse.json. Nothing is written unless the
+decision is made.
 
 --output json prints the record: decision, every gate with status, reason
 codes and details, the input digests and the determinismHash.
@@ -103,13 +104,11 @@ Exit codes: 0 allow, 6 deny, 7 pending, 2 bad flags or unreadable input,
 			if err != nil {
 				return err
 			}
-			var cas gate.CAS = gate.MemCAS{}
-			if record != "" {
-				dir := gate.RecordInputsDir(record)
-				cas = gate.NewDirCAS(dir)
-				if err := keepSources(cas, dir, &src, blobs); err != nil {
-					return err
-				}
+			// Inputs are collected in memory and written with the record only
+			// once the decision is made, so a failed run leaves nothing behind.
+			cas := gate.MemCAS{}
+			if err := keepSources(cas, &src, blobs); err != nil {
+				return err
 			}
 			di, err := buildDecisionInput(cmd.Context(), src, blobs)
 			if err != nil {
@@ -129,7 +128,7 @@ Exit codes: 0 allow, 6 deny, 7 pending, 2 bad flags or unreadable input,
 				return withCode(ExitInternal, "%v", err)
 			}
 			if record != "" {
-				if err := writeRecord(cmd, record, dec, signKey); err != nil {
+				if err := writeRecord(cmd, record, dec, signKey, cas, src); err != nil {
 					return err
 				}
 			}
@@ -255,9 +254,8 @@ func storedRelease(cmd *cobra.Command, sf *scanFlags, key string, src *gateSourc
 	return nil
 }
 
-// keepSources stores every raw input in cas and writes the manifest that
-// names them into dir.
-func keepSources(cas gate.CAS, dir string, s *gateSources, b gateBlobs) error {
+// keepSources stores every raw input in cas and names it in s.
+func keepSources(cas gate.CAS, s *gateSources, b gateBlobs) error {
 	put := func(raw []byte) (string, error) {
 		if raw == nil {
 			return "", nil
@@ -270,30 +268,23 @@ func keepSources(cas gate.CAS, dir string, s *gateSources, b gateBlobs) error {
 		raw []byte
 	}{{&s.Advisories, b.advisories}, {&s.Issuers, b.issuers}, {&s.Gates, b.gates}, {&s.Exceptions, b.exceptions}} {
 		if *x.dst, err = put(x.raw); err != nil {
-			return withCode(ExitUsage, "--record: %v", err)
+			return withCode(ExitInternal, "%v", err)
 		}
 	}
 	for i := range s.Components {
 		if s.Components[i].SBOM, err = put(b.sboms[i]); err != nil {
-			return withCode(ExitUsage, "--record: %v", err)
+			return withCode(ExitInternal, "%v", err)
 		}
 	}
 	s.VEX = []string{}
 	for _, raw := range b.vex {
 		d, err := put(raw)
 		if err != nil {
-			return withCode(ExitUsage, "--record: %v", err)
+			return withCode(ExitInternal, "%v", err)
 		}
 		s.VEX = append(s.VEX, d)
 	}
 	slices.Sort(s.VEX)
-	manifest, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return withCode(ExitInternal, "%v", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, sourcesFile), append(manifest, '\n'), 0o644); err != nil {
-		return withCode(ExitUsage, "--record: %v", err)
-	}
 	return nil
 }
 
@@ -369,31 +360,56 @@ func policyGateID(b *policy.Bundle, n int) string {
 	return gate.TypePolicy + "-" + strings.TrimPrefix(b.Digest(), "sha256:")[:12]
 }
 
-// writeRecord writes the canonical record, and its DSSE envelope when a
-// key is given, each through a rename so no half-written file remains.
-func writeRecord(cmd *cobra.Command, path string, dec *gate.Decision, key string) error {
+// writeRecord writes the inputs (content-addressed, with the manifest
+// that names the raw sources), then the canonical record, then its DSSE
+// envelope when a key is given; each file through a rename, so no
+// half-written file remains.
+func writeRecord(cmd *cobra.Command, path string, dec *gate.Decision, key string, inputs gate.MemCAS, src gateSources) error {
 	raw, err := dec.Canonical()
 	if err != nil {
 		return withCode(ExitInternal, "%v", err)
 	}
+	var env []byte
 	if key != "" {
 		signer, err := attest.LoadSigner(key)
 		if err != nil {
 			return withCode(ExitTrust, "%v", err)
 		}
-		env, err := gate.Sign(cmd.Context(), dec, signer)
+		e, err := gate.Sign(cmd.Context(), dec, signer)
 		if err != nil {
 			return withCode(ExitTrust, "%v", err)
 		}
-		b, err := json.MarshalIndent(env, "", "  ")
-		if err != nil {
+		if env, err = json.MarshalIndent(e, "", "  "); err != nil {
 			return withCode(ExitInternal, "%v", err)
 		}
-		if err := writeOutput(cmd, strings.TrimSuffix(path, filepath.Ext(path))+".dsse.json", append(b, '\n')); err != nil {
-			return err
+	}
+	dir := gate.RecordInputsDir(path)
+	cas := gate.NewDirCAS(dir)
+	for _, b := range inputs {
+		if _, err := cas.Put(b); err != nil {
+			return withCode(ExitUsage, "--record: %v", err)
 		}
 	}
-	return writeOutput(cmd, path, append(raw, '\n'))
+	manifest, err := json.MarshalIndent(src, "", "  ")
+	if err != nil {
+		return withCode(ExitInternal, "%v", err)
+	}
+	if err := writeOutput(cmd, filepath.Join(dir, sourcesFile), append(manifest, '\n')); err != nil {
+		return err
+	}
+	if err := writeOutput(cmd, path, append(raw, '\n')); err != nil {
+		return err
+	}
+	if env != nil {
+		return writeOutput(cmd, signedRecordPath(path), append(env, '\n'))
+	}
+	return nil
+}
+
+// signedRecordPath is where a record's DSSE envelope goes: decisions/x.json
+// gives decisions/x.dsse.json.
+func signedRecordPath(path string) string {
+	return strings.TrimSuffix(path, filepath.Ext(path)) + ".dsse.json"
 }
 
 func decisionExit(dec *gate.Decision) error {

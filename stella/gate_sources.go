@@ -124,6 +124,15 @@ func parseGateFile(raw []byte) (gateFile, error) {
 		if err := dec.Decode(&f.Environments); err != nil {
 			return gateFile{}, fmt.Errorf("environments: %w", err)
 		}
+		for _, e := range f.Environments {
+			// With groups, membership is not known here; with users only,
+			// N of M must be satisfiable (gate.md §4.1).
+			if len(e.ApproverGroups) == 0 {
+				if err := gate.ValidateApprovers(e.RequiredApprovals, e.ApproverUsers); err != nil {
+					return gateFile{}, fmt.Errorf("environment %q: %w", e.Name, err)
+				}
+			}
+		}
 		delete(doc, "environments")
 	}
 	rest, err := json.Marshal(doc)

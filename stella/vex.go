@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -144,9 +146,11 @@ func newVEXConsensusCmd(g *globals) *cobra.Command {
 		Long: `Compute the trust-weighted consensus (vex.md §5) over the statements of every
 --vex FILE for one subject as of --cutoff.
 
---output json (default) prints the consensus record (vex.md §6): status,
-conflict, confidence, justification, an explanation entry per claim (P, C, R,
-baseTrust, M, F, score, inTopSet, dropped) and the consensusDigest.
+--output table (default) prints the verdict and one row per claim: issuer,
+class, status, P, C, R, baseTrust, M, F, score, whether it is in the top set
+and why it was dropped. --output json prints the consensus record (vex.md §6):
+status, conflict, confidence, justification, the same explanation entries and
+the consensusDigest.
 --output openvex prints the verdict as an OpenVEX 0.2.0 document (canonical
 JSON); with --sign-key and --subject it is a signed DSSE attestation instead.
 --vuln takes the primary id, then its aliases, comma-separated.`,
@@ -164,10 +168,15 @@ JSON); with --sign-key and --subject it is a signed DSSE attestation instead.
 			switch g.output {
 			case "openvex":
 				return writeConsensusOpenVEX(cmd, []vex.Verdict{v}, sf)
-			case "json", "table":
+			case "json":
 				return writeJSON(cmd, v)
+			case "table":
+				if err := writeExplanation(cmd.OutOrStdout(), v); err != nil {
+					return withCode(ExitInternal, "%v", err)
+				}
+				return nil
 			}
-			return withCode(ExitUsage, "--output %q: want json or openvex", g.output)
+			return withCode(ExitUsage, "--output %q: want table, json or openvex", g.output)
 		},
 	}
 	vf.register(cmd.Flags(), "")
@@ -379,30 +388,38 @@ func readVEXFile(ctx context.Context, path string, reg *vex.Registry) (*vex.Docu
 	return doc, nil
 }
 
-// readVEXBytes reads one VEX document and attributes it to reg's issuers.
-// A DSSE envelope is verified against the registry's keys when it has any
-// (a bad signature exits 4) and read as signed but unverified otherwise.
+// readVEXBytes reads one VEX document and attributes it to reg's issuers
+// (vex.ReadAny); a signature that does not verify exits 4.
 func readVEXBytes(ctx context.Context, raw []byte, reg *vex.Registry) (*vex.Document, error) {
-	var probe struct {
-		PayloadType string `json:"payloadType"`
+	doc, err := vex.ReadAny(ctx, raw, reg)
+	if errors.Is(err, attest.ErrVerify) {
+		return nil, withCode(ExitTrust, "%v", err)
 	}
-	var doc *vex.Document
-	var err error
-	if json.Unmarshal(raw, &probe) == nil && probe.PayloadType != "" {
-		doc, err = vex.ReadAttestation(ctx, raw, reg.Trust())
-		if errors.Is(err, attest.ErrVerify) {
-			return nil, withCode(ExitTrust, "%v", err)
+	return doc, err
+}
+
+// writeExplanation prints a verdict and its claims as a table.
+func writeExplanation(w io.Writer, v vex.Verdict) error {
+	conflict := ""
+	if v.Conflict {
+		conflict = ", conflict"
+	}
+	fmt.Fprintf(w, "%s in %s: %s%s, confidence %g", v.Subject.Vulnerability, v.Subject.Package, v.Status, conflict, v.Confidence)
+	if v.Justification != "" {
+		fmt.Fprintf(w, " (%s)", v.Justification)
+	}
+	fmt.Fprintf(w, "\nconsensusDigest: %s\n", v.Digest)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ISSUER\tCLASS\tSTATUS\tP\tC\tR\tBASE\tM\tF\tSCORE\tTOP\tDROPPED")
+	for _, c := range v.Claims {
+		top := "-"
+		if c.InTopSet {
+			top = "yes"
 		}
-	} else {
-		doc, err = vex.Read(bytes.NewReader(raw))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%g\t%g\t%g\t%g\t%g\t%g\t%g\t%s\t%s\n", c.Issuer, c.Class, c.Status,
+			c.Provenance, c.Coverage, c.Replayability, c.BaseTrust, c.Strength, c.Freshness, c.Score, top, dash(string(c.Dropped)))
 	}
-	if err != nil {
-		return nil, err
-	}
-	if err := reg.Attribute(doc); err != nil {
-		return nil, err
-	}
-	return doc, nil
+	return tw.Flush()
 }
 
 func writeJSON(cmd *cobra.Command, v any) error {

@@ -148,7 +148,7 @@ func TestVEXConsensusAsSignedOpenVEXVerifiesThroughRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, code = run(t, "", "", "vex", "consensus", "--vex", scanVEX, "--issuers", strict, "--package", "pkg:golang/gopkg.in/yaml.v2@v2.2.2",
-		"--vuln", "TEST-0001,CVE-0000-0001", "--cutoff", vexCutoff)
+		"--vuln", "TEST-0001,CVE-0000-0001", "--cutoff", vexCutoff, "-o", "json")
 	if code != ExitOK || !strings.Contains(out, `"dropped": "unsigned-not-affected"`) || !strings.Contains(out, `"status": "unknown"`) {
 		t.Errorf("strict issuer: exit %d: %s", code, out)
 	}

@@ -124,7 +124,7 @@ func TestVEXShowAndConsensus(t *testing.T) {
 		t.Fatalf("vex show = %+v (%v)\n%s", doc, err, out)
 	}
 	out, code = run(t, "", "", "vex", "consensus", "--vex", scanVEX, "--package", "pkg:golang/gopkg.in/yaml.v2@v2.2.2",
-		"--vuln", "TEST-0001,CVE-0000-0001", "--cutoff", vexCutoff)
+		"--vuln", "TEST-0001,CVE-0000-0001", "--cutoff", vexCutoff, "-o", "json")
 	if code != ExitOK {
 		t.Fatalf("vex consensus: exit %d: %s", code, out)
 	}
@@ -139,6 +139,12 @@ func TestVEXShowAndConsensus(t *testing.T) {
 	}
 	if v.Status != "not_affected" || v.Justification != vexNotAff || len(v.Claims) != 1 || !strings.HasPrefix(v.ConsensusDigest, "sha256:") {
 		t.Errorf("vex consensus = %+v\n%s", v, out)
+	}
+	out, code = run(t, "", "", "vex", "consensus", "--vex", scanVEX, "--package", "pkg:golang/gopkg.in/yaml.v2@v2.2.2",
+		"--vuln", "TEST-0001,CVE-0000-0001", "--cutoff", vexCutoff)
+	if code != ExitOK || !strings.Contains(out, "TEST-0001 in pkg:golang/gopkg.in/yaml.v2@v2.2.2: not_affected") ||
+		!strings.Contains(out, "unknown:Example Maintainers") || !strings.Contains(out, "ISSUER") {
+		t.Errorf("vex consensus table: exit %d:\n%s", code, out)
 	}
 	if _, code := run(t, "", "", "vex", "show", "testdata/does-not-exist.json"); code != ExitUsage {
 		t.Errorf("vex show of a missing file: exit %d, want %d", code, ExitUsage)

@@ -2,6 +2,7 @@ package vex
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -84,6 +85,9 @@ func verifierFor(k IssuerKey) (attest.Verifier, error) {
 // which issuer signed is then decided by [Registry.Attribute].
 func (r *Registry) Trust() attest.Trust {
 	var t attest.Trust
+	if r == nil {
+		return t
+	}
 	for _, is := range r.Issuers() {
 		for _, k := range is.Keys {
 			if k.PublicKey == "" {
@@ -97,12 +101,18 @@ func (r *Registry) Trust() attest.Trust {
 	return t
 }
 
-// Attribute assigns d's statements to registered issuers: a statement whose
-// signature verified with a registered key belongs to that key's issuer;
-// otherwise the document's author is looked up among the issuers' names
-// and authors. Statements of unknown authors keep their unknown: issuer.
-// Digests are recomputed, since the issuer is part of a statement.
+// Attribute assigns d's statements to registered issuers (vex.md §2): a
+// statement whose signature verified with a registered key belongs to
+// that key's issuer. Otherwise the document's author is looked up among
+// the issuers' ids, names and authors — but only issuers without keys are
+// attributed by name: an issuer with keys speaks through signatures, so an
+// unsigned document using its name cannot supersede its signed claims.
+// Statements of unknown authors keep their unknown: issuer. Digests are
+// recomputed, since the issuer is part of a statement.
 func (r *Registry) Attribute(d *Document) error {
+	if r == nil || d == nil {
+		return nil
+	}
 	byAuthor := r.byAuthor(d.Author)
 	for i := range d.Statements {
 		s := &d.Statements[i]
@@ -123,21 +133,49 @@ func (r *Registry) Attribute(d *Document) error {
 	return nil
 }
 
-// byAuthor returns the one issuer whose name or authors include author
-// (case-insensitive), or "" when none or several do.
+// byAuthor returns the one keyless issuer whose id, name or authors
+// include author (case-insensitive), or "" when none or several do.
 func (r *Registry) byAuthor(author string) string {
 	author = strings.TrimSpace(author)
-	if r == nil || author == "" {
+	if author == "" {
 		return ""
 	}
 	found := ""
 	for _, is := range r.issuers {
-		if strings.EqualFold(is.Name, author) || slices.ContainsFunc(is.Authors, func(a string) bool { return strings.EqualFold(a, author) }) {
-			if found != "" {
-				return "" // ambiguous: attribute to no one
-			}
-			found = is.ID
+		named := strings.EqualFold(is.ID, author) || strings.EqualFold(is.Name, author) ||
+			slices.ContainsFunc(is.Authors, func(a string) bool { return strings.EqualFold(a, author) })
+		if !named {
+			continue
 		}
+		if found != "" || len(is.Keys) > 0 {
+			return "" // ambiguous, or an issuer that signs: attribute to no one
+		}
+		found = is.ID
 	}
 	return found
+}
+
+// ReadAny reads a VEX document in any supported format — OpenVEX, CSAF,
+// CycloneDX, or OpenVEX in a DSSE envelope — and attributes it to r's
+// issuers. An envelope is verified against r's keys when r has any; a
+// signature that does not verify is an error wrapping [attest.ErrVerify]
+// (fail closed). With no keys it is read as signed but unverified.
+func ReadAny(ctx context.Context, raw []byte, r *Registry) (*Document, error) {
+	var probe struct {
+		PayloadType string `json:"payloadType"`
+	}
+	var d *Document
+	var err error
+	if json.Unmarshal(raw, &probe) == nil && probe.PayloadType != "" {
+		d, err = ReadAttestation(ctx, raw, r.Trust())
+	} else {
+		d, err = Read(bytes.NewReader(raw))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Attribute(d); err != nil {
+		return nil, err
+	}
+	return d, nil
 }

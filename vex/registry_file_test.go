@@ -77,6 +77,12 @@ issuers:
 	if d.Statements[0].Issuer != "debian" || d.Statements[0].Digest == "" {
 		t.Fatalf("not attributed by author: %+v", d.Statements[0])
 	}
+	// An issuer with keys speaks only through signatures: an unsigned
+	// document under its name stays unknown.
+	d = &Document{Author: "ACME", Statements: []Statement{{Issuer: UnknownIssuer("ACME"), Vulnerability: "CVE-2026-1", Status: StatusFixed}}}
+	if err := reg.Attribute(d); err != nil || d.Statements[0].Issuer != "unknown:ACME" {
+		t.Fatalf("unsigned document attributed to a signing issuer: %+v %v", d.Statements[0], err)
+	}
 	// Unknown authors keep the unknown issuer.
 	d = &Document{Author: "someone", Statements: []Statement{{Issuer: UnknownIssuer("someone"), Vulnerability: "CVE-2026-1", Status: StatusFixed}}}
 	if err := reg.Attribute(d); err != nil || d.Statements[0].Issuer != "unknown:someone" {

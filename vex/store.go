@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strings"
 	"time"
 )
@@ -195,44 +194,4 @@ func UpstreamID(d *Document) string {
 		}
 	}
 	return ""
-}
-
-// ResolveIssuers names each statement's issuer from the registry (vex.md
-// §2): a verified signature's key picks its issuer; otherwise an
-// "unknown:<author>" issuer whose author equals a registered issuer's id or
-// name (ignoring case) takes that issuer. Digests are recomputed and the
-// statements re-sorted. Call it before storing a document.
-func ResolveIssuers(d *Document, r *Registry) error {
-	if d == nil || r == nil {
-		return nil
-	}
-	changed := false
-	for i := range d.Statements {
-		s := &d.Statements[i]
-		id := s.Issuer
-		if s.Signature.Verified {
-			if is, ok := r.ByKey(s.Signature.KeyID); ok {
-				id = is.ID
-			}
-		}
-		if author, ok := strings.CutPrefix(id, unknownIssuerPrefix); ok && author != "" {
-			for _, is := range r.Issuers() {
-				if strings.EqualFold(is.ID, author) || strings.EqualFold(is.Name, author) {
-					id = is.ID
-					break
-				}
-			}
-		}
-		if id != s.Issuer {
-			s.Issuer, changed = id, true
-			if _, err := s.ComputeDigest(); err != nil {
-				return err
-			}
-		}
-	}
-	if changed {
-		slices.SortFunc(d.Statements, func(a, b Statement) int { return strings.Compare(a.Digest, b.Digest) })
-		d.Statements = slices.CompactFunc(d.Statements, func(a, b Statement) bool { return a.Digest == b.Digest })
-	}
-	return nil
 }
