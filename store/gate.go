@@ -53,20 +53,20 @@ func gateNotFound(digest string) error {
 // was decided.
 func (s *store) AppendDecision(ctx context.Context, tenant string, d *gate.Decision, raw []byte) (bool, error) {
 	if d == nil {
-		return false, vexInvalid("record", "is required")
+		return false, invalidField("record", "is required")
 	}
 	if err := d.CheckDigests(); err != nil {
-		return false, vexInvalid("record", "%v", err)
+		return false, invalidField("record", "%v", err)
 	}
 	want, err := d.Canonical()
 	if err != nil {
 		return false, err
 	}
 	if !bytes.Equal(want, raw) {
-		return false, vexInvalid("record", "bytes are not the record's canonical JSON")
+		return false, invalidField("record", "bytes are not the record's canonical JSON")
 	}
 	if d.Tenant != "" && d.Tenant != tenant {
-		return false, vexInvalid("record", "belongs to tenant %q", d.Tenant)
+		return false, invalidField("record", "belongs to tenant %q", d.Tenant)
 	}
 	row := gateDecisionRow{TenantID: tenant, RecordDigest: d.RecordDigest, ReleaseID: d.Release.ID, ReleaseName: d.Release.Name,
 		ReleaseDigest: d.Release.Digest, EnvironmentID: d.Environment.ID, EnvironmentName: d.Environment.Name,
@@ -86,7 +86,7 @@ const cursorGate = "g"
 func (s *store) Decisions(ctx context.Context, tenant string, f gate.DecisionFilter, page gate.PageOptions) (*gate.DecisionPage, error) {
 	lo := release.ListOptions{First: page.First, After: page.After}
 	if lo.First < 0 || lo.First > release.MaxPageSize {
-		return nil, vexInvalid("first", "must be between 0 and %d", release.MaxPageSize)
+		return nil, invalidField("first", "must be between 0 and %d", release.MaxPageSize)
 	}
 	var rows []gateDecisionRow
 	q := s.db.NewSelect().Model(&rows).Where("g.tenant_id = ?", tenant)

@@ -91,7 +91,8 @@ func vexConflict(kind, key, reason string) error {
 	return fmt.Errorf("%w: %w", vex.ErrConflict, &release.ConflictError{Kind: kind, Key: key, Reason: reason})
 }
 
-func vexInvalid(field, format string, args ...any) error {
+// invalidField is a validation error on one field, as the API reports it.
+func invalidField(field, format string, args ...any) error {
 	return &release.ValidationError{Fields: []release.FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
 }
 
@@ -99,22 +100,22 @@ func vexInvalid(field, format string, args ...any) error {
 // reader: the store keeps what vex read, it does not normalize.
 func checkDocument(doc *vex.Document) error {
 	if doc == nil {
-		return vexInvalid("document", "is required")
+		return invalidField("document", "is required")
 	}
 	if !strings.HasPrefix(doc.ContentHash, "sha256:") {
-		return vexInvalid("document", "has no sha256 content hash")
+		return invalidField("document", "has no sha256 content hash")
 	}
 	switch doc.Format {
 	case vex.FormatOpenVEX, vex.FormatCSAF, vex.FormatCycloneDX, vex.FormatManual:
 	default:
-		return vexInvalid("document", "unknown format %q", doc.Format)
+		return invalidField("document", "unknown format %q", doc.Format)
 	}
 	for i, s := range doc.Statements {
 		if s.Digest == "" || s.DocumentDigest != doc.ContentHash {
-			return vexInvalid("document", "statement %d has no digest or belongs to another document", i)
+			return invalidField("document", "statement %d has no digest or belongs to another document", i)
 		}
 		if s.Vulnerability == "" {
-			return vexInvalid("document", "statement %d has no vulnerability", i)
+			return invalidField("document", "statement %d has no vulnerability", i)
 		}
 	}
 	return nil
@@ -323,7 +324,7 @@ func (s *store) currentRegistry(ctx context.Context, tenant string) (vexRegistry
 // vex.Store.
 func (s *store) SaveIssuer(ctx context.Context, tenant string, is vex.Issuer, at time.Time) (vex.RegistryVersion, error) {
 	if _, err := vex.NewRegistry("", is); err != nil {
-		return vex.RegistryVersion{}, vexInvalid("issuer", "%s", strings.TrimPrefix(err.Error(), "vex: "))
+		return vex.RegistryVersion{}, invalidField("issuer", "%s", strings.TrimPrefix(err.Error(), "vex: "))
 	}
 	if at.IsZero() {
 		at = time.Now()
@@ -347,7 +348,7 @@ func (s *store) SaveIssuer(ctx context.Context, tenant string, is vex.Issuer, at
 		next = append(next, is)
 		reg, err := vex.NewRegistry(strconv.Itoa(cur.Version+1), next...)
 		if err != nil {
-			return vexInvalid("issuer", "%s", strings.TrimPrefix(err.Error(), "vex: "))
+			return invalidField("issuer", "%s", strings.TrimPrefix(err.Error(), "vex: "))
 		}
 		if found {
 			a, errA := json.Marshal(before)
