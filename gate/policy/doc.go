@@ -8,7 +8,7 @@
 //
 //	b, err := policy.Load("policies/prod")
 //	p, err := policy.Prepare(ctx, b)
-//	out, err := p.Eval(ctx, input, input.ClockCutoff) // out.Deny, out.Warn
+//	out, err := p.Eval(ctx, doc, cutoff) // doc: any JSON-encodable input; out.Deny, out.Warn
 //
 // Policies put their rules in package stella.release: deny (required) and
 // warn (optional) are sets of {"code", "message"} objects, with codes that
