@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stella-ops/stella/advisory/report"
 	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/vex"
 )
@@ -45,26 +46,6 @@ type govulncheckOpenVEX struct {
 		Status        string `json:"status"`
 		Justification string `json:"justification"`
 	} `json:"statements"`
-}
-
-// vexScanJSON is stella scan's JSON output with the VEX marking.
-type vexScanJSON struct {
-	Findings []struct {
-		PURL       string `json:"purl"`
-		Package    string `json:"package"`
-		AdvisoryID string `json:"advisoryId"`
-		VEX        *struct {
-			Status        string  `json:"status"`
-			Justification string  `json:"justification"`
-			Suppressed    bool    `json:"suppressed"`
-			Confidence    float64 `json:"confidence"`
-			Conflict      bool    `json:"conflict"`
-		} `json:"vex"`
-	} `json:"findings"`
-	Summary struct {
-		Findings   int `json:"findings"`
-		Suppressed int `json:"suppressed"`
-	} `json:"summary"`
 }
 
 // TestScanAppliesGovulncheckOpenVEX is the "real producer's VEX"
@@ -232,15 +213,11 @@ func TestScanAppliesGovulncheckOpenVEX(t *testing.T) {
 	}
 }
 
-func scanWithGovulncheckVEX(t *testing.T, args ...string) vexScanJSON {
+func scanWithGovulncheckVEX(t *testing.T, args ...string) report.Report {
 	t.Helper()
 	out, code := run(t, "", "", append([]string{"scan"}, args...)...)
 	if code != ExitOK {
 		t.Fatalf("scan %v: exit %d: %s", args, code, out)
 	}
-	var r vexScanJSON
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatalf("scan output is not JSON: %v\n%s", err, out)
-	}
-	return r
+	return readReportJSON(t, out)
 }
