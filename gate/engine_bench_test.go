@@ -39,8 +39,9 @@ func benchInput(n int) *Input {
 
 // BenchmarkDecide10kFindings20Rules is one whole decision (issue 6): the
 // default built-in gates plus EPSS and the twenty-rule policy of
-// gate/policy/testdata/release, over a release with 10,000 findings,
-// including the record's canonical JSON and digests.
+// gate/policy/testdata/release, over a release with 10,000 findings (and,
+// for scale, 1,000), including the canonical stored input, the record and
+// their digests.
 func BenchmarkDecide10kFindings20Rules(b *testing.B) {
 	bundle, err := policy.Load("policy/testdata/release")
 	if err != nil {
@@ -54,7 +55,13 @@ func BenchmarkDecide10kFindings20Rules(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	in, meta := benchInput(10_000), engMeta()
+	for _, n := range []int{1_000, 10_000} {
+		b.Run(fmt.Sprintf("findings=%d", n), func(b *testing.B) { benchDecide(b, eng, benchInput(n)) })
+	}
+}
+
+func benchDecide(b *testing.B, eng *Engine, in *Input) {
+	meta := engMeta()
 	ctx := context.Background()
 	var lat []time.Duration
 	b.ReportAllocs()
