@@ -79,8 +79,14 @@ func (r *Resolver) gateEnvironment(ctx context.Context, key string) (*release.En
 }
 
 // decide builds the Input of a release in an environment from the store
-// and evaluates it. With store set, the record and its inputs are stored.
+// and evaluates it as of cutoff (nil: the resolver's clock). With store
+// set, the record and its inputs are stored; a stored decision is always
+// made at the resolver's clock, never at a cut-off the caller picks, so
+// it cannot be dated before a freeze window or a KEV grace expiry.
 func (r *Resolver) decide(ctx context.Context, relKey, envKey string, phase *gate.Phase, cutoff *time.Time, store bool) (*model.GateDecision, error) {
+	if store && cutoff != nil {
+		return nil, fieldError("cutoff", "a stored decision uses the server's clock")
+	}
 	if r.Gates == nil {
 		return nil, errNoGates
 	}

@@ -30,8 +30,8 @@ func (r *gateResultResolver) Details(ctx context.Context, obj *gate.GateRecord) 
 }
 
 // DecideRelease is the resolver for the decideRelease field.
-func (r *mutationResolver) DecideRelease(ctx context.Context, release string, environment string, phase *gate.Phase, cutoff *time.Time) (*model.GateDecision, error) {
-	return r.decide(ctx, release, environment, phase, cutoff, true)
+func (r *mutationResolver) DecideRelease(ctx context.Context, release string, environment string, phase *gate.Phase) (*model.GateDecision, error) {
+	return r.decide(ctx, release, environment, phase, nil, true)
 }
 
 // EvaluateRelease is the resolver for the evaluateRelease field.

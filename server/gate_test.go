@@ -47,12 +47,22 @@ func withGates(t *testing.T, yaml string) func(*server.Config) {
 	return func(c *server.Config) { c.GatesFile = p }
 }
 
+// withClock fixes the server's clock (Config.Now, which reaches the GraphQL
+// resolver as Resolver.Now) at now.
+func withClock(now time.Time) func(*server.Config) {
+	return func(c *server.Config) { c.Now = func() time.Time { return now } }
+}
+
+// The server's clock is fixed at cutoff: decideRelease always decides at
+// the server's clock, and the dry runs ask for the same instant.
 func TestGatesOverGraphQL_SQLite(t *testing.T) {
-	gatesOverGraphQL(t, newEnv(t, "", withGates(t, gatesYAML)))
+	cutoff := time.Now().UTC().Truncate(time.Second)
+	gatesOverGraphQL(t, newEnv(t, "", withGates(t, gatesYAML), withClock(cutoff)), cutoff)
 }
 
 func TestGatesOverGraphQL_PostgreSQL(t *testing.T) {
-	gatesOverGraphQL(t, newEnv(t, testenv.PostgresDSN(t), withGates(t, gatesYAML)))
+	cutoff := time.Now().UTC().Truncate(time.Second)
+	gatesOverGraphQL(t, newEnv(t, testenv.PostgresDSN(t), withGates(t, gatesYAML), withClock(cutoff)), cutoff)
 }
 
 const decisionFields = `decision mode phase promotionId reasonCodes pendingOn
@@ -83,7 +93,7 @@ func (e *env) scannedRelease(name string) string {
 	return digest
 }
 
-func gatesOverGraphQL(t *testing.T, e *env) {
+func gatesOverGraphQL(t *testing.T, e *env, cutoff time.Time) {
 	ctx := context.Background()
 	digest := e.scannedRelease("myapp-v1")
 	e.ok(e.admin, `mutation { createEnvironment(input: {name: "dev", orderIndex: 0, tier: development}) { id } }`, nil)
@@ -100,11 +110,11 @@ func gatesOverGraphQL(t *testing.T, e *env) {
 	}
 
 	evaluate := `query($r: String!, $e: String!, $c: Time) { evaluateRelease(release: $r, environment: $e, cutoff: $c) { ` + decisionFields + ` } }`
-	decide := `mutation($r: String!, $e: String!, $c: Time) { decideRelease(release: $r, environment: $e, cutoff: $c) { ` + decisionFields + ` } }`
-	cutoff := time.Now().UTC().Truncate(time.Second)
+	decide := `mutation($r: String!, $e: String!) { decideRelease(release: $r, environment: $e) { ` + decisionFields + ` } }`
 	vars := func(env string) map[string]any {
 		return map[string]any{"r": "myapp-v1", "e": env, "c": cutoff.Format(time.RFC3339)}
 	}
+	decideVars := func(env string) map[string]any { return map[string]any{"r": "myapp-v1", "e": env} }
 
 	// A dry run, as a viewer: production denies the high KEV finding.
 	prod := path(e.ok(viewer, evaluate, vars("prod")), "evaluateRelease")
@@ -159,17 +169,29 @@ func gatesOverGraphQL(t *testing.T, e *env) {
 	}
 
 	// Deciding needs the releaser role.
-	if r := e.gql(viewer, decide, vars("prod")); r.code() != "FORBIDDEN" {
+	if r := e.gql(viewer, decide, decideVars("prod")); r.code() != "FORBIDDEN" {
 		t.Fatalf("viewer deciding = %+v, want FORBIDDEN", r.Errors)
 	}
-	// The requester is part of the input: the releaser's dry run is the
-	// record the releaser's decision stores, byte for byte.
+	// A stored decision cannot be dated: the schema refuses a cut-off, and
+	// nothing is stored.
+	backdated := `mutation($r: String!, $e: String!, $c: Time) { decideRelease(release: $r, environment: $e, cutoff: $c) { recordDigest } }`
+	if r := e.gql(releaser, backdated, map[string]any{"r": "myapp-v1", "e": "prod", "c": "2024-02-01T00:00:00Z"}); r.code() != "VALIDATION" ||
+		!strings.Contains(r.Errors[0].Message, `Unknown argument "cutoff"`) || r.Data != nil {
+		t.Fatalf("decideRelease with a cutoff = %d %+v, want the schema's VALIDATION refusal", r.Status, r.Errors)
+	}
+	if n := path(e.ok(viewer, records, nil), "decisionRecords", "nodes").([]any); len(n) != 0 {
+		t.Fatalf("records after a refused decision = %v", n)
+	}
+	// The requester is part of the input: the releaser's dry run at the
+	// server's clock is the record the releaser's decision stores, byte
+	// for byte.
 	dry := path(e.ok(releaser, evaluate, vars("prod")), "evaluateRelease")
-	denied := path(e.ok(releaser, decide, vars("prod")), "decideRelease")
-	if path(denied, "record") != path(dry, "record") || path(denied, "determinismHash") != path(prod, "determinismHash") {
+	denied := path(e.ok(releaser, decide, decideVars("prod")), "decideRelease")
+	if path(denied, "record") != path(dry, "record") || path(denied, "determinismHash") != path(prod, "determinismHash") ||
+		path(denied, "clockCutoff") != cutoff.Format(time.RFC3339) {
 		t.Fatalf("decideRelease differs from the dry run:\n%v\n%v", path(denied, "record"), path(dry, "record"))
 	}
-	allowed := path(e.ok(releaser, decide, vars("dev")), "decideRelease")
+	allowed := path(e.ok(releaser, decide, decideVars("dev")), "decideRelease")
 	deniedDigest, allowedDigest := path(denied, "recordDigest").(string), path(allowed, "recordDigest").(string)
 
 	// Listed by release and by environment, newest first; read back by digest.
@@ -202,7 +224,7 @@ func gatesOverGraphQL(t *testing.T, e *env) {
 		t.Fatalf("unknown record = %+v, want NOT_FOUND", r.Errors)
 	}
 	// Deciding the same thing again stores nothing new.
-	e.ok(releaser, decide, vars("prod"))
+	e.ok(releaser, decide, decideVars("prod"))
 	if got := list(nil); len(got) != 2 {
 		t.Fatalf("records after a repeated decision = %v", got)
 	}
@@ -231,7 +253,7 @@ func gatesOverGraphQL(t *testing.T, e *env) {
 	// both are kept.
 	e.ok(releaser, `mutation($d: String!) { importVEX(document: $d) { digest } }`,
 		map[string]any{"d": openVEXFor(digest, cutoff.Add(-24*time.Hour))})
-	flipped := path(e.ok(releaser, decide, vars("prod")), "decideRelease")
+	flipped := path(e.ok(releaser, decide, decideVars("prod")), "decideRelease")
 	if path(flipped, "decision") != "ALLOW" || path(flipped, "recordDigest") == deniedDigest {
 		t.Fatalf("prod after VEX = %v", flipped)
 	}

@@ -472,7 +472,7 @@ type ComplexityRoot struct {
 		CreateEnvironment      func(childComplexity int, input model.EnvironmentInput) int
 		CreateIntegration      func(childComplexity int, input model.IntegrationInput) int
 		CreateRelease          func(childComplexity int, input model.ReleaseInput) int
-		DecideRelease          func(childComplexity int, release string, environment string, phase *gate.Phase, cutoff *time.Time) int
+		DecideRelease          func(childComplexity int, release string, environment string, phase *gate.Phase) int
 		DeleteComponent        func(childComplexity int, key string) int
 		DeleteEnvironment      func(childComplexity int, key string) int
 		DeleteIntegration      func(childComplexity int, key string) int
@@ -922,7 +922,7 @@ type MutationResolver interface {
 	DeleteRelease(ctx context.Context, key string) (*model.DeletePayload, error)
 	CreateAPIToken(ctx context.Context, input model.APITokenInput) (*model.CreatedAPIToken, error)
 	RevokeAPIToken(ctx context.Context, id string) (*auth.Token, error)
-	DecideRelease(ctx context.Context, release string, environment string, phase *gate.Phase, cutoff *time.Time) (*model.GateDecision, error)
+	DecideRelease(ctx context.Context, release string, environment string, phase *gate.Phase) (*model.GateDecision, error)
 	ScanRelease(ctx context.Context, key string) (*model.ScanResult, error)
 	ImportVex(ctx context.Context, document string) (*model.ImportVexResult, error)
 	RegisterVEXIssuer(ctx context.Context, input model.VexIssuerInput) (*model.RegisterVexIssuerResult, error)
@@ -2746,7 +2746,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.DecideRelease(childComplexity, args["release"].(string), args["environment"].(string), args["phase"].(*gate.Phase), args["cutoff"].(*time.Time)), true
+		return e.ComplexityRoot.Mutation.DecideRelease(childComplexity, args["release"].(string), args["environment"].(string), args["phase"].(*gate.Phase)), true
 	case "Mutation.deleteComponent":
 		if e.ComplexityRoot.Mutation.DeleteComponent == nil {
 			break
@@ -5194,9 +5194,12 @@ extend type Query {
 extend type Mutation {
   """
   Evaluates as evaluateRelease does, then stores the record (append-only,
-  idempotent by recordDigest) with its inputs, so it can be replayed.
+  idempotent by recordDigest) with its inputs, so it can be replayed. The
+  cut-off is always the server's clock: a stored decision cannot be dated
+  before a freeze window or a KEV grace expiry (gate.md §6-§7); use
+  evaluateRelease to see a decision at another instant.
   """
-  decideRelease(release: String!, environment: String!, phase: Phase = REQUEST, cutoff: Time): Decision! @hasRole(role: releaser)
+  decideRelease(release: String!, environment: String!, phase: Phase = REQUEST): Decision! @hasRole(role: releaser)
 }
 `, BuiltIn: false},
 	{Name: "../schema/integration.graphqls", Input: `enum AuthMode {
@@ -7701,14 +7704,6 @@ func (ec *executionContext) field_Mutation_decideRelease_args(ctx context.Contex
 		return nil, err
 	}
 	args["phase"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "cutoff",
-		func(ctx context.Context, v any) (*time.Time, error) {
-			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["cutoff"] = arg3
 	return args, nil
 }
 
@@ -16423,7 +16418,7 @@ func (ec *executionContext) _Mutation_decideRelease(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().DecideRelease(ctx, fc.Args["release"].(string), fc.Args["environment"].(string), fc.Args["phase"].(*gate.Phase), fc.Args["cutoff"].(*time.Time))
+			return ec.Resolvers.Mutation().DecideRelease(ctx, fc.Args["release"].(string), fc.Args["environment"].(string), fc.Args["phase"].(*gate.Phase))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
