@@ -61,7 +61,7 @@ func (e *Engine) Decide(ctx context.Context, in *Input, meta DecideMeta) (*Decis
 		Mode:          Verified,
 		PendingOn:     []string{},
 		Gates:         results,
-		Approvals:     in.Approvals,
+		Approvals:     countedApprovals(in, results),
 		Exceptions:    appliedExceptions(in.Findings),
 		Inputs:        inputs,
 		ClockCutoff:   in.ClockCutoff,
@@ -87,6 +87,34 @@ func (e *Engine) Decide(ctx context.Context, in *Input, meta DecideMeta) (*Decis
 		return nil, err
 	}
 	return d, nil
+}
+
+// countedApprovals are the approvals the approvals gates counted (gate.md
+// §7): valid records by the approvers those gates list as having approved
+// or rejected. Ignored records (requester under SoD, ineligible, another
+// digest, system actors) stay out of the record.
+func countedApprovals(in *Input, results []GateRecord) []Approval {
+	counted := map[string]bool{}
+	for _, r := range results {
+		if r.Type != TypeApprovals {
+			continue
+		}
+		for _, key := range []string{"approvedBy", "rejectedBy"} {
+			ids, _ := r.Details[key].([]any)
+			for _, id := range ids {
+				if s, ok := id.(string); ok {
+					counted[s] = true
+				}
+			}
+		}
+	}
+	out := []Approval{}
+	for _, a := range in.Approvals {
+		if counted[a.ApproverID] && CheckApproval(in.Environment, in.Requester.ID, a, in.Release.Digest) == nil {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // aggregate applies §6.3: any fail (or a missing input) denies, else any
