@@ -12,9 +12,9 @@ func TestRecordListsCountedApprovals(t *testing.T) {
 	in.Environment.RequiredApprovals = 2
 	in.Environment.RequireSeparationOfDuties = true
 	in.Approvals = append(in.Approvals,
-		Approval{ApproverID: "u-alice", Groups: []string{"release-managers"}, Action: "approve", At: engCutoff.Add(-2 * time.Hour), ReleaseDigest: engRelease}, // the requester
+		Approval{ApproverID: "u-alice", Groups: []string{"release-managers"}, Action: "approve", At: engCutoff.Add(-2 * time.Hour), ReleaseDigest: engRelease},                 // the requester
 		Approval{ApproverID: "u-dave", Groups: []string{"release-managers"}, Action: "approve", At: engCutoff.Add(-3 * time.Hour), ReleaseDigest: "sha256:" + engSnapshot[7:]}, // another digest
-		Approval{ApproverID: "u-erin", Groups: []string{"qa"}, Action: "approve", At: engCutoff.Add(-4 * time.Hour), ReleaseDigest: engRelease}, // not eligible
+		Approval{ApproverID: "u-erin", Groups: []string{"qa"}, Action: "approve", At: engCutoff.Add(-4 * time.Hour), ReleaseDigest: engRelease},                                // not eligible
 	)
 	d := engDecide(t, in, WithConfig(Config{Gates: []GateConfig{{ID: "approvals", Type: TypeApprovals}}}))
 	var got []string
