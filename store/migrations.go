@@ -27,6 +27,7 @@ func migrations() []migration {
 		{"0006", "advisory_feed_cursors", schemaFeedCursors},
 		{"0007", "vex", schemaVEX},
 		{"0008", "gate_decisions", schemaGate},
+		{"0009", "gate_exceptions", schemaExceptions},
 	}
 }
 
