@@ -15,10 +15,11 @@ func Marshal(v any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("canon: encode: %w", err)
 	}
-	return Transform(raw)
+	return canonical(raw)
 }
 
-// Transform canonicalizes JSON text per RFC 8785.
+// Transform canonicalizes JSON text per RFC 8785, validating it: use it
+// for text from outside.
 func Transform(raw []byte) ([]byte, error) {
 	out, err := jcs.Transform(raw)
 	if err != nil {
