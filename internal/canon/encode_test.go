@@ -112,7 +112,7 @@ func randomValue(r *rand.Rand, depth int) any {
 		case 2:
 			return r.IntN(1000)
 		default:
-			return math.Float64frombits(r.Uint64() &^ (0x7ff << 52) | uint64(r.IntN(0x7fe))<<52)
+			return math.Float64frombits(r.Uint64()&^(0x7ff<<52) | uint64(r.IntN(0x7fe))<<52)
 		}
 	case 2:
 		return r.IntN(2) == 0
