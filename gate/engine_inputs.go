@@ -3,6 +3,7 @@ package gate
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -153,7 +154,7 @@ func canonSHA256(b []byte) string { return canon.SHA256(b) }
 // replayInput is the stored form of an Input: the Rego document plus the
 // facts only built-in gates read (fields tagged "-").
 type replayInput struct {
-	Document      json.RawMessage   `json:"document"`
+	Document      *Input            `json:"document"`
 	Environment   replayEnvironment `json:"environment"`
 	EPSSSnapshot  string            `json:"epssSnapshot,omitempty"`
 	Baseline      *Baseline         `json:"baseline,omitempty"`
@@ -174,13 +175,9 @@ type replayEnvironment struct {
 // MarshalReplayInput returns the canonical stored form of a normalized
 // Input, the content behind inputs.inputDocumentDigest.
 func MarshalReplayInput(in *Input) ([]byte, error) {
-	doc, err := json.Marshal(in)
-	if err != nil {
-		return nil, fmt.Errorf("gate: input: %w", err)
-	}
 	env := in.Environment
 	return canon.Marshal(replayInput{
-		Document: doc,
+		Document: in,
 		Environment: replayEnvironment{
 			RequiredApprovals: env.RequiredApprovals, ApproverGroups: nonNil(env.ApproverGroups),
 			ApproverUsers: nonNil(env.ApproverUsers), RequireSeparationOfDuties: env.RequireSeparationOfDuties,
@@ -201,10 +198,10 @@ func UnmarshalReplayInput(raw []byte) (*Input, error) {
 	if err := dec.Decode(&r); err != nil {
 		return nil, fmt.Errorf("gate: stored input: %w", err)
 	}
-	var in Input
-	if err := json.Unmarshal(r.Document, &in); err != nil {
-		return nil, fmt.Errorf("gate: stored input document: %w", err)
+	if r.Document == nil {
+		return nil, errors.New("gate: stored input has no document")
 	}
+	in := *r.Document
 	if in.Schema != InputSchema {
 		return nil, fmt.Errorf("gate: stored input schema %q is not %s", in.Schema, InputSchema)
 	}
