@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -30,7 +31,7 @@ func newGateCmd(g *globals) *cobra.Command {
 		Use:   "gate",
 		Short: "Decide whether a release may enter an environment, and replay decisions (no server needed)",
 	}
-	cmd.AddCommand(newGateEvalCmd(g), newGateReplayCmd(g))
+	cmd.AddCommand(newGateEvalCmd(g), newGateReplayCmd(g), newGateExplainCmd(g))
 	return cmd
 }
 
@@ -565,5 +566,114 @@ func printReplay(w io.Writer, output string, res gate.ReplayResult) error {
 		fmt.Fprintf(w, "differs: %s: recorded %s, replayed %s\n", d.Field, d.Recorded, d.Replayed)
 	}
 	_, err := fmt.Fprintf(w, "determinismHash: recorded %s, replayed %s\n", rep.RecordedHash, dash(rep.ReplayedHash))
+	return err
+}
+
+func newGateExplainCmd(g *globals) *cobra.Command {
+	var inputs string
+	cmd := &cobra.Command{
+		Use:   "explain RECORD [--inputs DIR]",
+		Short: "Explain a recorded decision: each gate that did not pass and the findings behind it",
+		Long: `Print a decision record written by "stella gate eval --record": the
+decision, every gate that did not pass with its reason codes, the findings
+behind it (advisory, package, severity, KEV, EPSS, VEX verdict, exception)
+taken from the recorded input, the counted approvals and the input digests.
+--output json prints the same as {decision, reasonCodes, gates[{gate,
+findings}], approvals, inputs}.
+
+Exit codes: 0 printed; 2 unreadable record; 3 the record or its input does
+not match its digest.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			raw, err := os.ReadFile(args[0])
+			if err != nil {
+				return withCode(ExitUsage, "%v", err)
+			}
+			rec, err := gate.ParseDecision(raw)
+			if err != nil {
+				return withCode(ExitUsage, "%s: %v", args[0], err)
+			}
+			if err := rec.CheckDigests(); err != nil {
+				return withCode(ExitIntegrity, "%s: %v", args[0], err)
+			}
+			if inputs == "" {
+				inputs = gate.RecordInputsDir(args[0])
+			}
+			doc, err := gate.NewDirCAS(inputs).Get(rec.Inputs.InputDocumentDigest)
+			if err != nil {
+				return withCode(ExitIntegrity, "--inputs %s: %v", inputs, err)
+			}
+			in, err := gate.UnmarshalReplayInput(doc)
+			if err != nil {
+				return withCode(ExitIntegrity, "--inputs %s: %v", inputs, err)
+			}
+			if err := printExplanation(cmd.OutOrStdout(), g.output, rec, gate.Explain(rec, in)); err != nil {
+				return withCode(ExitInternal, "%v", err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&inputs, "inputs", "", "directory of the recorded inputs (default: RECORD's .inputs directory)")
+	return cmd
+}
+
+func printExplanation(w io.Writer, output string, rec *gate.Decision, ex []gate.Explanation) error {
+	if output == "json" {
+		type gateJSON struct {
+			Gate     gate.GateRecord `json:"gate"`
+			Findings []gate.Finding  `json:"findings"`
+		}
+		gates := make([]gateJSON, len(ex))
+		for i, e := range ex {
+			gates[i] = gateJSON{e.Gate, e.Findings}
+		}
+		b, err := json.MarshalIndent(map[string]any{
+			"decision": rec.Decision, "reasonCodes": rec.ReasonCodes, "gates": gates,
+			"approvals": rec.Approvals, "exceptions": rec.Exceptions, "inputs": rec.Inputs,
+		}, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(w, string(b))
+		return err
+	}
+	fmt.Fprintf(w, "decision: %s (%s) for %s (%s) → %s (%s) at %s\n", rec.Decision, rec.Mode, rec.Release.Name, rec.Release.Digest,
+		rec.Environment.Name, rec.Environment.Tier, rec.ClockCutoff.Format(time.RFC3339))
+	fmt.Fprintf(w, "reasons: %s\n", dash(strings.Join(rec.ReasonCodes, ", ")))
+	for _, e := range ex {
+		fmt.Fprintf(w, "\n%s (%s): %s — %s\n", e.Gate.ID, e.Gate.Type, e.Gate.Status, e.Gate.Message)
+		if len(e.Findings) == 0 {
+			continue
+		}
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  ADVISORY\tPACKAGE\tCOMPONENT\tSEVERITY\tKEV\tEPSS\tVEX\tEXCEPTION")
+		for _, f := range e.Findings {
+			kev, epss, vx, exc := "-", "-", "-", "-"
+			if f.KEV != nil {
+				kev = "since " + f.KEV.DateAdded
+			}
+			if f.EPSS != nil {
+				epss = strconv.FormatFloat(f.EPSS.Score, 'f', -1, 64)
+			}
+			if f.VEX != nil {
+				vx = fmt.Sprintf("%s (%g)", f.VEX.Status, f.VEX.Confidence)
+			}
+			if f.Exception != nil {
+				exc = f.Exception.ID
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.AdvisoryID, f.Component.Purl, f.Component.Name, f.Severity, kev, epss, vx, exc)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(w)
+	for _, a := range rec.Approvals {
+		fmt.Fprintf(w, "approval: %s %s at %s\n", a.ApproverID, a.Action, a.At.Format(time.RFC3339))
+	}
+	x := rec.Inputs
+	_, err := fmt.Fprintf(w, "inputs: sboms %s; advisories %s; issuers %s; policy %s; gates %s; exceptions %s; input %s\n",
+		strings.Join(x.SBOMDigests, ","), x.AdvisorySnapshotID, dash(x.IssuerRegistryDigest), dash(x.PolicyDigest),
+		x.GateConfigDigest, x.ExceptionsDigest, x.InputDocumentDigest)
 	return err
 }

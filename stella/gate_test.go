@@ -158,6 +158,13 @@ func TestGateReplay(t *testing.T) {
 		t.Fatalf("replay: exit %d: %s", code, out)
 	}
 
+	// Explain names the finding behind each failing gate.
+	out, code = run(t, "", "", "gate", "explain", record)
+	if code != ExitOK || !strings.Contains(out, "kev (kev): fail") || !strings.Contains(out, "CVE-2026-0001") ||
+		!strings.Contains(out, "pkg:golang/gopkg.in/yaml.v2@v2.2.2") || !strings.Contains(out, "since 2026-01-10") {
+		t.Fatalf("explain: exit %d:\n%s", code, out)
+	}
+
 	// One changed advisory byte: mismatch naming the advisory snapshot.
 	inputs := gate.RecordInputsDir(record)
 	src, _, err := loadSources(inputs)
