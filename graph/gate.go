@@ -147,8 +147,8 @@ func (r *Resolver) decide(ctx context.Context, relKey, envKey string, phase *gat
 
 // gateInput is the Input of a release in an environment as of cutoff:
 // components, stored SBOMs, findings with VEX verdicts, environment
-// settings and the deployed baseline; no approvals (promotions are not
-// built yet) and no exceptions.
+// settings, the tenant's exceptions and the deployed baseline; no
+// approvals (promotions are not built yet).
 func (r *Resolver) gateInput(ctx context.Context, rel *release.Release, env *release.Environment, phase gate.Phase, cutoff time.Time) (*gate.Input, gate.DecideMeta, error) {
 	sc, _ := release.ScopeFrom(ctx)
 	meta := gate.DecideMeta{Tenant: sc.Tenant}
@@ -179,7 +179,13 @@ func (r *Resolver) gateInput(ctx context.Context, rel *release.Release, env *rel
 		}
 		meta.Inputs.IssuerRegistryDigest = reg.Digest()
 	}
-	findings, sboms, err := r.gateFindings(ctx, rel, view, env.Name, cutoff)
+	// The exception log as known at the cut-off: the findings are built
+	// against it and the record names it by exceptionsDigest.
+	var err error
+	if meta.Exceptions, meta.Revocations, err = r.exceptionLog(ctx, sc.Tenant, cutoff); err != nil {
+		return nil, meta, err
+	}
+	findings, sboms, err := r.gateFindings(ctx, rel, view, env.Name, cutoff, meta)
 	if err != nil {
 		return nil, meta, err
 	}
@@ -195,7 +201,7 @@ func (r *Resolver) gateInput(ctx context.Context, rel *release.Release, env *rel
 			if err != nil {
 				return nil, meta, err
 			}
-			bf, _, err := r.gateFindings(ctx, base, view, env.Name, cutoff)
+			bf, _, err := r.gateFindings(ctx, base, view, env.Name, cutoff, meta)
 			if err != nil {
 				return nil, meta, err
 			}
@@ -223,8 +229,9 @@ func gateEnvironment(env *release.Environment) gate.Environment {
 // gateFindings matches every stored SBOM of a release (each once) against
 // the effective view and gives every finding, per component, its VEX
 // verdict as of cutoff: unknown when no statement speaks about it, so every
-// finding names a consensus digest. It also summarizes the SBOMs.
-func (r *Resolver) gateFindings(ctx context.Context, rel *release.Release, view *effectiveView, envName string, cutoff time.Time) ([]gate.Finding, gate.SBOMSummary, error) {
+// finding names a consensus digest; the winning exception of meta's log is
+// applied. It also summarizes the SBOMs.
+func (r *Resolver) gateFindings(ctx context.Context, rel *release.Release, view *effectiveView, envName string, cutoff time.Time, meta gate.DecideMeta) ([]gate.Finding, gate.SBOMSummary, error) {
 	sum := gate.SBOMSummary{Digests: []string{}, ByType: map[string]int{}}
 	items, err := r.releaseSBOMs(ctx, rel)
 	if err != nil {
@@ -264,7 +271,8 @@ func (r *Resolver) gateFindings(ctx context.Context, rel *release.Release, view 
 			srcs = append(srcs, src)
 		}
 	}
-	findings, err := gate.BuildFindings(srcs, gate.FindingScope{Cutoff: cutoff, ReleaseName: rel.Name, Environment: envName})
+	findings, err := gate.BuildFindings(srcs, gate.FindingScope{Cutoff: cutoff, ReleaseName: rel.Name, Environment: envName,
+		Exceptions: meta.Exceptions, Revocations: meta.Revocations})
 	return findings, sum, err
 }
 

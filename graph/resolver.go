@@ -5,6 +5,7 @@ import (
 
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/auth"
+	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/vex"
@@ -27,8 +28,11 @@ type Resolver struct {
 	// Gates evaluates releases against environments and keeps the
 	// decision records; nil: gate queries fail.
 	Gates *GateService
-	Now   func() time.Time
-	NewID func() string
+	// Exceptions keeps the exception log decisions apply; nil: exception
+	// queries fail and decisions apply no exceptions.
+	Exceptions gate.ExceptionStore
+	Now        func() time.Time
+	NewID      func() string
 
 	matchers matcherCache
 }

@@ -96,7 +96,7 @@ func loadKey(cfg Config) (*seal.Box, error) {
 
 func (s *Server) routes(newID func() string) http.Handler {
 	m := newMetrics()
-	gql := graph.NewHandler(&graph.Resolver{Catalog: s.catalog, Tokens: s.db, SBOMs: s.db, Advisories: s.db, VEX: s.db, Gates: s.gates, Scanner: s.scanner, Now: s.cfg.Now, NewID: newID}, s.log)
+	gql := graph.NewHandler(&graph.Resolver{Catalog: s.catalog, Tokens: s.db, SBOMs: s.db, Advisories: s.db, VEX: s.db, Gates: s.gates, Exceptions: s.db, Scanner: s.scanner, Now: s.cfg.Now, NewID: newID}, s.log)
 	gql.AroundOperations(m.aroundOperations)
 
 	mux := http.NewServeMux()

@@ -329,6 +329,25 @@ type ComplexityRoot struct {
 		ScoreDate    func(childComplexity int) int
 	}
 
+	Exception struct {
+		Active        func(childComplexity int) int
+		ApprovedBy    func(childComplexity int) int
+		Component     func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		DowngradeTo   func(childComplexity int) int
+		Effect        func(childComplexity int) int
+		Environments  func(childComplexity int) int
+		ExpiresAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Justification func(childComplexity int) int
+		Owner         func(childComplexity int) int
+		PackageKey    func(childComplexity int) int
+		ReleaseName   func(childComplexity int) int
+		RevokedAt     func(childComplexity int) int
+		RevokedBy     func(childComplexity int) int
+		Vulnerability func(childComplexity int) int
+	}
+
 	ExplainedFinding struct {
 		Active             func(childComplexity int) int
 		AdvisoryID         func(childComplexity int) int
@@ -470,6 +489,7 @@ type ComplexityRoot struct {
 		CreateAPIToken         func(childComplexity int, input model.APITokenInput) int
 		CreateComponent        func(childComplexity int, input model.ComponentInput) int
 		CreateEnvironment      func(childComplexity int, input model.EnvironmentInput) int
+		CreateException        func(childComplexity int, input model.ExceptionInput) int
 		CreateIntegration      func(childComplexity int, input model.IntegrationInput) int
 		CreateRelease          func(childComplexity int, input model.ReleaseInput) int
 		DecideRelease          func(childComplexity int, release string, environment string, phase *gate.Phase) int
@@ -483,6 +503,7 @@ type ComplexityRoot struct {
 		RegisterVEXIssuer      func(childComplexity int, input model.VexIssuerInput) int
 		RemoveReleaseComponent func(childComplexity int, release string, component string) int
 		RevokeAPIToken         func(childComplexity int, id string) int
+		RevokeException        func(childComplexity int, id string) int
 		ScanRelease            func(childComplexity int, key string) int
 		SyncComponentVersions  func(childComplexity int, key string) int
 		TestIntegration        func(childComplexity int, key string) int
@@ -520,6 +541,7 @@ type ComplexityRoot struct {
 		Environment      func(childComplexity int, key string) int
 		Environments     func(childComplexity int, first *int, after *string) int
 		EvaluateRelease  func(childComplexity int, release string, environment string, phase *gate.Phase, cutoff *time.Time) int
+		Exceptions       func(childComplexity int, activeAt *time.Time) int
 		Findings         func(childComplexity int, sbom string) int
 		Integration      func(childComplexity int, key string) int
 		Integrations     func(childComplexity int, filter *model.IntegrationFilter, first *int, after *string) int
@@ -922,6 +944,8 @@ type MutationResolver interface {
 	DeleteRelease(ctx context.Context, key string) (*model.DeletePayload, error)
 	CreateAPIToken(ctx context.Context, input model.APITokenInput) (*model.CreatedAPIToken, error)
 	RevokeAPIToken(ctx context.Context, id string) (*auth.Token, error)
+	CreateException(ctx context.Context, input model.ExceptionInput) (*model.Exception, error)
+	RevokeException(ctx context.Context, id string) (*model.Exception, error)
 	DecideRelease(ctx context.Context, release string, environment string, phase *gate.Phase) (*model.GateDecision, error)
 	ScanRelease(ctx context.Context, key string) (*model.ScanResult, error)
 	ImportVex(ctx context.Context, document string) (*model.ImportVexResult, error)
@@ -951,6 +975,7 @@ type QueryResolver interface {
 	AdvisorySnapshot(ctx context.Context) (*advisory.Snapshot, error)
 	Findings(ctx context.Context, sbom string) ([]model.Finding, error)
 	SbomsAffectedBy(ctx context.Context, advisoryIds []string) (*model.AffectedSboms, error)
+	Exceptions(ctx context.Context, activeAt *time.Time) ([]model.Exception, error)
 	EvaluateRelease(ctx context.Context, release string, environment string, phase *gate.Phase, cutoff *time.Time) (*model.GateDecision, error)
 	DecisionRecords(ctx context.Context, release *string, environment *string, first *int, after *string) (*model.DecisionConnection, error)
 	DecisionRecord(ctx context.Context, digest string) (*model.GateDecision, error)
@@ -2087,6 +2112,103 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Epss.ScoreDate(childComplexity), true
 
+	case "Exception.active":
+		if e.ComplexityRoot.Exception.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exception.Active(childComplexity), true
+	case "Exception.approvedBy":
+		if e.ComplexityRoot.Exception.ApprovedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exception.ApprovedBy(childComplexity), true
+	case "Exception.component":
+		if e.ComplexityRoot.Exception.Component == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exception.Component(childComplexity), true
+	case "Exception.createdAt":
+		if e.ComplexityRoot.Exception.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exception.CreatedAt(childComplexity), true
+	case "Exception.downgradeTo":
+		if e.ComplexityRoot.Exception.DowngradeTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exception.DowngradeTo(childComplexity), true
+	case "Exception.effect":
+		if e.ComplexityRoot.Exception.Effect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exception.Effect(childComplexity), true
+	case "Exception.environments":
+		if e.ComplexityRoot.Exception.Environments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exception.Environments(childComplexity), true
+	case "Exception.expiresAt":
+		if e.ComplexityRoot.Exception.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exception.ExpiresAt(childComplexity), true
+	case "Exception.id":
+		if e.ComplexityRoot.Exception.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exception.ID(childComplexity), true
+	case "Exception.justification":
+		if e.ComplexityRoot.Exception.Justification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exception.Justification(childComplexity), true
+	case "Exception.owner":
+		if e.ComplexityRoot.Exception.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exception.Owner(childComplexity), true
+	case "Exception.packageKey":
+		if e.ComplexityRoot.Exception.PackageKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exception.PackageKey(childComplexity), true
+	case "Exception.releaseName":
+		if e.ComplexityRoot.Exception.ReleaseName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exception.ReleaseName(childComplexity), true
+	case "Exception.revokedAt":
+		if e.ComplexityRoot.Exception.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exception.RevokedAt(childComplexity), true
+	case "Exception.revokedBy":
+		if e.ComplexityRoot.Exception.RevokedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exception.RevokedBy(childComplexity), true
+	case "Exception.vulnerability":
+		if e.ComplexityRoot.Exception.Vulnerability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exception.Vulnerability(childComplexity), true
+
 	case "ExplainedFinding.active":
 		if e.ComplexityRoot.ExplainedFinding.Active == nil {
 			break
@@ -2714,6 +2836,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateEnvironment(childComplexity, args["input"].(model.EnvironmentInput)), true
+	case "Mutation.createException":
+		if e.ComplexityRoot.Mutation.CreateException == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createException_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateException(childComplexity, args["input"].(model.ExceptionInput)), true
 	case "Mutation.createIntegration":
 		if e.ComplexityRoot.Mutation.CreateIntegration == nil {
 			break
@@ -2857,6 +2990,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIToken(childComplexity, args["id"].(string)), true
+	case "Mutation.revokeException":
+		if e.ComplexityRoot.Mutation.RevokeException == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeException_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeException(childComplexity, args["id"].(string)), true
 	case "Mutation.scanRelease":
 		if e.ComplexityRoot.Mutation.ScanRelease == nil {
 			break
@@ -3086,6 +3230,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.EvaluateRelease(childComplexity, args["release"].(string), args["environment"].(string), args["phase"].(*gate.Phase), args["cutoff"].(*time.Time)), true
+	case "Query.exceptions":
+		if e.ComplexityRoot.Query.Exceptions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_exceptions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Exceptions(childComplexity, args["activeAt"].(*time.Time)), true
 	case "Query.findings":
 		if e.ComplexityRoot.Query.Findings == nil {
 			break
@@ -4538,6 +4693,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ComponentInput", ec.unmarshalInputComponentInput),
 			graphql.NewInputUnmarshaler("CredentialInput", ec.unmarshalInputCredentialInput),
 			graphql.NewInputUnmarshaler("EnvironmentInput", ec.unmarshalInputEnvironmentInput),
+			graphql.NewInputUnmarshaler("ExceptionInput", ec.unmarshalInputExceptionInput),
 			graphql.NewInputUnmarshaler("FreezeWindowInput", ec.unmarshalInputFreezeWindowInput),
 			graphql.NewInputUnmarshaler("IntegrationFilter", ec.unmarshalInputIntegrationFilter),
 			graphql.NewInputUnmarshaler("IntegrationInput", ec.unmarshalInputIntegrationInput),
@@ -5008,6 +5164,79 @@ type EnvironmentConnection {
 type EnvironmentEdge {
   cursor: String!
   node: Environment!
+}
+`, BuiltIn: false},
+	{Name: "../schema/exception.graphqls", Input: `# Exceptions (gate.md §5): owned, approved and expiring waivers for a
+# vulnerability. The log is append-only: a revocation is appended, nothing
+# is edited, and an expired exception stops applying on its own.
+
+"What an exception does to the findings it covers."
+enum ExceptionEffect {
+  "The finding is inactive for every built-in gate."
+  SUPPRESS
+  "The finding's severity is lowered to downgradeTo."
+  DOWNGRADE
+}
+
+input ExceptionInput {
+  "Any id of the vulnerability's alias group (CVE, GHSA, …)."
+  vulnerability: String!
+  "Narrows the scope to one package: ecosystem/name or a purl."
+  packageKey: String
+  "Narrows the scope to one release component, by name."
+  component: String
+  "Narrows the scope to one release, by name."
+  releaseName: String
+  "Environment names it applies in; empty or absent: all."
+  environments: [String!]
+  effect: ExceptionEffect = SUPPRESS
+  "DOWNGRADE only: the severity the finding is lowered to (critical, high, medium, low, none)."
+  downgradeTo: String
+  justification: String!
+  "Who answers for the exception; never the approver who creates it."
+  owner: String!
+  "Required; at most 180 days after creation."
+  expiresAt: Time!
+}
+
+"An exception, as of the instant the query asked about."
+type Exception {
+  id: String!
+  vulnerability: String!
+  packageKey: String
+  component: String
+  releaseName: String
+  "Empty: all environments."
+  environments: [String!]!
+  effect: ExceptionEffect!
+  downgradeTo: String
+  justification: String!
+  owner: String!
+  "The approver who created it."
+  approvedBy: String!
+  createdAt: Time!
+  expiresAt: Time!
+  "When it was revoked, whether before or after the instant asked about; null when never."
+  revokedAt: Time
+  revokedBy: String
+  "createdAt ≤ instant < expiresAt and not revoked at the instant."
+  active: Boolean!
+}
+
+extend type Query {
+  "Every exception of the tenant, by createdAt then id; active is as of activeAt (default: now)."
+  exceptions(activeAt: Time): [Exception!]!
+}
+
+extend type Mutation {
+  """
+  Creates an exception approved by the caller, created now. The caller may
+  not be its owner (VALIDATION on owner); expiresAt must be after now and
+  at most 180 days later (VALIDATION on expiresAt).
+  """
+  createException(input: ExceptionInput!): Exception! @hasRole(role: approver)
+  "Revokes an exception from now on by appending a revocation; revoking twice is a CONFLICT."
+  revokeException(id: String!): Exception! @hasRole(role: approver)
 }
 `, BuiltIn: false},
 	{Name: "../schema/gate.graphqls", Input: `# Gates (gate.md): a release evaluated against an environment gives a
@@ -6473,6 +6702,44 @@ func (ec *executionContext) childFields_Epss(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Epss", field.Name)
 }
 
+func (ec *executionContext) childFields_Exception(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Exception_id(ctx, field)
+	case "vulnerability":
+		return ec.fieldContext_Exception_vulnerability(ctx, field)
+	case "packageKey":
+		return ec.fieldContext_Exception_packageKey(ctx, field)
+	case "component":
+		return ec.fieldContext_Exception_component(ctx, field)
+	case "releaseName":
+		return ec.fieldContext_Exception_releaseName(ctx, field)
+	case "environments":
+		return ec.fieldContext_Exception_environments(ctx, field)
+	case "effect":
+		return ec.fieldContext_Exception_effect(ctx, field)
+	case "downgradeTo":
+		return ec.fieldContext_Exception_downgradeTo(ctx, field)
+	case "justification":
+		return ec.fieldContext_Exception_justification(ctx, field)
+	case "owner":
+		return ec.fieldContext_Exception_owner(ctx, field)
+	case "approvedBy":
+		return ec.fieldContext_Exception_approvedBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Exception_createdAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Exception_expiresAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_Exception_revokedAt(ctx, field)
+	case "revokedBy":
+		return ec.fieldContext_Exception_revokedBy(ctx, field)
+	case "active":
+		return ec.fieldContext_Exception_active(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Exception", field.Name)
+}
+
 func (ec *executionContext) childFields_ExplainedFinding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7649,6 +7916,20 @@ func (ec *executionContext) field_Mutation_createEnvironment_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createException_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ExceptionInput, error) {
+			return ec.unmarshalNExceptionInput2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐExceptionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createIntegration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7847,6 +8128,20 @@ func (ec *executionContext) field_Mutation_revokeApiToken_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (string, error) {
 			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeException_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8180,6 +8475,20 @@ func (ec *executionContext) field_Query_evaluateRelease_args(ctx context.Context
 		return nil, err
 	}
 	args["cutoff"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_exceptions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "activeAt",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["activeAt"] = arg0
 	return args, nil
 }
 
@@ -12974,6 +13283,374 @@ func (ec *executionContext) fieldContext_Epss_scoreDate(_ context.Context, field
 	return graphql.NewScalarFieldContext("Epss", field, false, false, "String")
 }
 
+func (ec *executionContext) _Exception_id(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exception_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Exception_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exception", field, false, false, "String")
+}
+
+func (ec *executionContext) _Exception_vulnerability(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exception_vulnerability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Vulnerability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Exception_vulnerability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exception", field, false, false, "String")
+}
+
+func (ec *executionContext) _Exception_packageKey(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exception_packageKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PackageKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Exception_packageKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exception", field, false, false, "String")
+}
+
+func (ec *executionContext) _Exception_component(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exception_component(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Component, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Exception_component(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exception", field, false, false, "String")
+}
+
+func (ec *executionContext) _Exception_releaseName(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exception_releaseName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReleaseName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Exception_releaseName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exception", field, false, false, "String")
+}
+
+func (ec *executionContext) _Exception_environments(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exception_environments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Environments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Exception_environments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exception", field, false, false, "String")
+}
+
+func (ec *executionContext) _Exception_effect(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exception_effect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ExceptionEffect) graphql.Marshaler {
+			return ec.marshalNExceptionEffect2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐExceptionEffect(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Exception_effect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exception", field, false, false, "ExceptionEffect")
+}
+
+func (ec *executionContext) _Exception_downgradeTo(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exception_downgradeTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DowngradeTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Exception_downgradeTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exception", field, false, false, "String")
+}
+
+func (ec *executionContext) _Exception_justification(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exception_justification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Justification, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Exception_justification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exception", field, false, false, "String")
+}
+
+func (ec *executionContext) _Exception_owner(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exception_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Owner, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Exception_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exception", field, false, false, "String")
+}
+
+func (ec *executionContext) _Exception_approvedBy(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exception_approvedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApprovedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Exception_approvedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exception", field, false, false, "String")
+}
+
+func (ec *executionContext) _Exception_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exception_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Exception_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exception", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Exception_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exception_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Exception_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exception", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Exception_revokedAt(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exception_revokedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Exception_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exception", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Exception_revokedBy(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exception_revokedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Exception_revokedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exception", field, false, false, "String")
+}
+
+func (ec *executionContext) _Exception_active(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exception_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Exception_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exception", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _ExplainedFinding_id(ctx context.Context, field graphql.CollectedField, obj *model.ExplainedFinding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16408,6 +17085,130 @@ func (ec *executionContext) fieldContext_Mutation_revokeApiToken(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createException(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createException(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateException(ctx, fc.Args["input"].(model.ExceptionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "approver")
+				if err != nil {
+					var zeroVal *model.Exception
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.Exception
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Exception) graphql.Marshaler {
+			return ec.marshalNException2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐException(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createException(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Exception(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createException_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeException(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeException(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeException(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "approver")
+				if err != nil {
+					var zeroVal *model.Exception
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.Exception
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Exception) graphql.Marshaler {
+			return ec.marshalNException2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐException(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeException(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Exception(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeException_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_decideRelease(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17608,6 +18409,50 @@ func (ec *executionContext) fieldContext_Query_sbomsAffectedBy(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_sbomsAffectedBy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_exceptions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exceptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Exceptions(ctx, fc.Args["activeAt"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Exception) graphql.Marshaler {
+			return ec.marshalNException2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐExceptionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exceptions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Exception(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_exceptions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -24714,6 +25559,115 @@ func UnmarshalEnvironmentInput(ctx context.Context, raw any) (model.EnvironmentI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputExceptionInput(ctx context.Context, obj any) (model.ExceptionInput, error) {
+	var it model.ExceptionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["effect"]; !present {
+		asMap["effect"] = "SUPPRESS"
+	}
+
+	fieldsInOrder := [...]string{"vulnerability", "packageKey", "component", "releaseName", "environments", "effect", "downgradeTo", "justification", "owner", "expiresAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "vulnerability":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vulnerability"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Vulnerability = data
+		case "packageKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("packageKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PackageKey = data
+		case "component":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("component"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Component = data
+		case "releaseName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("releaseName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReleaseName = data
+		case "environments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("environments"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Environments = data
+		case "effect":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("effect"))
+			data, err := ec.unmarshalOExceptionEffect2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐExceptionEffect(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Effect = data
+		case "downgradeTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("downgradeTo"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DowngradeTo = data
+		case "justification":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("justification"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Justification = data
+		case "owner":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("owner"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Owner = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalExceptionInput unmarshals raw into the ExceptionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalExceptionInput(ctx context.Context, raw any) (model.ExceptionInput, error) {
+	var out model.ExceptionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ExceptionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputFreezeWindowInput(ctx context.Context, obj any) (model.FreezeWindowInput, error) {
 	var it model.FreezeWindowInput
 	if obj == nil {
@@ -27362,6 +28316,114 @@ func (ec *executionContext) _Epss(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var exceptionImplementors = []string{"Exception"}
+
+func (ec *executionContext) _Exception(ctx context.Context, sel ast.SelectionSet, obj *model.Exception) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exceptionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Exception")
+		case "id":
+			out.Values[i] = ec._Exception_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "vulnerability":
+			out.Values[i] = ec._Exception_vulnerability(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "packageKey":
+			out.Values[i] = ec._Exception_packageKey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "component":
+			out.Values[i] = ec._Exception_component(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "releaseName":
+			out.Values[i] = ec._Exception_releaseName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "environments":
+			out.Values[i] = ec._Exception_environments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "effect":
+			out.Values[i] = ec._Exception_effect(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "downgradeTo":
+			out.Values[i] = ec._Exception_downgradeTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "justification":
+			out.Values[i] = ec._Exception_justification(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "owner":
+			out.Values[i] = ec._Exception_owner(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approvedBy":
+			out.Values[i] = ec._Exception_approvedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Exception_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._Exception_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokedAt":
+			out.Values[i] = ec._Exception_revokedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "revokedBy":
+			out.Values[i] = ec._Exception_revokedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._Exception_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var explainedFindingImplementors = []string{"ExplainedFinding"}
 
 func (ec *executionContext) _ExplainedFinding(ctx context.Context, sel ast.SelectionSet, obj *model.ExplainedFinding) graphql.Marshaler {
@@ -28373,6 +29435,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createException":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createException(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeException":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeException(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "decideRelease":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_decideRelease(ctx, field)
@@ -28670,6 +29746,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sbomsAffectedBy(ctx, field)
+				})
+		case "exceptions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_exceptions(ctx, field)
 				})
 		case "evaluateRelease":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -31656,6 +32738,49 @@ func (ec *executionContext) unmarshalNEnvironmentInput2githubᚗcomᚋstellaᚑo
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNException2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐException(ctx context.Context, sel ast.SelectionSet, v model.Exception) graphql.Marshaler {
+	return ec._Exception(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNException2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐExceptionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Exception) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNException2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐException(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNException2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐException(ctx context.Context, sel ast.SelectionSet, v *model.Exception) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Exception!")
+		return graphql.Null
+	}
+	return ec._Exception(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNExceptionEffect2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐExceptionEffect(ctx context.Context, v any) (model.ExceptionEffect, error) {
+	var res model.ExceptionEffect
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExceptionEffect2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐExceptionEffect(ctx context.Context, sel ast.SelectionSet, v model.ExceptionEffect) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNExceptionInput2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐExceptionInput(ctx context.Context, v any) (model.ExceptionInput, error) {
+	res, err := ec.unmarshalInputExceptionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNExplainedFinding2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐExplainedFinding(ctx context.Context, sel ast.SelectionSet, v model.ExplainedFinding) graphql.Marshaler {
 	return ec._ExplainedFinding(ctx, sel, &v)
 }
@@ -33062,6 +34187,22 @@ func (ec *executionContext) marshalOEpss2ᚖgithubᚗcomᚋstellaᚑopsᚋstella
 		return graphql.Null
 	}
 	return ec._Epss(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOExceptionEffect2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐExceptionEffect(ctx context.Context, v any) (*model.ExceptionEffect, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ExceptionEffect)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOExceptionEffect2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐExceptionEffect(ctx context.Context, sel ast.SelectionSet, v *model.ExceptionEffect) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOFindingVex2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐFindingVex(ctx context.Context, sel ast.SelectionSet, v *model.FindingVex) graphql.Marshaler {

@@ -135,6 +135,51 @@ type EnvironmentInput struct {
 	DeploymentTimeoutSeconds *int                `json:"deploymentTimeoutSeconds,omitempty"`
 }
 
+// An exception, as of the instant the query asked about.
+type Exception struct {
+	ID            string  `json:"id"`
+	Vulnerability string  `json:"vulnerability"`
+	PackageKey    *string `json:"packageKey,omitempty"`
+	Component     *string `json:"component,omitempty"`
+	ReleaseName   *string `json:"releaseName,omitempty"`
+	// Empty: all environments.
+	Environments  []string        `json:"environments"`
+	Effect        ExceptionEffect `json:"effect"`
+	DowngradeTo   *string         `json:"downgradeTo,omitempty"`
+	Justification string          `json:"justification"`
+	Owner         string          `json:"owner"`
+	// The approver who created it.
+	ApprovedBy string    `json:"approvedBy"`
+	CreatedAt  time.Time `json:"createdAt"`
+	ExpiresAt  time.Time `json:"expiresAt"`
+	// When it was revoked, whether before or after the instant asked about; null when never.
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+	RevokedBy *string    `json:"revokedBy,omitempty"`
+	// createdAt ≤ instant < expiresAt and not revoked at the instant.
+	Active bool `json:"active"`
+}
+
+type ExceptionInput struct {
+	// Any id of the vulnerability's alias group (CVE, GHSA, …).
+	Vulnerability string `json:"vulnerability"`
+	// Narrows the scope to one package: ecosystem/name or a purl.
+	PackageKey *string `json:"packageKey,omitempty"`
+	// Narrows the scope to one release component, by name.
+	Component *string `json:"component,omitempty"`
+	// Narrows the scope to one release, by name.
+	ReleaseName *string `json:"releaseName,omitempty"`
+	// Environment names it applies in; empty or absent: all.
+	Environments []string         `json:"environments,omitempty"`
+	Effect       *ExceptionEffect `json:"effect,omitempty"`
+	// DOWNGRADE only: the severity the finding is lowered to (critical, high, medium, low, none).
+	DowngradeTo   *string `json:"downgradeTo,omitempty"`
+	Justification string  `json:"justification"`
+	// Who answers for the exception; never the approver who creates it.
+	Owner string `json:"owner"`
+	// Required; at most 180 days after creation.
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
 // A finding as the decision saw it.
 type ExplainedFinding struct {
 	ID             string   `json:"id"`
@@ -667,6 +712,64 @@ func (e *ComponentRole) UnmarshalJSON(b []byte) error {
 }
 
 func (e ComponentRole) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What an exception does to the findings it covers.
+type ExceptionEffect string
+
+const (
+	// The finding is inactive for every built-in gate.
+	ExceptionEffectSuppress ExceptionEffect = "SUPPRESS"
+	// The finding's severity is lowered to downgradeTo.
+	ExceptionEffectDowngrade ExceptionEffect = "DOWNGRADE"
+)
+
+var AllExceptionEffect = []ExceptionEffect{
+	ExceptionEffectSuppress,
+	ExceptionEffectDowngrade,
+}
+
+func (e ExceptionEffect) IsValid() bool {
+	switch e {
+	case ExceptionEffectSuppress, ExceptionEffectDowngrade:
+		return true
+	}
+	return false
+}
+
+func (e ExceptionEffect) String() string {
+	return string(e)
+}
+
+func (e *ExceptionEffect) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExceptionEffect(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExceptionEffect", str)
+	}
+	return nil
+}
+
+func (e ExceptionEffect) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExceptionEffect) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExceptionEffect) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

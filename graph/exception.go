@@ -1,0 +1,212 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/graph/model"
+	"github.com/stella-ops/stella/release"
+)
+
+// errNoExceptions answers exception queries on a server without an
+// exception store.
+var errNoExceptions = errors.New("this server keeps no exceptions")
+
+// exceptionStore returns the exception store and the caller's tenant.
+func (r *Resolver) exceptionStore(ctx context.Context) (gate.ExceptionStore, string, error) {
+	if r.Exceptions == nil {
+		return nil, "", errNoExceptions
+	}
+	sc, _ := release.ScopeFrom(ctx)
+	return r.Exceptions, sc.Tenant, nil
+}
+
+// exceptionLog is the tenant's exception log as known at cutoff: the
+// exceptions created and the revocations made at or before it. Later
+// entries cannot change a decision at cutoff (gate.md §5.3), and leaving
+// them out keeps a decision's exceptionsDigest the same however often it
+// is re-evaluated as of that instant. Without a store the log is empty.
+func (r *Resolver) exceptionLog(ctx context.Context, tenant string, cutoff time.Time) ([]gate.Exception, []gate.Revocation, error) {
+	if r.Exceptions == nil {
+		return nil, nil, nil
+	}
+	exs, revs, err := r.Exceptions.Exceptions(ctx, tenant)
+	if err != nil {
+		return nil, nil, err
+	}
+	var outX []gate.Exception
+	for _, e := range exs {
+		if !e.CreatedAt.After(cutoff) {
+			outX = append(outX, e)
+		}
+	}
+	var outR []gate.Revocation
+	for _, rv := range revs {
+		if !rv.At.After(cutoff) {
+			outR = append(outR, rv)
+		}
+	}
+	return outX, outR, nil
+}
+
+// createException appends an exception approved by the caller and created
+// at the resolver's clock. The rules of gate.md §5 are checked here first,
+// so that each refusal names the input field at fault.
+func (r *Resolver) createException(ctx context.Context, in model.ExceptionInput) (*model.Exception, error) {
+	s, tenant, err := r.exceptionStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sc, _ := release.ScopeFrom(ctx)
+	now := r.cutoffOr(nil).Truncate(time.Microsecond)
+	e := gate.Exception{Tenant: tenant, Effect: gate.EffectSuppress,
+		Scope: gate.ExceptionScope{Vulnerability: strings.TrimSpace(in.Vulnerability), PackageKey: trimmed(in.PackageKey),
+			Component: trimmed(in.Component), ReleaseName: trimmed(in.ReleaseName), Environments: []string{}},
+		DowngradeTo: trimmed(in.DowngradeTo), Justification: strings.TrimSpace(in.Justification),
+		Owner: strings.TrimSpace(in.Owner), ApprovedBy: sc.Actor, CreatedAt: now, ExpiresAt: in.ExpiresAt.UTC()}
+	if in.Effect != nil {
+		e.Effect = gate.Effect(strings.ToLower(string(*in.Effect)))
+	}
+	var fields []release.FieldError
+	bad := func(field, format string, args ...any) {
+		fields = append(fields, release.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	if e.Scope.Vulnerability == "" {
+		bad("vulnerability", "is required")
+	}
+	for _, env := range in.Environments {
+		if env = strings.TrimSpace(env); env == "" {
+			bad("environments", "names must not be empty")
+			break
+		}
+		e.Scope.Environments = append(e.Scope.Environments, env)
+	}
+	if e.Justification == "" {
+		bad("justification", "is required")
+	}
+	switch {
+	case e.Owner == "":
+		bad("owner", "is required")
+	case e.Owner == e.ApprovedBy:
+		bad("owner", "the approver (%s) may not be the owner", e.ApprovedBy)
+	}
+	switch {
+	case e.ExpiresAt.IsZero():
+		bad("expiresAt", "is required")
+	case !e.ExpiresAt.After(now):
+		bad("expiresAt", "must be after now (%s)", now.Format(time.RFC3339))
+	case e.ExpiresAt.Sub(now) > gate.DefaultExceptionMaxDays*24*time.Hour:
+		bad("expiresAt", "must be at most %d days after now (%s)", gate.DefaultExceptionMaxDays, now.Format(time.RFC3339))
+	}
+	switch e.Effect {
+	case gate.EffectSuppress:
+		if e.DowngradeTo != "" {
+			bad("downgradeTo", "is only for effect DOWNGRADE")
+		}
+	case gate.EffectDowngrade:
+		if _, ok := gate.SeverityRank(e.DowngradeTo); !ok {
+			bad("downgradeTo", "%q is not one of critical, high, medium, low, none", e.DowngradeTo)
+		}
+	}
+	if len(fields) > 0 {
+		return nil, &release.ValidationError{Fields: fields}
+	}
+	if r.NewID == nil {
+		return nil, errors.New("graph: the resolver has no id source")
+	}
+	e.ID = r.NewID()
+	if err := gate.ValidateException(e, 0); err != nil {
+		return nil, fieldError("input", "%s", strings.TrimPrefix(err.Error(), "gate: "))
+	}
+	if err := s.AppendException(ctx, tenant, e); err != nil {
+		return nil, err
+	}
+	stored, rev, err := s.Exception(ctx, tenant, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	if r.Catalog != nil {
+		if err := r.Catalog.RecordAudit(ctx, "gate.exception.create", "gate_exception", e.ID, nil, stored); err != nil {
+			return nil, err
+		}
+	}
+	m := exceptionModel(*stored, rev, now)
+	return &m, nil
+}
+
+// revokeException appends a revocation by the caller at the resolver's
+// clock; the exception stops applying at once.
+func (r *Resolver) revokeException(ctx context.Context, id string) (*model.Exception, error) {
+	s, tenant, err := r.exceptionStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if id = strings.TrimSpace(id); id == "" {
+		return nil, fieldError("id", "is required")
+	}
+	sc, _ := release.ScopeFrom(ctx)
+	now := r.cutoffOr(nil).Truncate(time.Microsecond)
+	if err := s.AppendRevocation(ctx, tenant, gate.Revocation{ExceptionID: id, RevokedBy: sc.Actor, At: now}); err != nil {
+		return nil, err
+	}
+	e, rev, err := s.Exception(ctx, tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Catalog != nil {
+		if err := r.Catalog.RecordAudit(ctx, "gate.exception.revoke", "gate_exception", id, nil, rev); err != nil {
+			return nil, err
+		}
+	}
+	m := exceptionModel(*e, rev, now)
+	return &m, nil
+}
+
+// exceptions lists the tenant's exceptions, active as of activeAt.
+func (r *Resolver) exceptions(ctx context.Context, activeAt *time.Time) ([]model.Exception, error) {
+	s, tenant, err := r.exceptionStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	at := r.cutoffOr(activeAt)
+	exs, revs, err := s.Exceptions(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*gate.Revocation, len(revs))
+	for i := range revs {
+		byID[revs[i].ExceptionID] = &revs[i]
+	}
+	out := make([]model.Exception, 0, len(exs))
+	for _, e := range exs {
+		out = append(out, exceptionModel(e, byID[e.ID], at))
+	}
+	return out, nil
+}
+
+// exceptionModel is e with its revocation (nil: none), active as of at.
+func exceptionModel(e gate.Exception, rev *gate.Revocation, at time.Time) model.Exception {
+	m := model.Exception{ID: e.ID, Vulnerability: e.Scope.Vulnerability, PackageKey: optional(e.Scope.PackageKey),
+		Component: optional(e.Scope.Component), ReleaseName: optional(e.Scope.ReleaseName),
+		Environments: nonNil(e.Scope.Environments), Effect: model.ExceptionEffect(strings.ToUpper(string(e.Effect))),
+		DowngradeTo: optional(e.DowngradeTo), Justification: e.Justification, Owner: e.Owner, ApprovedBy: e.ApprovedBy,
+		CreatedAt: e.CreatedAt.UTC(), ExpiresAt: e.ExpiresAt.UTC()}
+	var revs []gate.Revocation
+	if rev != nil {
+		revs = []gate.Revocation{*rev}
+		m.RevokedAt, m.RevokedBy = optionalTime(rev.At), optional(rev.RevokedBy)
+	}
+	m.Active = e.ActiveAt(at, revs)
+	return m
+}
+
+func trimmed(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return strings.TrimSpace(*s)
+}
