@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -394,60 +393,17 @@ func (r *Resolver) decisionInput(ctx context.Context, d *model.GateDecision) *ga
 // name (any object carrying advisoryId, component and purl), as the input
 // document holds them.
 func (r *Resolver) explain(ctx context.Context, d *model.GateDecision) ([]model.GateExplanation, error) {
-	in := r.decisionInput(ctx, d)
-	type key struct{ advisory, component, purl string }
-	byKey := map[key]*gate.Finding{}
-	if in != nil {
-		for i := range in.Findings {
-			f := &in.Findings[i]
-			byKey[key{f.AdvisoryID, f.Component.Name, f.Component.Purl}] = f
-		}
-	}
 	out := []model.GateExplanation{}
-	for _, g := range d.Rec.Gates {
-		if g.Status == gate.StatusPass {
-			continue
+	for _, e := range gate.Explain(d.Rec, r.decisionInput(ctx, d)) {
+		g := e.Gate
+		m := model.GateExplanation{Gate: g.ID, Type: g.Type, Status: g.Status, ReasonCodes: nonNil(g.ReasonCodes),
+			Message: g.Message, Findings: make([]model.ExplainedFinding, len(e.Findings))}
+		for i := range e.Findings {
+			m.Findings[i] = explainedFinding(&e.Findings[i])
 		}
-		e := model.GateExplanation{Gate: g.ID, Type: g.Type, Status: g.Status, ReasonCodes: nonNil(g.ReasonCodes),
-			Message: g.Message, Findings: []model.ExplainedFinding{}}
-		seen := map[key]bool{}
-		walkFindingRefs(g.Details, func(m map[string]any) {
-			k := key{str(m["advisoryId"]), str(m["component"]), str(m["purl"])}
-			f := byKey[k]
-			if f == nil || seen[k] {
-				return
-			}
-			seen[k] = true
-			e.Findings = append(e.Findings, explainedFinding(f))
-		})
-		out = append(out, e)
+		out = append(out, m)
 	}
 	return out, nil
-}
-
-// walkFindingRefs calls fn for every object in v that names a finding.
-func walkFindingRefs(v any, fn func(map[string]any)) {
-	switch x := v.(type) {
-	case map[string]any:
-		if _, ok := x["advisoryId"].(string); ok {
-			if _, ok := x["purl"].(string); ok {
-				fn(x)
-				return
-			}
-		}
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			walkFindingRefs(x[k], fn)
-		}
-	case []any:
-		for _, e := range x {
-			walkFindingRefs(e, fn)
-		}
-	}
-}
-
-func str(v any) string {
-	s, _ := v.(string)
-	return s
 }
 
 func explainedFinding(f *gate.Finding) model.ExplainedFinding {
