@@ -3,6 +3,7 @@ package gate
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // ExceptionStore keeps a tenant's exception log append-only (gate.md §5.2):
@@ -35,3 +36,24 @@ var (
 	// second revocation of one exception.
 	ErrExceptionConflict = errors.New("gate: exception conflict")
 )
+
+// LogAt is the exception log as known at cutoff: the exceptions created
+// and the revocations made at or before it. Later entries cannot change a
+// decision at cutoff (gate.md §5.3), and leaving them out keeps a
+// decision's exceptionsDigest the same however often that instant is
+// re-evaluated.
+func LogAt(exs []Exception, revs []Revocation, cutoff time.Time) ([]Exception, []Revocation) {
+	var outX []Exception
+	for _, e := range exs {
+		if !e.CreatedAt.After(cutoff) {
+			outX = append(outX, e)
+		}
+	}
+	var outR []Revocation
+	for _, rv := range revs {
+		if !rv.At.After(cutoff) {
+			outR = append(outR, rv)
+		}
+	}
+	return outX, outR
+}

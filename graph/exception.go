@@ -25,11 +25,8 @@ func (r *Resolver) exceptionStore(ctx context.Context) (gate.ExceptionStore, str
 	return r.Exceptions, sc.Tenant, nil
 }
 
-// exceptionLog is the tenant's exception log as known at cutoff: the
-// exceptions created and the revocations made at or before it. Later
-// entries cannot change a decision at cutoff (gate.md §5.3), and leaving
-// them out keeps a decision's exceptionsDigest the same however often it
-// is re-evaluated as of that instant. Without a store the log is empty.
+// exceptionLog is the tenant's exception log as known at cutoff
+// (gate.LogAt). Without a store the log is empty.
 func (r *Resolver) exceptionLog(ctx context.Context, tenant string, cutoff time.Time) ([]gate.Exception, []gate.Revocation, error) {
 	if r.Exceptions == nil {
 		return nil, nil, nil
@@ -38,19 +35,8 @@ func (r *Resolver) exceptionLog(ctx context.Context, tenant string, cutoff time.
 	if err != nil {
 		return nil, nil, err
 	}
-	var outX []gate.Exception
-	for _, e := range exs {
-		if !e.CreatedAt.After(cutoff) {
-			outX = append(outX, e)
-		}
-	}
-	var outR []gate.Revocation
-	for _, rv := range revs {
-		if !rv.At.After(cutoff) {
-			outR = append(outR, rv)
-		}
-	}
-	return outX, outR, nil
+	exs, revs = gate.LogAt(exs, revs, cutoff)
+	return exs, revs, nil
 }
 
 // createException appends an exception approved by the caller and created

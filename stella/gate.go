@@ -48,7 +48,7 @@ func newGateEvalCmd(g *globals) *cobra.Command {
 		Long: `Scan SOURCE exactly as "stella scan" does (anything it accepts, including
 sbom:FILE), or take release:NAME from --db with the stored SBOM of each of its
 images (see scanRelease; an image without one denies with
-input.sbom-missing), apply VEX, and evaluate the gates of environment --env as of
+input.sbom-missing) and the store's exceptions, apply VEX, and evaluate the gates of environment --env as of
 --cutoff. Every gate is evaluated; any failure, gate error, timeout or missing
 input denies (fail closed).
 
@@ -238,6 +238,22 @@ func storedRelease(cmd *cobra.Command, sf *scanFlags, key string, src *gateSourc
 		return withCode(ExitUsage, "release %q is a draft: finalize it so its digest names what is decided", key)
 	}
 	src.ReleaseID, src.ReleaseName, src.ReleaseDigest = rel.ID, rel.Name, rel.Digest
+	if b.exceptions == nil {
+		// The store's exception log as known at the cut-off, kept with the
+		// other raw inputs so replay applies the same exceptions.
+		exs, revs, err := db.Exceptions(cmd.Context(), sf.tenant)
+		if err != nil {
+			return withCode(ExitInternal, "exceptions: %v", err)
+		}
+		exs, revs = gate.LogAt(exs, revs, src.ClockCutoff)
+		if len(exs) > 0 {
+			raw, err := json.Marshal(exceptionsFile{Exceptions: exs, Revocations: revs})
+			if err != nil {
+				return withCode(ExitInternal, "%v", err)
+			}
+			b.exceptions = raw
+		}
+	}
 	comps := slices.Clone(rel.Components)
 	slices.SortFunc(comps, func(a, b release.ReleaseComponent) int { return strings.Compare(a.Name, b.Name) })
 	for _, c := range comps {

@@ -262,9 +262,9 @@ func TestGateEvalStoredRelease(t *testing.T) {
 	putSBOM("api", apiDigest)
 	s.Close()
 
-	eval := func() (*gate.Decision, string, int) {
+	eval := func(env string) (*gate.Decision, string, int) {
 		out, code := run(t, "", "", "gate", "eval", "release:shop-v1", "--db", db, "--config", gateDir+"/gates.yaml",
-			"--env", "dev", "--cutoff", gateCutoff, "-o", "json")
+			"--env", env, "--cutoff", gateCutoff, "-o", "json")
 		var dec gate.Decision
 		if err := json.NewDecoder(strings.NewReader(out[strings.Index(out, "{"):])).Decode(&dec); err != nil {
 			t.Fatalf("%v: %s", err, out)
@@ -272,7 +272,7 @@ func TestGateEvalStoredRelease(t *testing.T) {
 		return &dec, out, code
 	}
 	// The worker image has no stored SBOM: deny, whatever the gates say.
-	dec, out, code := eval()
+	dec, out, code := eval("dev")
 	if code != ExitDeny || !strings.Contains(strings.Join(dec.ReasonCodes, " "), "input.sbom-missing") {
 		t.Fatalf("release without every SBOM: exit %d: %s", code, out)
 	}
@@ -286,10 +286,30 @@ func TestGateEvalStoredRelease(t *testing.T) {
 	}
 	putSBOM("worker", workerDigest)
 	s.Close()
-	dec, out, code = eval()
+	dec, out, code = eval("dev")
 	if code != ExitOK || dec.Decision != gate.Allow || len(dec.Inputs.SBOMDigests) != 2 {
 		t.Fatalf("release with both SBOMs in dev: exit %d: %s", code, out)
 	}
+	// The store's exceptions apply: prod denies until an approver waives
+	// the vulnerability.
+	if dec, out, code := eval("prod"); code != ExitDeny || len(dec.Exceptions) != 0 {
+		t.Fatalf("prod before the exception: exit %d: %s", code, out)
+	}
+	s, err = store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiver := gate.Exception{ID: "ex-1", Tenant: "default", Scope: gate.ExceptionScope{Vulnerability: "CVE-2026-0001", Environments: []string{"prod"}},
+		Effect: gate.EffectSuppress, Justification: "not reachable in shop", Owner: "team-shop", ApprovedBy: "secops",
+		CreatedAt: now, ExpiresAt: now.Add(90 * 24 * time.Hour)}
+	if err := s.AppendException(ctx, "default", waiver); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if dec, out, code := eval("prod"); code != ExitOK || len(dec.Exceptions) != 1 || dec.Exceptions[0].ID != "ex-1" {
+		t.Fatalf("prod with a stored exception: exit %d: %s", code, out)
+	}
+
 	// aggregate counts the advisory found in both images once.
 	if d := gateOf(t, dec, "aggregate").Details; fmt.Sprint(d["counts"]) != "map[critical:1 high:0 low:0 medium:0]" {
 		t.Errorf("aggregate details = %v", d)
