@@ -2,6 +2,7 @@ package advisory
 
 import (
 	"fmt"
+	cvss40 "github.com/pandatix/go-cvss/40"
 	"math"
 	"strings"
 )
@@ -11,6 +12,7 @@ import (
 type CVSSVector struct {
 	Version string
 	Metrics map[string]string
+	Raw     string // the vector as given
 }
 
 // cvssMetricValues lists, per version, every metric the vector may carry
@@ -55,7 +57,7 @@ func ParseCVSS(vector string) (CVSSVector, error) {
 	if !ok || !strings.HasPrefix(head, "CVSS:") {
 		return CVSSVector{}, fmt.Errorf("cvss: vector %q: missing CVSS:<version>/ prefix", vector)
 	}
-	v := CVSSVector{Version: strings.TrimPrefix(head, "CVSS:"), Metrics: map[string]string{}}
+	v := CVSSVector{Version: strings.TrimPrefix(head, "CVSS:"), Metrics: map[string]string{}, Raw: vector}
 	var known map[string]cvssMetric
 	switch v.Version {
 	case "3.0", "3.1":
@@ -89,11 +91,18 @@ func ParseCVSS(vector string) (CVSSVector, error) {
 	return v, nil
 }
 
-// BaseScore returns the CVSS v3.x base score of the vector per the FIRST
-// specification (v3.1 §7.1 and its Appendix A Roundup; v3.0 rounds up to one
-// decimal). CVSS v4.0 scoring needs the MacroVector lookup tables and is not
-// implemented: it returns an error, and callers leave the score unset.
+// BaseScore returns the base score of the vector per the FIRST
+// specification: for v3.x by its formula (v3.1 §7.1 and its Appendix A
+// Roundup; v3.0 rounds up to one decimal), for v4.0 through pandatix/go-cvss,
+// which implements the MacroVector lookup tables of the v4.0 calculator.
 func (v CVSSVector) BaseScore() (float64, error) {
+	if v.Version == "4.0" {
+		c, err := cvss40.ParseVector(v.Raw)
+		if err != nil {
+			return 0, fmt.Errorf("cvss: vector %q: %w", v.Raw, err)
+		}
+		return c.Score(), nil
+	}
 	if v.Version != "3.0" && v.Version != "3.1" {
 		return 0, fmt.Errorf("cvss: base score for CVSS %s is not implemented", v.Version)
 	}
@@ -138,9 +147,8 @@ func roundUp31(x float64) float64 {
 	return float64(i/10000+1) / 10
 }
 
-// ScoreSeverity parses s.Score and sets s.BaseScore for CVSS v3.x vectors.
-// A v4.0 vector is validated and left unscored. The type must agree with the
-// vector's version.
+// ScoreSeverity parses s.Score and sets s.BaseScore. The type must agree
+// with the vector's version.
 func ScoreSeverity(s *Severity) error {
 	v, err := ParseCVSS(s.Score)
 	if err != nil {
@@ -150,11 +158,14 @@ func ScoreSeverity(s *Severity) error {
 	if want == "" || !strings.HasPrefix(v.Version, want+".") {
 		return fmt.Errorf("cvss: severity type %s does not match vector version %s", s.Type, v.Version)
 	}
-	if v.Version == "4.0" {
-		s.BaseScore = nil // not yet scored; see CVSSVector.BaseScore
+	score, err := v.BaseScore()
+	if err != nil && v.Version == "4.0" {
+		// A valid v4.0 vector the calculator cannot score (e.g. metrics
+		// out of the specification's order) stays unscored rather than
+		// making the advisory unreadable.
+		s.BaseScore = nil
 		return nil
 	}
-	score, err := v.BaseScore()
 	if err != nil {
 		return err
 	}

@@ -55,10 +55,22 @@ func TestParseCVSSRejectsBadVectors(t *testing.T) {
 	}
 }
 
-func TestScoreSeverityV4IsValidatedButUnscored(t *testing.T) {
-	s := Severity{Type: CVSSv4, Score: "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}
+func TestScoreSeverityV4(t *testing.T) {
+	// Scores of the FIRST CVSS v4.0 calculator.
+	for vector, want := range map[string]float64{
+		"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N": 9.3,
+		"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H": 10,
+		"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N": 0,
+	} {
+		s := Severity{Type: CVSSv4, Score: vector}
+		if err := ScoreSeverity(&s); err != nil || s.BaseScore == nil || *s.BaseScore != want {
+			t.Errorf("%s: err %v, score %v; want %v", vector, err, s.BaseScore, want)
+		}
+	}
+	// Valid but out of the specification's order: kept, unscored.
+	s := Severity{Type: CVSSv4, Score: "CVSS:4.0/AC:L/AV:N/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}
 	if err := ScoreSeverity(&s); err != nil || s.BaseScore != nil {
-		t.Errorf("v4: err %v, score %v; want valid and unscored", err, s.BaseScore)
+		t.Errorf("out-of-order v4: err %v, score %v; want valid and unscored", err, s.BaseScore)
 	}
 	mismatch := Severity{Type: CVSSv4, Score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}
 	if err := ScoreSeverity(&mismatch); err == nil {

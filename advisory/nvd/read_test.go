@@ -94,7 +94,7 @@ func TestReadMapsCVE(t *testing.T) {
 
 func TestReadV40AndExactVersions(t *testing.T) {
 	a := readFixture(t)[1].Advisory
-	if len(a.Severity) != 2 || a.Severity[0].Type != advisory.CVSSv4 || a.Severity[0].BaseScore != nil || *a.Severity[1].BaseScore != 10 {
+	if len(a.Severity) != 2 || a.Severity[0].Type != advisory.CVSSv4 || a.Severity[0].BaseScore == nil || *a.Severity[0].BaseScore != 10 || *a.Severity[1].BaseScore != 10 {
 		t.Errorf("severity %+v", a.Severity)
 	}
 	want := []advisory.Affected{{Package: advisory.Package{Ecosystem: "CPE", Name: "tukaani:xz"}, Versions: []string{"5.6.0", "5.6.1"}}}
