@@ -47,10 +47,11 @@ func newGateEvalCmd(g *globals) *cobra.Command {
 		Short: "Evaluate the gates for SOURCE entering an environment: allow, deny or pending",
 		Long: `Scan SOURCE exactly as "stella scan" does (anything it accepts, including
 sbom:FILE), or take release:NAME from --db with the stored SBOM of each of its
-images (see scanRelease; an image without one denies with
-input.sbom-missing) and the store's exceptions, apply VEX, and evaluate the gates of environment --env as of
---cutoff. Every gate is evaluated; any failure, gate error, timeout or missing
-input denies (fail closed).
+images (see scanRelease; an image without one denies with input.sbom-missing)
+and the store's exceptions. Apply VEX and evaluate the gates of environment
+--env as of --cutoff, which is also the VEX consensus time. Every gate is
+evaluated; any failure, gate error, timeout or missing input denies (fail
+closed).
 
 --config GATES.yaml holds the environments and the gates:
 
@@ -88,12 +89,12 @@ Exit codes: 0 allow, 6 deny, 7 pending, 2 bad flags or unreadable input,
 			if g.output != "table" && g.output != "json" {
 				return withCode(ExitUsage, "--output %q: want table or json", g.output)
 			}
+			if signKey != "" && record == "" {
+				return withCode(ExitUsage, "--sign-key signs the record: give --record FILE too")
+			}
 			at, err := parseCutoff(cutoff)
 			if err != nil {
 				return err
-			}
-			if sf.vex.cutoff == "" {
-				sf.vex.cutoff = at.Format("2006-01-02T15:04:05Z07:00")
 			}
 			src := gateSources{Schema: sourcesSchema, ReleaseName: cmp.Or(name, args[0]), Environment: env, Requester: requester,
 				Phase: string(gate.PhaseRequest), ClockCutoff: at.UTC().Truncate(time.Second)}
@@ -140,6 +141,7 @@ Exit codes: 0 allow, 6 deny, 7 pending, 2 bad flags or unreadable input,
 		},
 	}
 	sf.register(cmd)
+	_ = cmd.Flags().MarkHidden("vex-cutoff") // --cutoff is the one time of a decision
 	cmd.Flags().StringVar(&env, "env", "prod", "target environment (defined in --config)")
 	cmd.Flags().StringVar(&configPath, "config", "", "environments and gates (YAML or JSON)")
 	cmd.Flags().StringArrayVar(&policies, "policy", nil, "Rego policy bundle directory (repeatable)")
