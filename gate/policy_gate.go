@@ -79,7 +79,7 @@ func (g *policyGate) Evaluate(ctx context.Context, in *Input) (Result, error) {
 		return Result{Status: StatusFail, ReasonCodes: []string{"policy.bundle-missing"},
 			Message: "policy bundle " + g.bundle + " is not available"}, nil
 	}
-	out, err := g.prepared.Eval(ctx, in, in.ClockCutoff)
+	out, err := g.prepared.Eval(ctx, in.regoValue(), in.ClockCutoff)
 	if err != nil {
 		return policyFailure(err), nil
 	}
