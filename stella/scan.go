@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -64,6 +65,9 @@ not_affected or fixed verdict suppresses the finding: it stays in the output,
 with vex{status, justification, suppressed, confidence, conflict,
 consensusDigest} in JSON, a SARIF suppression (kind external) and the VEX
 column of the table, but --fail-on ignores it.
+--vex-attached also reads the OpenVEX DSSE attestations attached to a
+registry: image (see "stella vex fetch"), verified against --vex-issuers.
+When SOURCE is an image, statements about its digest apply to its findings.
 
 Exit codes: 0 no finding at or above --fail-on (or no --fail-on); 2 bad flags,
 unreadable SOURCE or advisories; 6 decision deny; 1 anything else.`,
@@ -115,6 +119,7 @@ type scanFlags struct {
 	advisoryPaths                                 []string
 	db, tenant, sbomFormat, sbomOut, ts, platform string
 	vex                                           vexFlags
+	vexAttached                                   bool
 }
 
 func (f *scanFlags) register(cmd *cobra.Command) {
@@ -125,6 +130,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	cmd.MarkFlagsOneRequired("advisories", "db")
 	cmd.MarkFlagsMutuallyExclusive("advisories", "db")
 	f.vex.register(fs, "vex-")
+	fs.BoolVar(&f.vexAttached, "vex-attached", false, "also apply the OpenVEX attestations attached to a registry: image (OCI referrers, cosign .att)")
 	fs.StringVar(&f.sbomFormat, "format-sbom", string(codec.CycloneDXJSON17), "format of the SBOM behind sbomContentDigest and --sbom-file")
 	fs.StringVar(&f.sbomOut, "sbom-file", "", "also write the generated SBOM to this file")
 	fs.StringVar(&f.ts, "timestamp", "", "SBOM timestamp (RFC 3339)")
@@ -160,6 +166,9 @@ func (f *scanFlags) run(cmd *cobra.Command, source string) (*scanResult, error) 
 	if res.vex, err = f.vex.load(cmd.Context()); err != nil {
 		return nil, err
 	}
+	if f.vexAttached && !strings.HasPrefix(source, "registry:") {
+		return nil, withCode(ExitUsage, "--vex-attached needs a registry: source, not %s", source)
+	}
 	if res.doc, err = scanDocument(cmd, source, f.ts, f.platform); err != nil {
 		return nil, err
 	}
@@ -191,12 +200,42 @@ func (f *scanFlags) run(cmd *cobra.Command, source string) (*scanResult, error) 
 	res.findings = matched.Findings
 	res.report = report.New(source, digest, matched, advisories, len(res.doc.Components))
 	res.report.AdvisorySnapshotID = res.advisories.snapshotID
-	if len(f.vex.files) > 0 {
-		if res.verdicts, err = applyVEX(cmd.Context(), res.report, res.findings, res.vex, ""); err != nil {
+	if f.vexAttached {
+		if err := addAttachedVEX(cmd.Context(), source, res.doc, &res.vex); err != nil {
+			return nil, err
+		}
+	}
+	if len(f.vex.files) > 0 || f.vexAttached {
+		// Statements about the image (product = its digest) apply to its findings.
+		product := ""
+		if res.doc.Subject.Kind == "image" {
+			product = vex.NormalizeRef(res.doc.Subject.Digest)
+		}
+		if res.verdicts, err = applyVEX(cmd.Context(), res.report, res.findings, res.vex, product); err != nil {
 			return nil, err
 		}
 	}
 	return &res, nil
+}
+
+// addAttachedVEX adds the statements of the OpenVEX attestations attached
+// to the scanned registry image (--vex-attached) to in.
+func addAttachedVEX(ctx context.Context, source string, doc *sbom.Document, in *vexInputs) error {
+	if doc.Subject.Kind != "image" || doc.Subject.Digest == "" {
+		return withCode(ExitInternal, "--vex-attached: %s gave no image digest", source)
+	}
+	image, err := name.NewDigest(doc.Subject.Name + "@" + doc.Subject.Digest)
+	if err != nil {
+		return withCode(ExitInternal, "--vex-attached: %v", err)
+	}
+	docs, err := fetchAttachedVEX(ctx, image, in.reg)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		in.stmts = append(in.stmts, d.Statements...)
+	}
+	return nil
 }
 
 // scanDocument generates the SBOM of source, or reads it for sbom:FILE.

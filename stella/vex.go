@@ -8,10 +8,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -44,7 +48,7 @@ A DSSE attestation signed by a registered key is verified (a bad signature
 exits 4) and scores with signed provenance; other documents are attributed by
 author. Without a registry every issuer gets the hub defaults.`,
 	}
-	cmd.AddCommand(newVEXShowCmd(), newVEXConsensusCmd(g), newVEXApplyCmd(g))
+	cmd.AddCommand(newVEXShowCmd(), newVEXConsensusCmd(g), newVEXApplyCmd(g), newVEXFetchCmd(g))
 	return cmd
 }
 
@@ -68,6 +72,7 @@ type vexInputs struct {
 	stmts     []vex.Statement
 	consensus *vex.Consensus
 	cutoff    time.Time
+	reg       *vex.Registry // the issuers, for VEX read later (attached to an image)
 }
 
 func (f *vexFlags) load(ctx context.Context) (vexInputs, error) {
@@ -83,7 +88,7 @@ func (f *vexFlags) load(ctx context.Context) (vexInputs, error) {
 	if err != nil {
 		return vexInputs{}, withCode(ExitUsage, "%v", err)
 	}
-	in := vexInputs{consensus: c, cutoff: cutoff}
+	in := vexInputs{consensus: c, cutoff: cutoff, reg: reg}
 	for _, p := range f.files {
 		doc, err := readVEXFile(ctx, p, reg)
 		if err != nil {
@@ -429,4 +434,96 @@ func writeJSON(cmd *cobra.Command, v any) error {
 		return withCode(ExitInternal, "%v", fmt.Errorf("write: %w", err))
 	}
 	return nil
+}
+
+func newVEXFetchCmd(g *globals) *cobra.Command {
+	var issuers string
+	cmd := &cobra.Command{
+		Use:   "fetch IMAGE@sha256:DIGEST [--issuers REGISTRY]",
+		Short: "List the OpenVEX attestations attached to an image in a registry",
+		Long: `Find the DSSE attestations attached to IMAGE — OCI 1.1 referrers (the
+referrers API, or the referrers tag schema) and cosign's sha256-<hex>.att
+tag — and read those carrying OpenVEX; other attestations (SBOM, SLSA
+provenance) are skipped. Statements without products speak about the image.
+
+With --issuers, envelopes are verified against the registry's keys (a bad
+signature exits 4) and statements are attributed to its issuers. Registry
+credentials come from the Docker config (as docker login writes them).
+
+--output table (default) or json lists each document: format, contentHash,
+author, issuer, verified and the number of statements.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			image, err := name.NewDigest(args[0])
+			if err != nil {
+				return withCode(ExitUsage, "%s: want IMAGE@sha256:<64 hex>: %v", args[0], err)
+			}
+			reg, err := loadRegistry(issuers)
+			if err != nil {
+				return err
+			}
+			docs, err := fetchAttachedVEX(cmd.Context(), image, reg)
+			if err != nil {
+				return err
+			}
+			rows := make([]attachedSummary, len(docs))
+			for i, d := range docs {
+				rows[i] = summarizeAttached(d)
+			}
+			switch g.output {
+			case "json":
+				return writeJSON(cmd, rows)
+			case "table":
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "CONTENT HASH\tFORMAT\tISSUER\tVERIFIED\tSTATEMENTS")
+				for _, r := range rows {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%d\n", r.ContentHash, r.Format, dash(r.Issuer), r.Verified, r.Statements)
+				}
+				if err := tw.Flush(); err != nil {
+					return withCode(ExitInternal, "%v", err)
+				}
+				return nil
+			}
+			return withCode(ExitUsage, "--output %q: want table or json", g.output)
+		},
+	}
+	cmd.Flags().StringVar(&issuers, "issuers", "", "issuer registry (YAML or JSON)")
+	return cmd
+}
+
+// fetchAttachedVEX reads the OpenVEX attestations attached to image with
+// the Docker config's credentials; a signature that does not verify exits
+// 4, a registry error 2.
+func fetchAttachedVEX(ctx context.Context, image name.Digest, reg *vex.Registry) ([]*vex.Document, error) {
+	docs, err := vex.Attached(ctx, image, reg, remote.WithAuthFromKeychain(authn.DefaultKeychain))
+	switch {
+	case errors.Is(err, attest.ErrVerify):
+		return nil, withCode(ExitTrust, "%v", err)
+	case err != nil:
+		return nil, withCode(ExitUsage, "%v", err)
+	}
+	return docs, nil
+}
+
+// attachedSummary is one row of stella vex fetch.
+type attachedSummary struct {
+	Format      vex.Format `json:"format"`
+	ContentHash string     `json:"contentHash"`
+	Author      string     `json:"author"`
+	Issuer      string     `json:"issuer"`   // the statements' issuers, comma-separated
+	Verified    bool       `json:"verified"` // every statement's signature verified
+	Statements  int        `json:"statements"`
+}
+
+func summarizeAttached(d *vex.Document) attachedSummary {
+	s := attachedSummary{Format: d.Format, ContentHash: d.ContentHash, Author: d.Author, Statements: len(d.Statements),
+		Verified: len(d.Statements) > 0}
+	var issuers []string
+	for _, st := range d.Statements {
+		issuers = append(issuers, st.Issuer)
+		s.Verified = s.Verified && st.Signature.Verified
+	}
+	slices.Sort(issuers)
+	s.Issuer = strings.Join(slices.Compact(issuers), ",")
+	return s
 }
