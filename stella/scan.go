@@ -110,6 +110,9 @@ unreadable SOURCE or advisories; 6 decision deny; 1 anything else.`,
 		},
 	}
 	sf.register(cmd)
+	// Only stella scan reads attached VEX: gate eval does not go through
+	// scanFlags.run and must not accept a flag it would ignore.
+	cmd.Flags().BoolVar(&sf.vexAttached, "vex-attached", false, "also apply the OpenVEX attestations attached to a registry: image (OCI referrers, cosign .att)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 6 (decision deny) when a finding is rated at or above low, medium, high or critical")
 	return cmd
 }
@@ -119,7 +122,7 @@ type scanFlags struct {
 	advisoryPaths                                 []string
 	db, tenant, sbomFormat, sbomOut, ts, platform string
 	vex                                           vexFlags
-	vexAttached                                   bool
+	vexAttached                                   bool // stella scan --vex-attached
 }
 
 func (f *scanFlags) register(cmd *cobra.Command) {
@@ -130,7 +133,6 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	cmd.MarkFlagsOneRequired("advisories", "db")
 	cmd.MarkFlagsMutuallyExclusive("advisories", "db")
 	f.vex.register(fs, "vex-")
-	fs.BoolVar(&f.vexAttached, "vex-attached", false, "also apply the OpenVEX attestations attached to a registry: image (OCI referrers, cosign .att)")
 	fs.StringVar(&f.sbomFormat, "format-sbom", string(codec.CycloneDXJSON17), "format of the SBOM behind sbomContentDigest and --sbom-file")
 	fs.StringVar(&f.sbomOut, "sbom-file", "", "also write the generated SBOM to this file")
 	fs.StringVar(&f.ts, "timestamp", "", "SBOM timestamp (RFC 3339)")
