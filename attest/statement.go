@@ -72,14 +72,19 @@ func NewStatement(predicateType string, predicate any, subjects ...Subject) (*St
 // Canonical returns the statement's RFC 8785 bytes: the DSSE payload.
 func (s *Statement) Canonical() ([]byte, error) { return canon.Marshal(s) }
 
-// ParseStatement decodes a statement and checks its type.
+// statementTypeV01 is the in-toto Statement v0.1 that older signers (such as
+// cosign attest before in-toto v1) still produce; its fields read the same.
+const statementTypeV01 = "https://in-toto.io/Statement/v0.1"
+
+// ParseStatement decodes a statement and checks its type: in-toto v1, or
+// v0.1 for reading what older signers wrote. Stella writes only v1.
 func ParseStatement(payload []byte) (*Statement, error) {
 	var s Statement
 	if err := json.Unmarshal(payload, &s); err != nil {
 		return nil, fmt.Errorf("attest: statement: %w", err)
 	}
-	if s.Type != StatementType {
-		return nil, fmt.Errorf("attest: statement type %q is not %s", s.Type, StatementType)
+	if s.Type != StatementType && s.Type != statementTypeV01 {
+		return nil, fmt.Errorf("attest: statement type %q is not %s (or v0.1)", s.Type, StatementType)
 	}
 	return &s, nil
 }
