@@ -502,16 +502,9 @@ whose content changed (e.g. advisorySnapshotId); 3 the record or an input
 is missing or does not match its own digest; 2 unreadable record.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			raw, err := os.ReadFile(args[0])
+			rec, err := readRecord(args[0])
 			if err != nil {
-				return withCode(ExitUsage, "%v", err)
-			}
-			rec, err := gate.ParseDecision(raw)
-			if err != nil {
-				return withCode(ExitUsage, "%s: %v", args[0], err)
-			}
-			if err := rec.CheckDigests(); err != nil {
-				return withCode(ExitIntegrity, "%s: %v", args[0], err)
+				return err
 			}
 			if inputs == "" {
 				inputs = gate.RecordInputsDir(args[0])
@@ -544,6 +537,23 @@ is missing or does not match its own digest; 2 unreadable record.`,
 	}
 	cmd.Flags().StringVar(&inputs, "inputs", "", "directory of the recorded inputs (default: RECORD's .inputs directory)")
 	return cmd
+}
+
+// readRecord reads a decision record and checks its digests: an unreadable
+// record exits 2, one that does not match its own digests 3.
+func readRecord(path string) (*gate.Decision, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, withCode(ExitUsage, "%v", err)
+	}
+	rec, err := gate.ParseDecision(raw)
+	if err != nil {
+		return nil, withCode(ExitUsage, "%s: %v", path, err)
+	}
+	if err := rec.CheckDigests(); err != nil {
+		return nil, withCode(ExitIntegrity, "%s: %v", path, err)
+	}
+	return rec, nil
 }
 
 // replayReport is the JSON form of a replay result.
@@ -603,16 +613,9 @@ Exit codes: 0 printed; 2 unreadable record; 3 the record or its input does
 not match its digest.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			raw, err := os.ReadFile(args[0])
+			rec, err := readRecord(args[0])
 			if err != nil {
-				return withCode(ExitUsage, "%v", err)
-			}
-			rec, err := gate.ParseDecision(raw)
-			if err != nil {
-				return withCode(ExitUsage, "%s: %v", args[0], err)
-			}
-			if err := rec.CheckDigests(); err != nil {
-				return withCode(ExitIntegrity, "%s: %v", args[0], err)
+				return err
 			}
 			if inputs == "" {
 				inputs = gate.RecordInputsDir(args[0])

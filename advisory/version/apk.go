@@ -1,6 +1,7 @@
 package version
 
 import (
+	"cmp"
 	"errors"
 	"strings"
 )
@@ -116,7 +117,7 @@ func cmpAPK(x, y any) int {
 			return c
 		}
 	}
-	if c := cmpInt(int(a.letter), int(b.letter)); c != 0 {
+	if c := cmp.Compare(int(a.letter), int(b.letter)); c != 0 {
 		return c
 	}
 	for i := 0; i < len(a.suffixes) || i < len(b.suffixes); i++ {
@@ -127,7 +128,7 @@ func cmpAPK(x, y any) int {
 		if i < len(b.suffixes) {
 			r = b.suffixes[i]
 		}
-		if c := cmpInt(l.rank, r.rank); c != 0 {
+		if c := cmp.Compare(l.rank, r.rank); c != 0 {
 			return c
 		}
 		if c := cmpNum(l.num, r.num); c != 0 {

@@ -1,6 +1,7 @@
 package version
 
 import (
+	"cmp"
 	"errors"
 	"strings"
 )
@@ -57,11 +58,11 @@ func cmpComposerParts(a, b []string) int {
 		case an && bn:
 			c = cmpNum(a[i], b[i])
 		case !an && !bn:
-			c = cmpInt(composerSpecial(a[i]), composerSpecial(b[i]))
+			c = cmp.Compare(composerSpecial(a[i]), composerSpecial(b[i]))
 		case an:
-			c = cmpInt(composerSpecial("#"), composerSpecial(b[i]))
+			c = cmp.Compare(composerSpecial("#"), composerSpecial(b[i]))
 		default:
-			c = cmpInt(composerSpecial(a[i]), composerSpecial("#"))
+			c = cmp.Compare(composerSpecial(a[i]), composerSpecial("#"))
 		}
 		if c != 0 {
 			return c

@@ -1,6 +1,7 @@
 package version
 
 import (
+	"cmp"
 	"regexp"
 	"strings"
 )
@@ -97,7 +98,7 @@ func cmpPEP440(x, y any) int {
 	if c := cmpCore(a.release, b.release); c != 0 {
 		return c
 	}
-	if c := cmpInt(a.preRank(), b.preRank()); c != 0 {
+	if c := cmp.Compare(a.preRank(), b.preRank()); c != 0 {
 		return c
 	}
 	if a.pre != "" && b.pre != "" {
@@ -166,7 +167,7 @@ func cmpLocal(a, b []string) int {
 			return c
 		}
 	}
-	return cmpInt(len(a), len(b))
+	return cmp.Compare(len(a), len(b))
 }
 
 func cmpStrings(a, b []string) int {
@@ -175,7 +176,7 @@ func cmpStrings(a, b []string) int {
 			return c
 		}
 	}
-	return cmpInt(len(a), len(b))
+	return cmp.Compare(len(a), len(b))
 }
 
 // legacyParts is setuptools' parse_version key for a non-PEP 440 version

@@ -227,13 +227,3 @@ func cmpNum(a, b string) int {
 	}
 	return strings.Compare(a, b)
 }
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}

@@ -1,6 +1,7 @@
 package canon
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -291,10 +292,10 @@ func compareUTF16(a, b string) int {
 		i++
 	}
 	if i == len(a) || i == len(b) {
-		return cmpInt(len(a), len(b))
+		return cmp.Compare(len(a), len(b))
 	}
 	if a[i] < utf8.RuneSelf && b[i] < utf8.RuneSelf {
-		return cmpInt(int(a[i]), int(b[i]))
+		return cmp.Compare(int(a[i]), int(b[i]))
 	}
 	// Back up to the start of the differing runes and compare them as UTF-16.
 	for i > 0 && !utf8.RuneStart(a[i]) {
@@ -304,14 +305,4 @@ func compareUTF16(a, b string) int {
 	rb, _ := utf8.DecodeRuneInString(b[i:])
 	ua, ub := utf16.AppendRune(nil, ra), utf16.AppendRune(nil, rb)
 	return slices.Compare(ua, ub)
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
