@@ -90,7 +90,12 @@ func (r *queryResolver) AdvisorySnapshot(ctx context.Context) (*advisory.Snapsho
 
 // Findings is the resolver for the findings field.
 func (r *queryResolver) Findings(ctx context.Context, sbom string) ([]model.Finding, error) {
-	return r.sbomFindings(ctx, sbom)
+	fs, err := r.sbomFindings(ctx, sbom)
+	if err != nil {
+		return nil, err
+	}
+	r.prefetchVEX(ctx, fs)
+	return fs, nil
 }
 
 // SbomsAffectedBy is the resolver for the sbomsAffectedBy field.
@@ -100,7 +105,12 @@ func (r *queryResolver) SbomsAffectedBy(ctx context.Context, advisoryIds []strin
 
 // Findings is the resolver for the findings field.
 func (r *releaseResolver) Findings(ctx context.Context, obj *release.Release) ([]model.Finding, error) {
-	return r.releaseFindings(ctx, obj)
+	fs, err := r.releaseFindings(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	r.prefetchVEX(ctx, fs)
+	return fs, nil
 }
 
 // Advisory returns generated.AdvisoryResolver implementation.

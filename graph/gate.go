@@ -170,13 +170,12 @@ func (r *Resolver) gateInput(ctx context.Context, rel *release.Release, env *rel
 		meta.Inputs.AdvisorySnapshotID = view.snapshot.ID
 		in.EPSSSnapshot = epssSnapshot(view)
 	}
-	var reg *vex.Registry
 	if r.VEX != nil {
-		var err error
-		if reg, err = r.VEX.Registry(ctx, sc.Tenant); err != nil {
+		t, err := r.tenantVEX(ctx, r.VEX, sc.Tenant)
+		if err != nil {
 			return nil, meta, err
 		}
-		meta.Inputs.IssuerRegistryDigest = reg.Digest()
+		meta.Inputs.IssuerRegistryDigest = t.registry.Digest()
 	}
 	// The exception log as known at the cut-off: the findings are built
 	// against it and the record names it by exceptionsDigest.
@@ -239,6 +238,7 @@ func (r *Resolver) gateFindings(ctx context.Context, rel *release.Release, view 
 	sc, _ := release.ScopeFrom(ctx)
 	bySBOM := map[string][]model.Finding{}
 	var srcs []gate.FindingSource
+	var subjects []vex.Subject // one per source
 	for _, it := range items {
 		if it.Sbom == nil {
 			continue // the engine denies with input.sbom-missing
@@ -259,15 +259,18 @@ func (r *Resolver) gateFindings(ctx context.Context, rel *release.Release, view 
 		}
 		for _, f := range fs {
 			af := advisoryFinding(f)
-			src := gate.FindingSource{Finding: af, Component: it.Component}
-			if r.VEX != nil {
-				v, err := r.evaluateVEX(ctx, r.VEX, sc.Tenant, vex.SubjectFor(af, it.ImageDigest), cutoff)
-				if err != nil {
-					return nil, sum, err
-				}
-				src.VEX = &v
-			}
-			srcs = append(srcs, src)
+			srcs = append(srcs, gate.FindingSource{Finding: af, Component: it.Component})
+			subjects = append(subjects, vex.SubjectFor(af, it.ImageDigest))
+		}
+	}
+	if r.VEX != nil {
+		// Every finding's statements in one query, evaluated in memory.
+		vs, err := r.evaluateVEXBatch(ctx, r.VEX, sc.Tenant, subjects, cutoff)
+		if err != nil {
+			return nil, sum, err
+		}
+		for i := range srcs {
+			srcs[i].VEX = &vs[i]
 		}
 	}
 	findings, err := gate.BuildFindings(srcs, gate.FindingScope{Cutoff: cutoff, ReleaseName: rel.Name, Environment: envName,

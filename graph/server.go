@@ -29,6 +29,8 @@ func NewHandler(r *Resolver, log *slog.Logger) *handler.Server {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.AroundRootFields(requireAuth)
+	// One issuer registry and batched VEX statements per operation (vex_batch.go).
+	srv.AroundOperations(withVEXMemo)
 	srv.SetErrorPresenter(ErrorPresenter(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	return srv

@@ -70,6 +70,7 @@ func (r *Resolver) importVEX(ctx context.Context, document string) (*model.Impor
 	if err != nil {
 		return nil, err
 	}
+	vexMemoFrom(ctx).reset() // later fields of the operation see the new statements
 	if res.Inserted && r.Catalog != nil {
 		if err := r.Catalog.RecordAudit(ctx, "vex.import", "vex_document", res.Document.ContentHash, nil, map[string]any{
 			"format": res.Document.Format, "statements": res.Document.Statements, "upstreamId": res.Document.UpstreamID,
@@ -112,6 +113,7 @@ func (r *Resolver) registerVEXIssuer(ctx context.Context, in model.VexIssuerInpu
 	if err != nil {
 		return nil, err
 	}
+	vexMemoFrom(ctx).reset() // later fields of the operation see the new registry
 	reg, err := s.Registry(ctx, tenant)
 	if err != nil {
 		return nil, err
@@ -210,23 +212,13 @@ func (r *Resolver) aliasGroup(ctx context.Context, tenant, id string) ([]string,
 }
 
 // evaluateVEX computes the consensus for subj from the tenant's stored
-// statements and current registry.
+// statements and current registry (read once per operation).
 func (r *Resolver) evaluateVEX(ctx context.Context, s vex.Store, tenant string, subj vex.Subject, cutoff time.Time) (vex.Verdict, error) {
-	var products []string
-	for _, p := range []string{subj.Product, subj.Package, subj.CPE} {
-		if p != "" {
-			products = append(products, p)
-		}
-	}
-	stmts, err := s.Statements(ctx, tenant, vex.StatementFilter{Vulnerabilities: subj.Vuln, Products: products})
+	stmts, err := s.Statements(ctx, tenant, vexFilter(subj))
 	if err != nil {
 		return vex.Verdict{}, err
 	}
-	reg, err := s.Registry(ctx, tenant)
-	if err != nil {
-		return vex.Verdict{}, err
-	}
-	c, err := vex.NewConsensus(reg)
+	c, err := r.vexConsensusFor(ctx, s, tenant)
 	if err != nil {
 		return vex.Verdict{}, err
 	}
@@ -267,9 +259,23 @@ func (r *Resolver) findingVEX(ctx context.Context, f *model.Finding, cutoff *tim
 	if err != nil {
 		return nil, err
 	}
-	subj := vex.SubjectFor(advisory.Finding{AdvisoryID: f.AdvisoryID, Aliases: f.Aliases, Package: f.Purl}, f.ImageDigest)
-	v, err := r.evaluateVEX(ctx, s, tenant, subj, r.cutoffOr(cutoff))
-	if err != nil {
+	subj := findingSubject(f)
+	var v vex.Verdict
+	if b := vexMemoFrom(ctx).batchFor(tenant, subj); b != nil {
+		// The finding came in a list: its statements are read with the
+		// list's, the verdict is evaluated here.
+		stmts, err := b.statements(ctx, s, subj)
+		if err != nil {
+			return nil, err
+		}
+		c, err := r.vexConsensusFor(ctx, s, tenant)
+		if err != nil {
+			return nil, err
+		}
+		if v, err = c.Evaluate(ctx, subj, stmts, r.cutoffOr(cutoff)); err != nil {
+			return nil, err
+		}
+	} else if v, err = r.evaluateVEX(ctx, s, tenant, subj, r.cutoffOr(cutoff)); err != nil {
 		return nil, err
 	}
 	return &model.FindingVex{Status: string(v.Status), Justification: optional(string(v.Justification)), Suppressed: v.Suppressed(),
