@@ -46,3 +46,18 @@ func FuzzReadAttestation(f *testing.F) {
 		}
 	})
 }
+
+func FuzzReadRegistry(f *testing.F) {
+	f.Add([]byte("version: \"1\"\nissuers:\n  - {id: acme, name: ACME, class: vendor, authors: [ACME PSIRT], scope: [\"pkg:golang/\"]}\n"))
+	f.Add([]byte(`{"issuers":[{"id":"d","class":"distro","keys":[{"publicKey":"-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----"}]}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		reg, err := ReadRegistry(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		if reg.Digest() == "" {
+			t.Fatal("an accepted registry has no digest")
+		}
+		_ = reg.Trust()
+	})
+}
