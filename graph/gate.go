@@ -183,11 +183,11 @@ func (r *Resolver) gateInput(ctx context.Context, rel *release.Release, env *rel
 	if meta.Exceptions, meta.Revocations, err = r.exceptionLog(ctx, sc.Tenant, cutoff); err != nil {
 		return nil, meta, err
 	}
-	findings, sboms, err := r.gateFindings(ctx, rel, view, env.Name, cutoff, meta)
+	findings, sboms, withoutSBOM, err := r.gateFindings(ctx, rel, view, env.Name, cutoff, meta)
 	if err != nil {
 		return nil, meta, err
 	}
-	in.Findings, in.SBOM = findings, sboms
+	in.Findings, in.SBOM, in.ImagesWithoutSBOM = findings, sboms, withoutSBOM
 
 	if r.Gates.Store != nil && rel.Application != "" {
 		id, err := r.Gates.Store.CurrentRelease(ctx, sc.Tenant, env.ID, rel.Application)
@@ -199,7 +199,7 @@ func (r *Resolver) gateInput(ctx context.Context, rel *release.Release, env *rel
 			if err != nil {
 				return nil, meta, err
 			}
-			bf, _, err := r.gateFindings(ctx, base, view, env.Name, cutoff, meta)
+			bf, _, _, err := r.gateFindings(ctx, base, view, env.Name, cutoff, meta)
 			if err != nil {
 				return nil, meta, err
 			}
@@ -228,12 +228,14 @@ func gateEnvironment(env *release.Environment) gate.Environment {
 // the effective view and gives every finding, per component, its VEX
 // verdict as of cutoff: unknown when no statement speaks about it, so every
 // finding names a consensus digest; the winning exception of meta's log is
-// applied. It also summarizes the SBOMs.
-func (r *Resolver) gateFindings(ctx context.Context, rel *release.Release, view *effectiveView, envName string, cutoff time.Time, meta gate.DecideMeta) ([]gate.Finding, gate.SBOMSummary, error) {
+// applied. It also summarizes the SBOMs and names the images that have
+// none, which the engine denies as input.sbom-missing.
+func (r *Resolver) gateFindings(ctx context.Context, rel *release.Release, view *effectiveView, envName string, cutoff time.Time, meta gate.DecideMeta) ([]gate.Finding, gate.SBOMSummary, []string, error) {
 	sum := gate.SBOMSummary{Digests: []string{}, ByType: map[string]int{}}
+	var withoutSBOM []string
 	items, err := r.releaseSBOMs(ctx, rel)
 	if err != nil {
-		return nil, sum, err
+		return nil, sum, nil, err
 	}
 	sc, _ := release.ScopeFrom(ctx)
 	bySBOM := map[string][]model.Finding{}
@@ -241,7 +243,12 @@ func (r *Resolver) gateFindings(ctx context.Context, rel *release.Release, view 
 	var subjects []vex.Subject // one per source
 	for _, it := range items {
 		if it.Sbom == nil {
-			continue // the engine denies with input.sbom-missing
+			for _, c := range rel.Components {
+				if c.Name == it.Component {
+					withoutSBOM = append(withoutSBOM, c.Ref())
+				}
+			}
+			continue
 		}
 		fs, seen := bySBOM[it.Sbom.ContentDigest]
 		if !seen {
@@ -252,7 +259,7 @@ func (r *Resolver) gateFindings(ctx context.Context, rel *release.Release, view 
 			}
 			if view != nil {
 				if fs, err = view.findings(ctx, it.Sbom); err != nil {
-					return nil, sum, err
+					return nil, sum, nil, err
 				}
 			}
 			bySBOM[it.Sbom.ContentDigest] = fs
@@ -267,7 +274,7 @@ func (r *Resolver) gateFindings(ctx context.Context, rel *release.Release, view 
 		// Every finding's statements in one query, evaluated in memory.
 		vs, err := r.evaluateVEXBatch(ctx, r.VEX, sc.Tenant, subjects, cutoff)
 		if err != nil {
-			return nil, sum, err
+			return nil, sum, nil, err
 		}
 		for i := range srcs {
 			srcs[i].VEX = &vs[i]
@@ -275,7 +282,7 @@ func (r *Resolver) gateFindings(ctx context.Context, rel *release.Release, view 
 	}
 	findings, err := gate.BuildFindings(srcs, gate.FindingScope{Cutoff: cutoff, ReleaseName: rel.Name, Environment: envName,
 		Exceptions: meta.Exceptions, Revocations: meta.Revocations})
-	return findings, sum, err
+	return findings, sum, withoutSBOM, err
 }
 
 // advisoryFinding turns a matched finding back into the advisory package's

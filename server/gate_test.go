@@ -289,6 +289,16 @@ func gatesOverGraphQL(t *testing.T, e *env, cutoff time.Time) {
 	if path(unscanned, "decision") != "DENY" || !slices.Contains(strs(path(unscanned, "reasonCodes")), "input.sbom-missing") {
 		t.Fatalf("unscanned release = %v", unscanned)
 	}
+	// One scanned image beside an unscanned one still denies: every image
+	// needs its SBOM, not just one of them.
+	e.ok(e.admin, `mutation { createRelease(input: {name: "myapp-v3"}) { id } }`, nil)
+	e.ok(e.admin, `mutation { addReleaseComponent(release: "myapp-v3", input: {component: "api", tag: "v1.0.0"}) { id } }`, nil)
+	e.ok(e.admin, `mutation { addReleaseComponent(release: "myapp-v3", input: {component: "worker", tag: "v1"}) { id } }`, nil)
+	e.ok(e.admin, `mutation { finalizeRelease(key: "myapp-v3") { id } }`, nil)
+	partial := path(e.ok(viewer, evaluate, map[string]any{"r": "myapp-v3", "e": "dev"}), "evaluateRelease")
+	if path(partial, "decision") != "DENY" || !slices.Contains(strs(path(partial, "reasonCodes")), "input.sbom-missing") {
+		t.Fatalf("release with one of two images scanned = %v", partial)
+	}
 
 	// With myapp-v1 deployed in dev, it is the baseline of a decision there.
 	ids := e.ok(viewer, `{ release(key: "myapp-v1") { id application digest } environment(key: "dev") { id } }`, nil)
