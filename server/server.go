@@ -84,6 +84,7 @@ func loadGates(cfg Config, db *store.DB) (*graph.GateService, error) {
 		}
 		g.Policies = append(g.Policies, b)
 	}
+	g.Config = g.Config.WithPolicyGates(g.Policies...)
 	return g, nil
 }
 

@@ -69,7 +69,8 @@ the gate's settings, which are merged over its defaults. Without --config the
 environment is production and the gates are security-thresholds, kev,
 aggregate, vex-trust, freeze-window and approvals with their defaults.
 --policy DIR adds a Rego policy bundle (package stella.release, deny/warn sets
-of {code, message}) as the "policy" gate, evaluated last; a bundle that does
+of {code, message}) as the "policy" gate, evaluated last, unless a policy gate
+of --config already names its digest; a bundle that does
 not compile denies with policy.compile-error. --exceptions FILE gives
 {exceptions: [...], revocations: [...]}: owned, approved, expiring waivers.
 
@@ -116,11 +117,7 @@ Exit codes: 0 allow, 6 deny, 7 pending, 2 bad flags or unreadable input,
 			if err != nil {
 				return usageOrExit(err)
 			}
-			cfg := di.file.Config
-			for _, b := range bundles {
-				cfg.Gates = append(cfg.Gates, gate.GateConfig{ID: policyGateID(b, len(bundles)), Type: gate.TypePolicy,
-					Settings: map[string]any{"bundle": b.Digest()}})
-			}
+			cfg := di.file.Config.WithPolicyGates(bundles...)
 			eng, err := gate.NewEngine(gate.WithConfig(cfg), gate.WithPolicies(bundles...), gate.WithStore(cas))
 			if err != nil {
 				return withCode(ExitUsage, "%v", err)
@@ -368,15 +365,6 @@ func loadPolicies(dirs []string) ([]*policy.Bundle, error) {
 		out = append(out, b)
 	}
 	return out, nil
-}
-
-// policyGateID names the gate of a --policy bundle: "policy", or with
-// several bundles "policy-" and the start of the bundle digest.
-func policyGateID(b *policy.Bundle, n int) string {
-	if n == 1 {
-		return gate.TypePolicy
-	}
-	return gate.TypePolicy + "-" + strings.TrimPrefix(b.Digest(), "sha256:")[:12]
 }
 
 // writeRecord writes the inputs (content-addressed, with the manifest

@@ -28,7 +28,8 @@ settings and per-environment overrides) that evaluateRelease and
 decideRelease use. Without it every environment gets the default gates:
 security-thresholds, kev, aggregate, vex-trust, freeze-window and approvals,
 each with its default settings. --policy DIR (repeatable) loads a Rego
-policy bundle that policy gates name by digest.`,
+policy bundle; a bundle that no policy gate of --gates names by digest gets
+a "policy" gate of its own, evaluated last.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
