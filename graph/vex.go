@@ -66,13 +66,19 @@ func (r *Resolver) importVEX(ctx context.Context, document string) (*model.Impor
 		}
 		return nil, fieldError("document", "%s", msg)
 	}
+	return r.storeVEX(ctx, s, tenant, doc, "vex.import")
+}
+
+// storeVEX appends a read document with its statements (append-only,
+// idempotent by content hash) and audits an insertion as action.
+func (r *Resolver) storeVEX(ctx context.Context, s vex.Store, tenant string, doc *vex.Document, action string) (*model.ImportVexResult, error) {
 	res, err := s.AppendDocument(ctx, tenant, doc, r.cutoffOr(nil))
 	if err != nil {
 		return nil, err
 	}
 	vexMemoFrom(ctx).reset() // later fields of the operation see the new statements
 	if res.Inserted && r.Catalog != nil {
-		if err := r.Catalog.RecordAudit(ctx, "vex.import", "vex_document", res.Document.ContentHash, nil, map[string]any{
+		if err := r.Catalog.RecordAudit(ctx, action, "vex_document", res.Document.ContentHash, nil, map[string]any{
 			"format": res.Document.Format, "statements": res.Document.Statements, "upstreamId": res.Document.UpstreamID,
 		}); err != nil {
 			return nil, err

@@ -23,6 +23,11 @@ func (r *mutationResolver) ImportVex(ctx context.Context, document string) (*mod
 	return r.importVEX(ctx, document)
 }
 
+// AddVEXStatement is the resolver for the addVEXStatement field.
+func (r *mutationResolver) AddVEXStatement(ctx context.Context, input model.AddVexStatementInput) (*model.ImportVexResult, error) {
+	return r.addVEXStatement(ctx, input)
+}
+
 // RegisterVEXIssuer is the resolver for the registerVEXIssuer field.
 func (r *mutationResolver) RegisterVEXIssuer(ctx context.Context, input model.VexIssuerInput) (*model.RegisterVexIssuerResult, error) {
 	return r.registerVEXIssuer(ctx, input)

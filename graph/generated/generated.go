@@ -486,6 +486,7 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddReleaseComponent    func(childComplexity int, release string, input model.ReleaseComponentInput) int
+		AddVEXStatement        func(childComplexity int, input model.AddVexStatementInput) int
 		CreateAPIToken         func(childComplexity int, input model.APITokenInput) int
 		CreateComponent        func(childComplexity int, input model.ComponentInput) int
 		CreateEnvironment      func(childComplexity int, input model.EnvironmentInput) int
@@ -949,6 +950,7 @@ type MutationResolver interface {
 	DecideRelease(ctx context.Context, release string, environment string, phase *gate.Phase) (*model.GateDecision, error)
 	ScanRelease(ctx context.Context, key string) (*model.ScanResult, error)
 	ImportVex(ctx context.Context, document string) (*model.ImportVexResult, error)
+	AddVEXStatement(ctx context.Context, input model.AddVexStatementInput) (*model.ImportVexResult, error)
 	RegisterVEXIssuer(ctx context.Context, input model.VexIssuerInput) (*model.RegisterVexIssuerResult, error)
 }
 type PackageSearchHitResolver interface {
@@ -2803,6 +2805,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddReleaseComponent(childComplexity, args["release"].(string), args["input"].(model.ReleaseComponentInput)), true
+	case "Mutation.addVEXStatement":
+		if e.ComplexityRoot.Mutation.AddVEXStatement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addVEXStatement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddVEXStatement(childComplexity, args["input"].(model.AddVexStatementInput)), true
 	case "Mutation.createApiToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -4687,6 +4700,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddVexStatementInput", ec.unmarshalInputAddVexStatementInput),
 			graphql.NewInputUnmarshaler("ApiTokenInput", ec.unmarshalInputApiTokenInput),
 			graphql.NewInputUnmarshaler("AuditFilter", ec.unmarshalInputAuditFilter),
 			graphql.NewInputUnmarshaler("ComponentFilter", ec.unmarshalInputComponentFilter),
@@ -6135,6 +6149,30 @@ type RegisterVexIssuerResult {
   changed: Boolean!
 }
 
+"A normalized VEX status (vex.md §2.1)."
+enum VexStatus {
+  affected
+  not_affected
+  fixed
+  under_investigation
+}
+
+"A VEX statement entered by hand (vex.md §1, manual statement)."
+input AddVexStatementInput {
+  "An image digest (sha256:…) or a package URL."
+  product: String!
+  "Package URLs inside the product the statement is narrowed to."
+  subcomponents: [String!]
+  vulnerability: String!
+  status: VexStatus!
+  "For not_affected (OpenVEX names): component_not_present, vulnerable_code_not_present, vulnerable_code_not_in_execute_path, vulnerable_code_cannot_be_controlled_by_adversary or inline_mitigations_already_exist."
+  justification: String
+  "Why the product is not affected; a not_affected statement needs this or a justification."
+  impactStatement: String
+  "What to do about it; only for affected."
+  actionStatement: String
+}
+
 extend type Finding {
   """
   The VEX consensus for this finding (product = the SBOM's image digest),
@@ -6165,6 +6203,13 @@ extend type Query {
 extend type Mutation {
   "Stores a VEX document (OpenVEX, CSAF, CycloneDX, or a DSSE envelope carrying OpenVEX; raw JSON). Idempotent by content hash."
   importVEX(document: String!): ImportVexResult! @hasRole(role: releaser)
+  """
+  Stores a statement entered by hand as an OpenVEX document of format
+  manual, dated by the server's clock and issued by the tenant's internal
+  issuer (the registry's internal-class issuer, else "<tenant> internal").
+  Idempotent by content hash, like importVEX.
+  """
+  addVEXStatement(input: AddVexStatementInput!): ImportVexResult! @hasRole(role: releaser)
   "Adds or replaces an issuer; each change appends a registry version."
   registerVEXIssuer(input: VexIssuerInput!): RegisterVexIssuerResult! @hasRole(role: admin)
 }
@@ -7871,6 +7916,20 @@ func (ec *executionContext) field_Mutation_addReleaseComponent_args(ctx context.
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addVEXStatement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AddVexStatementInput, error) {
+			return ec.unmarshalNAddVexStatementInput2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐAddVexStatementInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -17395,6 +17454,68 @@ func (ec *executionContext) fieldContext_Mutation_importVEX(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_addVEXStatement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addVEXStatement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddVEXStatement(ctx, fc.Args["input"].(model.AddVexStatementInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "releaser")
+				if err != nil {
+					var zeroVal *model.ImportVexResult
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ImportVexResult
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImportVexResult) graphql.Marshaler {
+			return ec.marshalNImportVexResult2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐImportVexResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addVEXStatement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportVexResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addVEXStatement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_registerVEXIssuer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25125,6 +25246,90 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAddVexStatementInput(ctx context.Context, obj any) (model.AddVexStatementInput, error) {
+	var it model.AddVexStatementInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"product", "subcomponents", "vulnerability", "status", "justification", "impactStatement", "actionStatement"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "product":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("product"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Product = data
+		case "subcomponents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subcomponents"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subcomponents = data
+		case "vulnerability":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vulnerability"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Vulnerability = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalNVexStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "justification":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("justification"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Justification = data
+		case "impactStatement":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("impactStatement"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ImpactStatement = data
+		case "actionStatement":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionStatement"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionStatement = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddVexStatementInput unmarshals raw into the AddVexStatementInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddVexStatementInput(ctx context.Context, raw any) (model.AddVexStatementInput, error) {
+	var out model.AddVexStatementInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddVexStatementInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputApiTokenInput(ctx context.Context, obj any) (model.APITokenInput, error) {
 	var it model.APITokenInput
 	if obj == nil {
@@ -29470,6 +29675,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "addVEXStatement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addVEXStatement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "registerVEXIssuer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_registerVEXIssuer(ctx, field)
@@ -32173,6 +32385,11 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNAddVexStatementInput2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐAddVexStatementInput(ctx context.Context, v any) (model.AddVexStatementInput, error) {
+	res, err := ec.unmarshalInputAddVexStatementInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNAdvisory2githubᚗcomᚋstellaᚑopsᚋstellaᚋadvisoryᚐEffective(ctx context.Context, sel ast.SelectionSet, v advisory.Effective) graphql.Marshaler {
 	return ec._Advisory(ctx, sel, &v)
 }
@@ -33884,6 +34101,16 @@ func (ec *executionContext) marshalNVexStatement2ᚕgithubᚗcomᚋstellaᚑops�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNVexStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexStatus(ctx context.Context, v any) (model.VexStatus, error) {
+	var res model.VexStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVexStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexStatus(ctx context.Context, sel ast.SelectionSet, v model.VexStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNVexSubject2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐVexSubject(ctx context.Context, sel ast.SelectionSet, v *model.VexSubject) graphql.Marshaler {

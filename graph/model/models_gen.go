@@ -16,6 +16,22 @@ import (
 	"github.com/stella-ops/stella/sbom"
 )
 
+// A VEX statement entered by hand (vex.md §1, manual statement).
+type AddVexStatementInput struct {
+	// An image digest (sha256:…) or a package URL.
+	Product string `json:"product"`
+	// Package URLs inside the product the statement is narrowed to.
+	Subcomponents []string  `json:"subcomponents,omitempty"`
+	Vulnerability string    `json:"vulnerability"`
+	Status        VexStatus `json:"status"`
+	// For not_affected (OpenVEX names): component_not_present, vulnerable_code_not_present, vulnerable_code_not_in_execute_path, vulnerable_code_cannot_be_controlled_by_adversary or inline_mitigations_already_exist.
+	Justification *string `json:"justification,omitempty"`
+	// Why the product is not affected; a not_affected statement needs this or a justification.
+	ImpactStatement *string `json:"impactStatement,omitempty"`
+	// What to do about it; only for affected.
+	ActionStatement *string `json:"actionStatement,omitempty"`
+}
+
 type AffectedSboms struct {
 	// The snapshot of the effective view the answer was computed on; null before any import.
 	Snapshot *advisory.Snapshot `json:"snapshot,omitempty"`
@@ -890,6 +906,66 @@ func (e *VexIssuerClass) UnmarshalJSON(b []byte) error {
 }
 
 func (e VexIssuerClass) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A normalized VEX status (vex.md §2.1).
+type VexStatus string
+
+const (
+	VexStatusAffected           VexStatus = "affected"
+	VexStatusNotAffected        VexStatus = "not_affected"
+	VexStatusFixed              VexStatus = "fixed"
+	VexStatusUnderInvestigation VexStatus = "under_investigation"
+)
+
+var AllVexStatus = []VexStatus{
+	VexStatusAffected,
+	VexStatusNotAffected,
+	VexStatusFixed,
+	VexStatusUnderInvestigation,
+}
+
+func (e VexStatus) IsValid() bool {
+	switch e {
+	case VexStatusAffected, VexStatusNotAffected, VexStatusFixed, VexStatusUnderInvestigation:
+		return true
+	}
+	return false
+}
+
+func (e VexStatus) String() string {
+	return string(e)
+}
+
+func (e *VexStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = VexStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid VexStatus", str)
+	}
+	return nil
+}
+
+func (e VexStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *VexStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e VexStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
