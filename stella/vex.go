@@ -48,7 +48,7 @@ A DSSE attestation signed by a registered key is verified (a bad signature
 exits 4) and scores with signed provenance; other documents are attributed by
 author. Without a registry every issuer gets the hub defaults.`,
 	}
-	cmd.AddCommand(newVEXShowCmd(), newVEXConsensusCmd(g), newVEXApplyCmd(g), newVEXFetchCmd(g))
+	cmd.AddCommand(newVEXShowCmd(), newVEXConsensusCmd(g), newVEXApplyCmd(g), newVEXFetchCmd(g), newVEXAddCmd(g))
 	return cmd
 }
 
