@@ -28,8 +28,10 @@ import (
 func newVEXCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "vex",
-		Short: "Read VEX documents and compute trust-weighted VEX consensus (no server needed)",
-		Long: `Read VEX documents and compute trust-weighted VEX consensus (no server needed).
+		Short: "Read VEX documents and compute trust-weighted VEX consensus",
+		Long: `Read VEX documents and compute trust-weighted VEX consensus. show, fetch,
+consensus and apply need no server; add records a statement on the server
+(--server/--token).
 
 Issuers: --issuers FILE names a registry (YAML or JSON) of issuers with their
 class, public keys, authors, scope and trust settings:
