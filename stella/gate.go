@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
 
 	"github.com/stella-ops/stella/attest"
@@ -42,6 +43,7 @@ func newGateEvalCmd(g *globals) *cobra.Command {
 	var sf scanFlags
 	var env, configPath, exceptionsPath, record, signKey, requester, name, cutoff string
 	var policies []string
+	var vexAttached bool
 	cmd := &cobra.Command{
 		Use:   "eval SOURCE (--advisories PATH... | --db DSN) [--env NAME] [--config GATES.yaml] [--policy DIR] [--vex FILE]... [--record FILE]",
 		Short: "Evaluate the gates for SOURCE entering an environment: allow, deny or pending",
@@ -99,7 +101,7 @@ Exit codes: 0 allow, 6 deny, 7 pending, 2 bad flags or unreadable input,
 			}
 			src := gateSources{Schema: sourcesSchema, ReleaseName: cmp.Or(name, args[0]), Environment: env, Requester: requester,
 				Phase: string(gate.PhaseRequest), ClockCutoff: at.UTC().Truncate(time.Second)}
-			blobs, err := readGateBlobs(cmd, &sf, configPath, exceptionsPath, args[0], &src)
+			blobs, err := readGateBlobs(cmd, &sf, configPath, exceptionsPath, args[0], vexAttached, &src)
 			if err != nil {
 				return err
 			}
@@ -148,12 +150,13 @@ Exit codes: 0 allow, 6 deny, 7 pending, 2 bad flags or unreadable input,
 	cmd.Flags().StringVar(&requester, "requester", "", "user asking for the promotion (freeze-window exceptions)")
 	cmd.Flags().StringVar(&name, "name", "", "release name (default: SOURCE)")
 	cmd.Flags().StringVar(&cutoff, "cutoff", "", "clock cut-off of the decision (RFC 3339); default now")
+	cmd.Flags().BoolVar(&vexAttached, "vex-attached", false, "also apply the OpenVEX attestations attached to the release's images (registry: or release: sources)")
 	return cmd
 }
 
 // readGateBlobs reads every raw input of a CLI decision and names the
 // release's components in src.
-func readGateBlobs(cmd *cobra.Command, sf *scanFlags, configPath, exceptionsPath, source string, src *gateSources) (gateBlobs, error) {
+func readGateBlobs(cmd *cobra.Command, sf *scanFlags, configPath, exceptionsPath, source string, vexAttached bool, src *gateSources) (gateBlobs, error) {
 	var b gateBlobs
 	var err error
 	read := func(flag, path string) ([]byte, error) {
@@ -198,11 +201,32 @@ func readGateBlobs(cmd *cobra.Command, sf *scanFlags, configPath, exceptionsPath
 		return b, withCode(ExitInternal, "%v", err)
 	}
 	if key, ok := strings.CutPrefix(source, "release:"); ok {
-		return b, storedRelease(cmd, sf, key, src, &b)
+		if err := storedRelease(cmd, sf, key, src, &b); err != nil {
+			return b, err
+		}
+		if vexAttached {
+			var images []string
+			for _, c := range src.Components {
+				images = append(images, c.Image)
+			}
+			return b, attachedVEXBlobs(cmd, sf.vex.issuers, images, &b)
+		}
+		return b, nil
+	}
+	if vexAttached && !strings.HasPrefix(source, "registry:") {
+		return b, withCode(ExitUsage, "--vex-attached needs a registry: or release: source, not %s", source)
 	}
 	doc, err := scanDocument(cmd, source, sf.ts, sf.platform)
 	if err != nil {
 		return b, err
+	}
+	if vexAttached {
+		if doc.Subject.Kind != "image" || doc.Subject.Digest == "" {
+			return b, withCode(ExitInternal, "--vex-attached: %s gave no image digest", source)
+		}
+		if err := attachedVEXBlobs(cmd, sf.vex.issuers, []string{doc.Subject.Name + "@" + doc.Subject.Digest}, &b); err != nil {
+			return b, err
+		}
 	}
 	format, err := codec.ParseFormat(sf.sbomFormat)
 	if err != nil {
@@ -215,6 +239,30 @@ func readGateBlobs(cmd *cobra.Command, sf *scanFlags, configPath, exceptionsPath
 	src.Components = []sourceComponent{{Name: src.ReleaseName, Role: "primary"}}
 	b.sboms = [][]byte{buf.Bytes()}
 	return b, nil
+}
+
+// attachedVEXBlobs adds the OpenVEX attestations attached to images, as the
+// raw envelopes, to the decision's VEX documents, so that replay verifies
+// and reads them again from the recorded bytes.
+func attachedVEXBlobs(cmd *cobra.Command, issuers string, images []string, b *gateBlobs) error {
+	reg, err := loadRegistry(issuers)
+	if err != nil {
+		return err
+	}
+	for _, ref := range images {
+		image, err := name.NewDigest(ref)
+		if err != nil {
+			return withCode(ExitUsage, "--vex-attached: %v", err)
+		}
+		docs, err := fetchAttachedVEX(cmd.Context(), image, reg)
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			b.vex = append(b.vex, d.Raw)
+		}
+	}
+	return nil
 }
 
 // storedRelease reads a release and the stored SBOM of each of its images

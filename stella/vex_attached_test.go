@@ -205,3 +205,28 @@ func TestScanAppliesAttachedVEX(t *testing.T) {
 		t.Errorf("--vex-attached on a directory: exit %d, want %d: %s", code, ExitUsage, out)
 	}
 }
+
+func TestGateEvalAppliesAttachedVEX(t *testing.T) {
+	image, issuers := attachedFixture(t)
+	dir := t.TempDir()
+	config := filepath.Join(dir, "gates.yaml")
+	if err := os.WriteFile(config, []byte("environments: [{name: dev, tier: development}]\ngates:\n  - {id: aggregate, type: aggregate}\n  - {id: vex-trust, type: vex-trust}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"gate", "eval", "registry:" + image.String(), "--advisories", attachedAdvisory, "--vex-issuers", issuers,
+		"--config", config, "--env", "dev", "--cutoff", "2024-02-01T00:00:00Z"}
+	if out, code := run(t, "", "", args...); code != ExitDeny || !strings.Contains(out, "aggregate.critical-exceeded") {
+		t.Fatalf("without attached VEX: exit %d, want deny: %s", code, out)
+	}
+	record := filepath.Join(dir, "dev.json")
+	if out, code := run(t, "", "", append(args, "--vex-attached", "--record", record)...); code != ExitOK {
+		t.Fatalf("with the attached not_affected: exit %d, want allow: %s", code, out)
+	}
+	// The envelope is among the recorded inputs: replay verifies and reads it offline.
+	if out, code := run(t, "", "", "gate", "replay", record); code != ExitOK || !strings.Contains(out, "replay: match") {
+		t.Fatalf("replay: exit %d: %s", code, out)
+	}
+	if out, code := run(t, "", "", "gate", "eval", "dir:"+scanFixture, "--advisories", scanAdvisory, "--vex-attached"); code != ExitUsage {
+		t.Errorf("--vex-attached on a directory: exit %d, want %d: %s", code, ExitUsage, out)
+	}
+}
