@@ -1,8 +1,6 @@
 package gate
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -10,9 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/stella-ops/stella/internal/canon"
+	"github.com/stella-ops/stella/internal/yamljson"
 )
 
 // GateConfig configures one gate instance (gate.md §1.2). Environments
@@ -45,19 +42,8 @@ var gateIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 // them, so a configuration means the same whichever syntax it came in.
 // It checks structure only; see [Config.Validate] for gate types.
 func ParseConfig(data []byte) (Config, error) {
-	var doc any
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		return Config{}, fmt.Errorf("gate: config: %w", err)
-	}
-	raw, err := json.Marshal(doc)
-	if err != nil {
-		return Config{}, fmt.Errorf("gate: config: %w", err)
-	}
 	var cfg Config
-	jd := json.NewDecoder(bytes.NewReader(raw))
-	jd.DisallowUnknownFields()
-	if err := jd.Decode(&cfg); err != nil {
+	if err := yamljson.Unmarshal(data, &cfg); err != nil {
 		return Config{}, fmt.Errorf("gate: config: %w", err)
 	}
 	if err := cfg.check(); err != nil {

@@ -10,11 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/internal/canon"
+	"github.com/stella-ops/stella/internal/yamljson"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/sbom/codec"
 	"github.com/stella-ops/stella/vex"
@@ -109,43 +108,30 @@ func parseGateFile(raw []byte) (gateFile, error) {
 	if raw == nil {
 		return gateFile{Config: gate.DefaultConfig()}, nil
 	}
-	var doc map[string]any
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
+	var doc struct {
+		Environments []gateEnvironment `json:"environments"`
+		Gates        json.RawMessage   `json:"gates"`
+	}
+	if err := yamljson.Unmarshal(raw, &doc); err != nil {
 		return gateFile{}, err
 	}
-	var f gateFile
-	if envs, ok := doc["environments"]; ok {
-		js, err := json.Marshal(envs)
-		if err != nil {
-			return gateFile{}, err
-		}
-		dec := json.NewDecoder(bytes.NewReader(js))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&f.Environments); err != nil {
-			return gateFile{}, fmt.Errorf("environments: %w", err)
-		}
-		for _, e := range f.Environments {
-			// With groups, membership is not known here; with users only,
-			// N of M must be satisfiable (gate.md §4.1).
-			if len(e.ApproverGroups) == 0 {
-				if err := gate.ValidateApprovers(e.RequiredApprovals, e.ApproverUsers); err != nil {
-					return gateFile{}, fmt.Errorf("environment %q: %w", e.Name, err)
-				}
+	for _, e := range doc.Environments {
+		// With groups, membership is not known here; with users only,
+		// N of M must be satisfiable (gate.md §4.1).
+		if len(e.ApproverGroups) == 0 {
+			if err := gate.ValidateApprovers(e.RequiredApprovals, e.ApproverUsers); err != nil {
+				return gateFile{}, fmt.Errorf("environment %q: %w", e.Name, err)
 			}
 		}
-		delete(doc, "environments")
 	}
-	rest, err := json.Marshal(doc)
+	cfg, err := gate.ParseConfig(fmt.Appendf(nil, `{"gates":%s}`, cmp.Or(string(doc.Gates), "[]")))
 	if err != nil {
 		return gateFile{}, err
 	}
-	if f.Config, err = gate.ParseConfig(rest); err != nil {
+	if err := cfg.Validate(nil); err != nil {
 		return gateFile{}, err
 	}
-	if err := f.Config.Validate(nil); err != nil {
-		return gateFile{}, err
-	}
-	return f, nil
+	return gateFile{Environments: doc.Environments, Config: cfg}, nil
 }
 
 // environment finds name among the file's environments. A file without
@@ -180,17 +166,7 @@ func parseExceptions(raw []byte) (exceptionsFile, error) {
 	if raw == nil {
 		return f, nil
 	}
-	var doc any
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return f, err
-	}
-	js, err := json.Marshal(doc)
-	if err != nil {
-		return f, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := yamljson.Unmarshal(raw, &f); err != nil {
 		return f, err
 	}
 	for _, e := range f.Exceptions {

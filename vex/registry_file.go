@@ -9,9 +9,8 @@ import (
 	"slices"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/stella-ops/stella/attest"
+	"github.com/stella-ops/stella/internal/yamljson"
 )
 
 // registryFile is the on-disk form of a registry (YAML or JSON).
@@ -39,18 +38,8 @@ func ReadRegistry(r io.Reader) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vex: registry: %w", err)
 	}
-	var tree any
-	if err := yaml.Unmarshal(raw, &tree); err != nil {
-		return nil, fmt.Errorf("vex: registry: %w", err)
-	}
-	js, err := json.Marshal(tree)
-	if err != nil {
-		return nil, fmt.Errorf("vex: registry: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.DisallowUnknownFields()
 	var f registryFile
-	if err := dec.Decode(&f); err != nil {
+	if err := yamljson.Unmarshal(raw, &f); err != nil {
 		return nil, fmt.Errorf("vex: registry: %w", err)
 	}
 	for i := range f.Issuers {
