@@ -17,6 +17,7 @@ import (
 
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/advisory/osv"
+	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/server"
 	"github.com/stella-ops/stella/store"
 )
@@ -275,11 +276,7 @@ func peerTool(t *testing.T, env string) string {
 	t.Helper()
 	v := os.Getenv(env)
 	if v == "" {
-		msg := env + " is not set; run: eval \"$(stella/testdata/peer-tools.sh)\""
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		testenv.Require(t, "the peer tools", env+" is not set; run: eval \"$(stella/testdata/peer-tools.sh)\"")
 	}
 	return v
 }

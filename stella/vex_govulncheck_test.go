@@ -11,21 +11,8 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/advisory/report"
-	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/vex"
 )
-
-// govulncheckEnv returns the peer tool variable env, stopping the test as
-// testenv.Require does when it is unset (stella/testdata/peer-tools.sh
-// prints it; .ci/run exports it).
-func govulncheckEnv(t *testing.T, env string) string {
-	t.Helper()
-	v := os.Getenv(env)
-	if v == "" {
-		testenv.Require(t, "govulncheck", env+" is unset; run: eval \"$(stella/testdata/peer-tools.sh)\"")
-	}
-	return v
-}
 
 // govulncheckOpenVEX is the part of govulncheck's -format openvex output
 // the test checks, read without Stella's reader.
@@ -55,8 +42,8 @@ type govulncheckOpenVEX struct {
 // suppressed with govulncheck's justification. govulncheck's products are
 // "Unknown Product" with percent-encoded purl subcomponents.
 func TestScanAppliesGovulncheckOpenVEX(t *testing.T) {
-	govulncheck := govulncheckEnv(t, "STELLA_TEST_GOVULNCHECK")
-	db := govulncheckEnv(t, "STELLA_TEST_GOVULNDB")
+	govulncheck := peerTool(t, "STELLA_TEST_GOVULNCHECK")
+	db := peerTool(t, "STELLA_TEST_GOVULNDB")
 	osvDir := vulndbOSV(t)
 	mod, err := filepath.Abs(scanFixture)
 	if err != nil {
