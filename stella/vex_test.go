@@ -12,31 +12,9 @@ const (
 	vexNotAff = "vulnerable_code_not_in_execute_path"
 )
 
-type scanVEXJSON struct {
-	Findings []struct {
-		PURL       string `json:"purl"`
-		AdvisoryID string `json:"advisoryId"`
-		VEX        *struct {
-			Status          string  `json:"status"`
-			Justification   string  `json:"justification"`
-			Suppressed      bool    `json:"suppressed"`
-			Confidence      float64 `json:"confidence"`
-			Conflict        bool    `json:"conflict"`
-			ConsensusDigest string  `json:"consensusDigest"`
-		} `json:"vex"`
-	} `json:"findings"`
-	Summary struct {
-		Findings   int `json:"findings"`
-		Suppressed int `json:"suppressed"`
-	} `json:"summary"`
-}
-
 func TestScanVEXMarksFindingsAndKeepsSuppressed(t *testing.T) {
 	_, out := scanTo(t, "dir:"+scanFixture, "--advisories", scanAdvisory, "--vex", scanVEX, "--vex-cutoff", vexCutoff, "-o", "json")
-	var r scanVEXJSON
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatal(err)
-	}
+	r := readReportJSON(t, out)
 	if len(r.Findings) != 2 || r.Summary.Findings != 2 || r.Summary.Suppressed != 1 {
 		t.Fatalf("findings = %d, summary = %+v; want 2 findings, 1 suppressed\n%s", len(r.Findings), r.Summary, out)
 	}
