@@ -2,6 +2,7 @@ package gate
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,14 +17,14 @@ import (
 
 // Resolver returns the content stored under a "sha256:<hex>" digest.
 type Resolver interface {
-	Get(digest string) ([]byte, error)
+	Get(ctx context.Context, digest string) ([]byte, error)
 }
 
 // CAS is a content-addressed store of decision inputs.
 type CAS interface {
 	Resolver
 	// Put stores b and returns its digest, "sha256:" of the bytes.
-	Put(b []byte) (string, error)
+	Put(ctx context.Context, b []byte) (string, error)
 }
 
 // ErrNotFound means no content is stored under a digest.
@@ -54,7 +55,7 @@ func (c *DirCAS) path(digest string) (string, error) {
 // Put writes b under its digest; intact content already there is left
 // alone, damaged content is replaced. Writes go through a temporary file
 // and a rename, so a reader never sees half an input.
-func (c *DirCAS) Put(b []byte) (string, error) {
+func (c *DirCAS) Put(_ context.Context, b []byte) (string, error) {
 	d := canon.SHA256(b)
 	p, _ := c.path(d)
 	if old, err := os.ReadFile(p); err == nil && canon.SHA256(old) == d {
@@ -83,7 +84,7 @@ func (c *DirCAS) Put(b []byte) (string, error) {
 
 // Get reads the content under digest and checks that it still hashes to
 // it: a CAS that returns edited bytes would make replay meaningless.
-func (c *DirCAS) Get(digest string) ([]byte, error) {
+func (c *DirCAS) Get(_ context.Context, digest string) ([]byte, error) {
 	p, err := c.path(digest)
 	if err != nil {
 		return nil, err
@@ -105,14 +106,14 @@ func (c *DirCAS) Get(digest string) ([]byte, error) {
 type MemCAS map[string][]byte
 
 // Put stores a copy of b.
-func (m MemCAS) Put(b []byte) (string, error) {
+func (m MemCAS) Put(_ context.Context, b []byte) (string, error) {
 	d := canon.SHA256(b)
 	m[d] = bytes.Clone(b)
 	return d, nil
 }
 
 // Get returns the content under digest.
-func (m MemCAS) Get(digest string) ([]byte, error) {
+func (m MemCAS) Get(_ context.Context, digest string) ([]byte, error) {
 	b, ok := m[digest]
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, digest)
@@ -121,11 +122,11 @@ func (m MemCAS) Get(digest string) ([]byte, error) {
 }
 
 // resolve fetches digest from r and verifies the content whatever r is.
-func resolve(r Resolver, digest string) ([]byte, error) {
+func resolve(ctx context.Context, r Resolver, digest string) ([]byte, error) {
 	if !casDigest.MatchString(digest) {
 		return nil, fmt.Errorf("%w: %q is not a sha256 digest", ErrNotFound, digest)
 	}
-	b, err := r.Get(digest)
+	b, err := r.Get(ctx, digest)
 	if err != nil {
 		return nil, err
 	}

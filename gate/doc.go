@@ -8,12 +8,13 @@
 // replayed later to the same bytes.
 //
 //	cfg, err := gate.LoadConfig("gates.yaml", nil)  // per-environment settings over defaults
-//	eng, err := gate.NewEngine(gate.WithConfig(cfg), gate.WithPolicies(bundle), gate.WithStore(cas))
-//	dec, err := eng.Decide(ctx, in, gate.DecideMeta{Inputs: gate.Inputs{AdvisorySnapshotID: snap}})
+//	eng, err := gate.NewEngine(ctx, gate.WithConfig(cfg), gate.WithPolicies(bundle)) // prepared once
+//	dec, err := eng.Decide(ctx, in, gate.DecideMeta{Inputs: gate.Inputs{AdvisorySnapshotID: snap}}, gate.KeepInputs(cas))
 //	// dec.Decision is allow, deny or pending; dec.ReasonCodes say why.
 //	res, err := gate.Replay(ctx, dec, cas)          // res.Outcome: match, mismatch or failed
 //
-// Findings enter through [BuildFindings], which applies VEX verdicts and
+// Package decide builds the Input from SBOMs, advisories and VEX; use it
+// unless you assemble Inputs yourself. Findings enter through [BuildFindings], which applies VEX verdicts and
 // the winning [Exception]; the Rego policy gate evaluates bundles of
 // package gate/policy on the Input document (stella.gate.input/v1).
 package gate

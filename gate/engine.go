@@ -27,7 +27,6 @@ type Engine struct {
 	prepared map[string]preparedPolicy
 	timeout  time.Duration
 	version  string
-	cas      CAS
 }
 
 // preparedPolicy is a bundle ready to evaluate, or why it is not.
@@ -47,7 +46,6 @@ type engineOptions struct {
 	bundles  []*policy.Bundle
 	timeout  time.Duration
 	version  string
-	cas      CAS
 }
 
 // WithConfig sets the gate configuration; gates are resolved per
@@ -85,15 +83,11 @@ func WithGateTimeout(d time.Duration) Option { return func(o *engineOptions) { o
 // the module version from the build info).
 func WithEngineVersion(v string) Option { return func(o *engineOptions) { o.version = v } }
 
-// WithStore writes every input a decision names by digest into cas (the
-// Input document, configuration, policy bundles, exceptions, approvals),
-// so the record can be replayed from the store alone.
-func WithStore(cas CAS) Option { return func(o *engineOptions) { o.cas = cas } }
-
-// NewEngine builds an engine. It fails on a configuration that does not
+// NewEngine builds an engine and prepares every policy bundle once; ctx
+// bounds the preparation. It fails on a configuration that does not
 // validate structurally, duplicate gate ids, or a bad option; unknown gate
 // types are not an error here but fail with gate.unknown at decision time.
-func NewEngine(opts ...Option) (*Engine, error) {
+func NewEngine(ctx context.Context, opts ...Option) (*Engine, error) {
 	o := engineOptions{timeout: DefaultGateTimeout}
 	for _, opt := range opts {
 		opt(&o)
@@ -101,7 +95,7 @@ func NewEngine(opts ...Option) (*Engine, error) {
 	if o.timeout <= 0 {
 		return nil, errors.New("gate: gate timeout must be positive")
 	}
-	e := &Engine{direct: o.direct, timeout: o.timeout, version: o.version, cas: o.cas}
+	e := &Engine{direct: o.direct, timeout: o.timeout, version: o.version}
 	if e.version == "" {
 		e.version = moduleVersion()
 	}
@@ -145,7 +139,7 @@ func NewEngine(opts ...Option) (*Engine, error) {
 		if _, ok := e.prepared[b.Digest()]; ok {
 			continue
 		}
-		p, err := policy.Prepare(context.Background(), b)
+		p, err := policy.Prepare(ctx, b)
 		e.bundles[b.Digest()] = b
 		e.prepared[b.Digest()] = preparedPolicy{p: p, err: err}
 	}

@@ -51,7 +51,7 @@ func BenchmarkDecide10kFindings20Rules(b *testing.B) {
 	cfg.Gates = append(cfg.Gates,
 		GateConfig{ID: TypeEPSS, Type: TypeEPSS},
 		GateConfig{ID: TypePolicy, Type: TypePolicy, Settings: map[string]any{"bundle": bundle.Digest()}})
-	eng, err := NewEngine(WithConfig(cfg), WithPolicies(bundle))
+	eng, err := NewEngine(context.Background(), WithConfig(cfg), WithPolicies(bundle))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -25,11 +25,25 @@ type DecideMeta struct {
 	Revocations []Revocation
 }
 
+// DecideOption sets how one decision is made.
+type DecideOption func(*decideOptions)
+
+type decideOptions struct{ cas CAS }
+
+// KeepInputs writes every input the decision names by digest into cas
+// (the Input document, configuration, policy bundles, exceptions,
+// approvals), so the record can be replayed from the store alone.
+func KeepInputs(cas CAS) DecideOption { return func(o *decideOptions) { o.cas = cas } }
+
 // Decide evaluates every gate for the Input's target environment and
 // returns the sealed decision record. Gate failures of any kind are
 // results, not errors; an error means the call itself was wrong (no
 // Input, no cut-off, a cancelled context, a store that cannot be written).
-func (e *Engine) Decide(ctx context.Context, in *Input, meta DecideMeta) (*Decision, error) {
+func (e *Engine) Decide(ctx context.Context, in *Input, meta DecideMeta, opts ...DecideOption) (*Decision, error) {
+	var o decideOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if in == nil {
 		return nil, errors.New("gate: Decide: nil input")
 	}
@@ -40,7 +54,7 @@ func (e *Engine) Decide(ctx context.Context, in *Input, meta DecideMeta) (*Decis
 	in.Gates = nil // the engine's to fill
 	in.Normalize()
 
-	inputs, err := e.inputs(in, meta)
+	inputs, err := e.inputs(ctx, in, meta, o.cas)
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func TestEndToEndEnvironmentsAndVEX(t *testing.T) {
 	if err := cfg.Validate(nil); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := NewEngine(WithConfig(cfg), WithEngineVersion("e2e"))
+	eng, err := NewEngine(context.Background(), WithConfig(cfg), WithEngineVersion("e2e"))
 	if err != nil {
 		t.Fatal(err)
 	}

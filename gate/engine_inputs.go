@@ -2,6 +2,7 @@ package gate
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +14,7 @@ import (
 
 // inputs completes the caller's Inputs with the digests the engine can
 // derive, writing the content behind each into the store when one is set.
-func (e *Engine) inputs(in *Input, meta DecideMeta) (Inputs, error) {
+func (e *Engine) inputs(ctx context.Context, in *Input, meta DecideMeta, cas CAS) (Inputs, error) {
 	x := meta.Inputs
 	x.SBOMDigests = slices.Clone(x.SBOMDigests)
 	if x.SBOMDigests == nil {
@@ -37,10 +38,10 @@ func (e *Engine) inputs(in *Input, meta DecideMeta) (Inputs, error) {
 	x.PolicyDigest = e.policyDigest(in.Environment)
 
 	put := func(b []byte) (string, error) {
-		if e.cas == nil {
+		if cas == nil {
 			return canon.SHA256(b), nil
 		}
-		return e.cas.Put(b)
+		return cas.Put(ctx, b)
 	}
 	var err error
 	doc, err := MarshalReplayInput(in)
@@ -64,13 +65,13 @@ func (e *Engine) inputs(in *Input, meta DecideMeta) (Inputs, error) {
 	if x.ExceptionsDigest, err = put(ex); err != nil {
 		return Inputs{}, err
 	}
-	if e.cas != nil && e.cfg != nil {
-		if _, err := e.cas.Put(e.cfgBytes); err != nil {
+	if cas != nil && e.cfg != nil {
+		if _, err := cas.Put(ctx, e.cfgBytes); err != nil {
 			return Inputs{}, err
 		}
 	}
-	if e.cas != nil {
-		if err := e.storePolicies(in.Environment); err != nil {
+	if cas != nil {
+		if err := e.storePolicies(ctx, cas, in.Environment); err != nil {
 			return Inputs{}, err
 		}
 	}

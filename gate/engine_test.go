@@ -12,7 +12,7 @@ import (
 
 func engDecide(t *testing.T, in *Input, opts ...Option) *Decision {
 	t.Helper()
-	eng, err := NewEngine(opts...)
+	eng, err := NewEngine(context.Background(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestVerifiedModeMissingInputsDeny(t *testing.T) {
 	in.SBOM.Digests = in.SBOM.Digests[:1]
 	in.ImagesWithoutSBOM = []string{in.Release.Components[len(in.Release.Components)-1].Image}
 	in.Findings[0].VEX = nil
-	eng, err := NewEngine(WithGates(engStatus("ok", StatusPass)), WithConfig(Config{Gates: []GateConfig{
+	eng, err := NewEngine(context.Background(), WithGates(engStatus("ok", StatusPass)), WithConfig(Config{Gates: []GateConfig{
 		{ID: "rego", Type: TypePolicy, Settings: map[string]any{"bundle": engSnapshot}}}}))
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +168,7 @@ func TestDecideDoesNotModifyCallerInput(t *testing.T) {
 }
 
 func TestDuplicateGateIDsRejected(t *testing.T) {
-	if _, err := NewEngine(WithConfig(Config{Gates: []GateConfig{{ID: "kev", Type: "kev"}}}), WithGates(engStatus("kev", StatusPass))); err == nil {
+	if _, err := NewEngine(context.Background(), WithConfig(Config{Gates: []GateConfig{{ID: "kev", Type: "kev"}}}), WithGates(engStatus("kev", StatusPass))); err == nil {
 		t.Fatal("duplicate id accepted")
 	}
 }

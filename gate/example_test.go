@@ -22,7 +22,7 @@ func ExampleEngine_Decide() {
 		Component: "api",
 	}}, gate.FindingScope{Cutoff: cutoff, ReleaseName: "myapp-v2.3.1", Environment: "prod"})
 
-	eng, _ := gate.NewEngine(gate.WithConfig(gate.DefaultConfig()))
+	eng, _ := gate.NewEngine(context.Background(), gate.WithConfig(gate.DefaultConfig()))
 	dec, _ := eng.Decide(ctx, &gate.Input{
 		Schema:      gate.InputSchema,
 		Phase:       gate.PhaseRequest,

@@ -106,7 +106,7 @@ func TestExceptionExpiryAndRevocation(t *testing.T) {
 	src := []FindingSource{{Finding: engAdvisoryFinding("CVE-2026-1000", "pkg:npm/a@1.0.0", 9.8), Component: "api",
 		VEX: &vex.Verdict{Status: vex.StatusAffected, Confidence: 0.9, Digest: engVEXC}}}
 	ex := engException("x1", ExceptionScope{Vulnerability: "CVE-2026-1000", Environments: []string{"prod"}}, engCutoff.Add(-24*time.Hour))
-	eng, err := NewEngine(WithConfig(Config{Gates: []GateConfig{{ID: "sec", Type: TypeSecurityThresholds}}}))
+	eng, err := NewEngine(context.Background(), WithConfig(Config{Gates: []GateConfig{{ID: "sec", Type: TypeSecurityThresholds}}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func FuzzParseConfig(f *testing.F) {
 }
 
 func FuzzParseDecision(f *testing.F) {
-	eng, err := NewEngine(WithConfig(DefaultConfig()))
+	eng, err := NewEngine(context.Background(), WithConfig(DefaultConfig()))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -180,14 +180,14 @@ type BundleFile struct {
 	SHA256 string `json:"sha256"` // lowercase hex, no prefix
 }
 
-func (e *Engine) storePolicies(env Environment) error {
+func (e *Engine) storePolicies(ctx context.Context, cas CAS, env Environment) error {
 	ds := e.policyDigests(env)
 	if len(ds) > 1 {
 		raw, err := canon.Marshal(ds)
 		if err != nil {
 			return err
 		}
-		if _, err := e.cas.Put(raw); err != nil {
+		if _, err := cas.Put(ctx, raw); err != nil {
 			return err
 		}
 	}
@@ -196,7 +196,7 @@ func (e *Engine) storePolicies(env Environment) error {
 		if !ok {
 			continue
 		}
-		if err := StoreBundle(e.cas, b); err != nil {
+		if err := StoreBundle(ctx, cas, b); err != nil {
 			return err
 		}
 	}
@@ -205,11 +205,11 @@ func (e *Engine) storePolicies(env Environment) error {
 
 // StoreBundle writes a policy bundle into cas: each file, then the
 // manifest whose digest is the bundle digest.
-func StoreBundle(cas CAS, b *policy.Bundle) error {
+func StoreBundle(ctx context.Context, cas CAS, b *policy.Bundle) error {
 	files := b.Files()
 	m := BundleManifest{Files: []BundleFile{}}
 	for _, p := range b.Paths() {
-		d, err := cas.Put(files[p])
+		d, err := cas.Put(ctx, files[p])
 		if err != nil {
 			return err
 		}
@@ -219,7 +219,7 @@ func StoreBundle(cas CAS, b *policy.Bundle) error {
 	if err != nil {
 		return err
 	}
-	d, err := cas.Put(raw)
+	d, err := cas.Put(ctx, raw)
 	if err != nil {
 		return err
 	}
@@ -230,8 +230,8 @@ func StoreBundle(cas CAS, b *policy.Bundle) error {
 }
 
 // LoadBundle reads a policy bundle back from a resolver by digest.
-func LoadBundle(r Resolver, digest string) (*policy.Bundle, error) {
-	raw, err := resolve(r, digest)
+func LoadBundle(ctx context.Context, r Resolver, digest string) (*policy.Bundle, error) {
+	raw, err := resolve(ctx, r, digest)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +241,7 @@ func LoadBundle(r Resolver, digest string) (*policy.Bundle, error) {
 	}
 	files := make(map[string][]byte, len(m.Files))
 	for _, f := range m.Files {
-		c, err := resolve(r, "sha256:"+f.SHA256)
+		c, err := resolve(ctx, r, "sha256:"+f.SHA256)
 		if err != nil {
 			return nil, err
 		}

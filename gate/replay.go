@@ -121,7 +121,7 @@ func Replay(ctx context.Context, rec *Decision, r Resolver, opts ...ReplayOption
 
 	in := o.input
 	if in == nil {
-		raw, err := resolve(r, pick("inputDocumentDigest", rec.Inputs.InputDocumentDigest))
+		raw, err := resolve(ctx, r, pick("inputDocumentDigest", rec.Inputs.InputDocumentDigest))
 		if err != nil {
 			return fail("input document: %v", err)
 		}
@@ -134,21 +134,21 @@ func Replay(ctx context.Context, rec *Decision, r Resolver, opts ...ReplayOption
 
 	eopts := []Option{WithEngineVersion(rec.EngineVersion)}
 	if d := pick("gateConfigDigest", rec.Inputs.GateConfigDigest); d != "" {
-		cfg, err := loadConfig(r, d)
+		cfg, err := loadConfig(ctx, r, d)
 		if err != nil {
 			return fail("gate configuration: %v", err)
 		}
 		eopts = append(eopts, WithConfig(cfg))
 	}
 	if d := pick("policyDigest", rec.Inputs.PolicyDigest); d != "" {
-		bundles, err := loadBundles(r, d)
+		bundles, err := loadBundles(ctx, r, d)
 		if err != nil {
 			return fail("policy: %v", err)
 		}
 		eopts = append(eopts, WithPolicies(bundles...))
 	}
 	var exdoc ExceptionsDocument
-	raw, err := resolve(r, pick("exceptionsDigest", rec.Inputs.ExceptionsDigest))
+	raw, err := resolve(ctx, r, pick("exceptionsDigest", rec.Inputs.ExceptionsDigest))
 	if err != nil {
 		return fail("exceptions: %v", err)
 	}
@@ -157,12 +157,12 @@ func Replay(ctx context.Context, rec *Decision, r Resolver, opts ...ReplayOption
 	}
 	if o.input == nil {
 		// Approvals live in the Input; the stored list must still be there.
-		if _, err := resolve(r, rec.Inputs.ApprovalsDigest); err != nil {
+		if _, err := resolve(ctx, r, rec.Inputs.ApprovalsDigest); err != nil {
 			return fail("approvals: %v", err)
 		}
 	}
 
-	eng, err := NewEngine(append(eopts, o.engine...)...)
+	eng, err := NewEngine(ctx, append(eopts, o.engine...)...)
 	if err != nil {
 		return fail("engine: %v", err)
 	}
@@ -191,8 +191,8 @@ func Replay(ctx context.Context, rec *Decision, r Resolver, opts ...ReplayOption
 	return res, nil
 }
 
-func loadConfig(r Resolver, digest string) (Config, error) {
-	raw, err := resolve(r, digest)
+func loadConfig(ctx context.Context, r Resolver, digest string) (Config, error) {
+	raw, err := resolve(ctx, r, digest)
 	if err != nil {
 		return Config{}, err
 	}
@@ -208,14 +208,14 @@ func loadConfig(r Resolver, digest string) (Config, error) {
 
 // loadBundles resolves policyDigest: one bundle's manifest, or the sorted
 // list of bundle digests when several policy gates were configured.
-func loadBundles(r Resolver, digest string) ([]*policy.Bundle, error) {
-	raw, err := resolve(r, digest)
+func loadBundles(ctx context.Context, r Resolver, digest string) ([]*policy.Bundle, error) {
+	raw, err := resolve(ctx, r, digest)
 	if err != nil {
 		return nil, err
 	}
 	var list []string
 	if json.Unmarshal(raw, &list) != nil {
-		b, err := LoadBundle(r, digest)
+		b, err := LoadBundle(ctx, r, digest)
 		if err != nil {
 			return nil, err
 		}
@@ -223,7 +223,7 @@ func loadBundles(r Resolver, digest string) ([]*policy.Bundle, error) {
 	}
 	out := make([]*policy.Bundle, 0, len(list))
 	for _, d := range list {
-		b, err := LoadBundle(r, d)
+		b, err := LoadBundle(ctx, r, d)
 		if err != nil {
 			return nil, err
 		}

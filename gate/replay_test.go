@@ -61,11 +61,11 @@ func TestReplay(t *testing.T) {
 	b := engBundle(t, engRego)
 	dir := t.TempDir()
 	cas := NewDirCAS(dir)
-	eng, err := NewEngine(WithConfig(engReplayConfig(b)), WithPolicies(b), WithStore(cas))
+	eng, err := NewEngine(ctx, WithConfig(engReplayConfig(b)), WithPolicies(b))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := eng.Decide(ctx, withoutCritical(), engMeta())
+	rec, err := eng.Decide(ctx, withoutCritical(), engMeta(), KeepInputs(cas))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestReplay(t *testing.T) {
 	stricter := engReplayConfig(b)
 	stricter.Gates[0].Settings = map[string]any{"failSeverity": "high"}
 	raw, _ := stricter.Canonical()
-	d, _ := cas.Put(raw)
+	d, _ := cas.Put(ctx, raw)
 	res, _ = Replay(ctx, rec, cas, WithOverride("gateConfigDigest", d))
 	if res.Outcome != ReplayMismatch || !slices.Equal(res.ChangedInputs, []string{"gateConfigDigest"}) {
 		t.Fatalf("config override: %s %v", res.Outcome, res.ChangedInputs)
@@ -157,7 +157,7 @@ func TestPolicyGateOutcomes(t *testing.T) {
 	}
 	for _, c := range cases {
 		cfg := Config{Gates: []GateConfig{{ID: "rego", Type: TypePolicy, Settings: map[string]any{"bundle": c.b.Digest()}}}}
-		eng, err := NewEngine(WithConfig(cfg), WithPolicies(c.b))
+		eng, err := NewEngine(context.Background(), WithConfig(cfg), WithPolicies(c.b))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,9 @@ package graph
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"slices"
 	"sync"
@@ -12,51 +15,67 @@ import (
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/sbom/codec"
+	"github.com/stella-ops/stella/scan"
 )
 
-// matcherCache keeps, per tenant, the Matcher built from the effective view
-// of one snapshot. A snapshot names the set of latest observations, which
-// alone decides what matches (KEV and EPSS enrichment does not), so the
-// matcher is rebuilt only when an import changed the snapshot.
-type matcherCache struct {
+// advisoryCache keeps, per tenant, the advisory snapshot prepared from
+// the effective view (its matcher and canonical digest), rebuilt only when
+// an import changed the view: the observations (the snapshot id) or the
+// KEV and EPSS enrichment, which the snapshot id does not name.
+type advisoryCache struct {
 	mu       sync.Mutex
-	byTenant map[string]cachedMatcher
+	byTenant map[string]cachedAdvisories
 }
 
-type cachedMatcher struct {
-	snapshot string
-	matcher  *advisory.Matcher
+type cachedAdvisories struct {
+	key        string
+	advisories *scan.Advisories
 }
 
-// get returns the matcher of snapshot, building it from effs when the cached
-// one is of another snapshot. A view stored without a snapshot id is never
+// get returns the prepared snapshot of effs, building it when the cached
+// one is of another view. A view stored without a snapshot id is never
 // cached.
-func (c *matcherCache) get(tenant, snapshot string, effs []advisory.Effective) *advisory.Matcher {
+func (c *advisoryCache) get(tenant, snapshot string, effs []advisory.Effective) (*scan.Advisories, error) {
+	key := ""
+	if snapshot != "" {
+		key = snapshot + "+" + enrichmentKey(effs)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if m, ok := c.byTenant[tenant]; ok && snapshot != "" && m.snapshot == snapshot {
-		return m.matcher
+	if a, ok := c.byTenant[tenant]; ok && key != "" && a.key == key {
+		return a.advisories, nil
 	}
-	advs := make([]advisory.Advisory, len(effs))
-	for i := range effs {
-		advs[i] = effs[i].Advisory()
+	advs, err := scan.FromEffective(effs)
+	if err != nil {
+		return nil, err
 	}
-	m := advisory.NewMatcher(advs)
-	if snapshot != "" {
+	if key != "" {
 		if c.byTenant == nil {
-			c.byTenant = map[string]cachedMatcher{}
+			c.byTenant = map[string]cachedAdvisories{}
 		}
-		c.byTenant[tenant] = cachedMatcher{snapshot: snapshot, matcher: m}
+		c.byTenant[tenant] = cachedAdvisories{key: key, advisories: advs}
 	}
-	return m
+	return advs, nil
+}
+
+// enrichmentKey hashes the KEV and EPSS data of a view, in its order.
+func enrichmentKey(effs []advisory.Effective) string {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	for i := range effs {
+		if e := &effs[i]; e.KEV != nil || e.EPSS != nil {
+			_ = enc.Encode([]any{e.ID, e.KEV, e.EPSS}) // writes to a hash cannot fail
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // effectiveView is the tenant's effective advisories for one request: the
-// matcher and the records by group id.
+// prepared snapshot and the records by group id.
 type effectiveView struct {
-	snapshot advisory.Snapshot
-	matcher  *advisory.Matcher
-	byID     map[string]*advisory.Effective
+	snapshot   advisory.Snapshot
+	advisories *scan.Advisories
+	byID       map[string]*advisory.Effective
 }
 
 func (r *Resolver) effectiveView(ctx context.Context) (*effectiveView, error) {
@@ -65,7 +84,11 @@ func (r *Resolver) effectiveView(ctx context.Context) (*effectiveView, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &effectiveView{snapshot: snap, matcher: r.matchers.get(sc.Tenant, snap.ID, effs), byID: make(map[string]*advisory.Effective, len(effs))}
+	advs, err := r.snapshots.get(sc.Tenant, snap.ID, effs)
+	if err != nil {
+		return nil, err
+	}
+	v := &effectiveView{snapshot: snap, advisories: advs, byID: make(map[string]*advisory.Effective, len(effs))}
 	for i := range effs {
 		v.byID[effs[i].ID] = &effs[i]
 	}
@@ -78,15 +101,15 @@ func (v *effectiveView) findings(ctx context.Context, rec *sbom.Record) ([]model
 	if err != nil {
 		return nil, err
 	}
-	fs, err := v.matcher.Match(ctx, doc)
+	rep, err := v.advisories.Match(ctx, doc)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]model.Finding, 0, len(fs))
-	for _, f := range fs {
+	out := make([]model.Finding, 0, len(rep.Findings))
+	for _, f := range rep.Findings {
 		eff := v.byID[f.AdvisoryID]
 		if eff == nil {
-			continue // the matcher only knows advisories of the view
+			continue // the snapshot only knows advisories of the view
 		}
 		out = append(out, model.Finding{
 			Sbom:             rec.ContentDigest,
@@ -99,8 +122,8 @@ func (v *effectiveView) findings(ctx context.Context, rec *sbom.Record) ([]model
 			Advisory:         eff,
 			Severity:         chosenSeverity(eff),
 			FixedVersions:    f.FixedVersions,
-			Kev:              eff.KEV,
-			Epss:             eff.EPSS,
+			Kev:              f.KEV,
+			Epss:             f.EPSS,
 			Evidence:         &f.Evidence,
 		})
 	}

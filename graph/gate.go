@@ -3,42 +3,34 @@ package graph
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/decide"
 	"github.com/stella-ops/stella/gate"
-	"github.com/stella-ops/stella/gate/policy"
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/internal/canon"
 	"github.com/stella-ops/stella/release"
-	"github.com/stella-ops/stella/vex"
+	"github.com/stella-ops/stella/sbom"
+	"github.com/stella-ops/stella/scan"
 )
 
 // GateStore keeps decision records and the inputs they name, per tenant.
 type GateStore interface {
 	gate.RecordStore
-	// GateInputs is the tenant's content-addressed inputs store; ctx bounds
-	// every call made through it.
-	GateInputs(ctx context.Context, tenant string) gate.CAS
+	// GateInputs is the tenant's content-addressed inputs store.
+	GateInputs(tenant string) gate.CAS
 	// CurrentRelease is the id of the release of application deployed in
 	// an environment, "" when none.
 	CurrentRelease(ctx context.Context, tenant, envID, application string) (string, error)
 }
 
-// GateService is the server's gate configuration: the gates every
-// environment is evaluated with (per-environment settings merged by the
-// engine), the policy bundles policy gates name, and where records go.
+// GateService is how the server decides: a prepared Decider (the gates
+// every environment is evaluated with, policy bundles compiled once) and
+// where records and their inputs go.
 type GateService struct {
-	Config   gate.Config
-	Policies []*policy.Bundle
-	Store    GateStore // nil: records can be evaluated but not stored or listed
-
-	once   sync.Once
-	dryRun *gate.Engine
-	err    error
+	Decider *decide.Decider
+	Store   GateStore // nil: records can be evaluated but not stored or listed
 }
 
 // errNoGates answers gate queries on a server built without gates.
@@ -46,20 +38,6 @@ var errNoGates = errors.New("this server has no gate configuration")
 
 // errNoRecords answers record queries on a server that keeps no records.
 var errNoRecords = errors.New("this server keeps no decision records")
-
-func (g *GateService) options() []gate.Option {
-	return []gate.Option{gate.WithConfig(g.Config), gate.WithPolicies(g.Policies...)}
-}
-
-// engine returns the engine for dry runs (prepared once), or, with a store,
-// a fresh engine that writes every input it names into that store.
-func (g *GateService) engine(cas gate.CAS) (*gate.Engine, error) {
-	if cas != nil {
-		return gate.NewEngine(append(g.options(), gate.WithStore(cas))...)
-	}
-	g.once.Do(func() { g.dryRun, g.err = gate.NewEngine(g.options()...) })
-	return g.dryRun, g.err
-}
 
 // gateRelease and gateEnvironment resolve the arguments of a decision,
 // naming the argument when one is empty.
@@ -86,7 +64,7 @@ func (r *Resolver) decide(ctx context.Context, relKey, envKey string, phase *gat
 	if store && cutoff != nil {
 		return nil, fieldError("cutoff", "a stored decision uses the server's clock")
 	}
-	if r.Gates == nil {
+	if r.Gates == nil || r.Gates.Decider == nil {
 		return nil, errNoGates
 	}
 	if store && r.Gates.Store == nil {
@@ -107,19 +85,15 @@ func (r *Resolver) decide(ctx context.Context, relKey, envKey string, phase *gat
 	if phase != nil {
 		ph = *phase
 	}
-	in, meta, err := r.gateInput(ctx, rel, env, ph, r.cutoffOr(cutoff))
+	req, err := r.decisionRequest(ctx, rel, env, ph, r.cutoffOr(cutoff))
 	if err != nil {
 		return nil, err
 	}
-	var cas gate.CAS
+	var opts []gate.DecideOption
 	if store {
-		cas = r.Gates.Store.GateInputs(ctx, meta.Tenant)
+		opts = append(opts, gate.KeepInputs(r.Gates.Store.GateInputs(req.Tenant)))
 	}
-	eng, err := r.Gates.engine(cas)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := eng.Decide(ctx, in, meta)
+	rec, in, err := r.Gates.Decider.Decide(ctx, req, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +102,7 @@ func (r *Resolver) decide(ctx context.Context, relKey, envKey string, phase *gat
 		return nil, err
 	}
 	if store {
-		inserted, err := r.Gates.Store.AppendDecision(ctx, meta.Tenant, rec, raw)
+		inserted, err := r.Gates.Store.AppendDecision(ctx, req.Tenant, rec, raw)
 		if err != nil {
 			return nil, err
 		}
@@ -144,181 +118,68 @@ func (r *Resolver) decide(ctx context.Context, relKey, envKey string, phase *gat
 	return &model.GateDecision{Rec: rec, Raw: raw, Input: in}, nil
 }
 
-// gateInput is the Input of a release in an environment as of cutoff:
-// components, stored SBOMs, findings with VEX verdicts, environment
-// settings, the tenant's exceptions and the deployed baseline; no
-// approvals (promotions are not built yet).
-func (r *Resolver) gateInput(ctx context.Context, rel *release.Release, env *release.Environment, phase gate.Phase, cutoff time.Time) (*gate.Input, gate.DecideMeta, error) {
+// decisionRequest asks about a stored release in a stored environment as
+// of cutoff: every image with its stored SBOM, the tenant's advisory
+// snapshot, VEX statements and issuers, exception log and the release
+// of the application deployed there now, if any.
+func (r *Resolver) decisionRequest(ctx context.Context, rel *release.Release, env *release.Environment, phase gate.Phase, cutoff time.Time) (decide.Request, error) {
 	sc, _ := release.ScopeFrom(ctx)
-	meta := gate.DecideMeta{Tenant: sc.Tenant}
-	in := &gate.Input{
-		Schema: gate.InputSchema, Phase: phase, ClockCutoff: cutoff,
-		Release:           gate.Release{ID: rel.ID, Name: rel.Name, Digest: rel.Digest},
-		Environment:       gateEnvironment(env),
-		TargetEnvironment: env.Name,
-		Requester:         gate.Requester{ID: sc.Actor},
+	req := decide.Request{Tenant: sc.Tenant, Phase: phase, Cutoff: cutoff, Environment: env.GateEnvironment(),
+		Requester: gate.Requester{ID: sc.Actor}}
+	var err error
+	if req.Release, err = release.ForDecision(ctx, rel, r.sbomOf); err != nil {
+		return req, err
 	}
-	for _, c := range rel.Components {
-		in.Release.Components = append(in.Release.Components, gate.Component{Name: c.Name, Image: c.Ref(), Role: c.Role, Tag: c.Tag})
-	}
-	var view *effectiveView
 	if r.Advisories != nil {
-		var err error
-		if view, err = r.effectiveView(ctx); err != nil {
-			return nil, meta, err
+		view, err := r.effectiveView(ctx)
+		if err != nil {
+			return req, err
 		}
-		meta.Inputs.AdvisorySnapshotID = view.snapshot.ID
-		in.EPSSSnapshot = epssSnapshot(view)
+		req.Advisories = view.advisories
 	}
 	if r.VEX != nil {
 		t, err := r.tenantVEX(ctx, r.VEX, sc.Tenant)
 		if err != nil {
-			return nil, meta, err
+			return req, err
 		}
-		meta.Inputs.IssuerRegistryDigest = t.registry.Digest()
+		if req.VEX, err = scan.NewVEX(t.registry, scan.StoredStatements(r.VEX, sc.Tenant)); err != nil {
+			return req, err
+		}
 	}
-	// The exception log as known at the cut-off: the findings are built
-	// against it and the record names it by exceptionsDigest.
-	var err error
-	if meta.Exceptions, meta.Revocations, err = r.exceptionLog(ctx, sc.Tenant, cutoff); err != nil {
-		return nil, meta, err
+	if r.Exceptions != nil {
+		if req.Exceptions, req.Revocations, err = r.Exceptions.Exceptions(ctx, sc.Tenant); err != nil {
+			return req, err
+		}
 	}
-	findings, sboms, withoutSBOM, err := r.gateFindings(ctx, rel, view, env.Name, cutoff, meta)
-	if err != nil {
-		return nil, meta, err
-	}
-	in.Findings, in.SBOM, in.ImagesWithoutSBOM = findings, sboms, withoutSBOM
-
 	if r.Gates.Store != nil && rel.Application != "" {
 		id, err := r.Gates.Store.CurrentRelease(ctx, sc.Tenant, env.ID, rel.Application)
+		if err != nil || id == "" {
+			return req, err
+		}
+		base, err := r.Catalog.Release(ctx, id)
 		if err != nil {
-			return nil, meta, err
+			return req, err
 		}
-		if id != "" {
-			base, err := r.Catalog.Release(ctx, id)
-			if err != nil {
-				return nil, meta, err
-			}
-			bf, _, _, err := r.gateFindings(ctx, base, view, env.Name, cutoff, meta)
-			if err != nil {
-				return nil, meta, err
-			}
-			in.Baseline = &gate.Baseline{ReleaseDigest: base.Digest, Findings: bf}
+		b, err := release.ForDecision(ctx, base, r.sbomOf)
+		if err != nil {
+			return req, err
 		}
+		req.Baseline = &b
 	}
-	return in, meta, nil
+	return req, nil
 }
 
-func gateEnvironment(env *release.Environment) gate.Environment {
-	out := gate.Environment{ID: env.ID, Name: env.Name, Tier: string(env.Tier), OrderIndex: env.OrderIndex,
-		RequiredApprovals: env.RequiredApprovals, ApproverGroups: slices.Clone(env.ApproverGroups),
-		RequireSeparationOfDuties: env.RequireSeparationOfDuties}
-	for _, w := range env.FreezeWindows {
-		name := w.Reason
-		if name == "" {
-			name = w.ID
-		}
-		out.FreezeWindows = append(out.FreezeWindows, gate.FreezeWindow{Name: name, Start: w.Start.UTC(), End: w.End.UTC(),
-			Exceptions: slices.Clone(w.Exceptions)})
-	}
-	return out
-}
-
-// gateFindings matches every stored SBOM of a release (each once) against
-// the effective view and gives every finding, per component, its VEX
-// verdict as of cutoff: unknown when no statement speaks about it, so every
-// finding names a consensus digest; the winning exception of meta's log is
-// applied. It also summarizes the SBOMs and names the images that have
-// none, which the engine denies as input.sbom-missing.
-func (r *Resolver) gateFindings(ctx context.Context, rel *release.Release, view *effectiveView, envName string, cutoff time.Time, meta gate.DecideMeta) ([]gate.Finding, gate.SBOMSummary, []string, error) {
-	sum := gate.SBOMSummary{Digests: []string{}, ByType: map[string]int{}}
-	var withoutSBOM []string
-	items, err := r.releaseSBOMs(ctx, rel)
-	if err != nil {
-		return nil, sum, nil, err
-	}
+// sbomOf is the tenant's stored SBOM of an image, nil when it has none.
+func (r *Resolver) sbomOf(ctx context.Context, imageDigest string) ([]byte, error) {
 	sc, _ := release.ScopeFrom(ctx)
-	bySBOM := map[string][]model.Finding{}
-	var srcs []gate.FindingSource
-	var subjects []vex.Subject // one per source
-	for _, it := range items {
-		if it.Sbom == nil {
-			for _, c := range rel.Components {
-				if c.Name == it.Component {
-					withoutSBOM = append(withoutSBOM, c.Ref())
-				}
-			}
-			continue
-		}
-		fs, seen := bySBOM[it.Sbom.ContentDigest]
-		if !seen {
-			sum.Digests = append(sum.Digests, it.Sbom.ContentDigest)
-			sum.ComponentCount += len(it.Sbom.Packages)
-			for _, p := range it.Sbom.Packages {
-				sum.ByType[p.Type]++
-			}
-			if view != nil {
-				if fs, err = view.findings(ctx, it.Sbom); err != nil {
-					return nil, sum, nil, err
-				}
-			}
-			bySBOM[it.Sbom.ContentDigest] = fs
-		}
-		for _, f := range fs {
-			af := advisoryFinding(f)
-			srcs = append(srcs, gate.FindingSource{Finding: af, Component: it.Component})
-			subjects = append(subjects, vex.SubjectFor(af, it.ImageDigest))
-		}
+	rec, err := r.SBOMs.SBOMByImage(ctx, sc.Tenant, imageDigest)
+	switch {
+	case errors.Is(err, sbom.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
 	}
-	if r.VEX != nil {
-		// Every finding's statements in one query, evaluated in memory.
-		vs, err := r.evaluateVEXBatch(ctx, r.VEX, sc.Tenant, subjects, cutoff)
-		if err != nil {
-			return nil, sum, nil, err
-		}
-		for i := range srcs {
-			srcs[i].VEX = &vs[i]
-		}
-	}
-	findings, err := gate.BuildFindings(srcs, gate.FindingScope{Cutoff: cutoff, ReleaseName: rel.Name, Environment: envName,
-		Exceptions: meta.Exceptions, Revocations: meta.Revocations})
-	return findings, sum, withoutSBOM, err
-}
-
-// advisoryFinding turns a matched finding back into the advisory package's
-// shape, with the effective severity's score.
-func advisoryFinding(f model.Finding) advisory.Finding {
-	af := advisory.Finding{Package: f.Purl, InstalledVersion: f.InstalledVersion, AdvisoryID: f.AdvisoryID,
-		Aliases: f.Aliases, FixedVersions: f.FixedVersions, KEV: f.Kev, EPSS: f.Epss}
-	if f.PackageKey != nil {
-		af.PackageKey = *f.PackageKey
-	}
-	if f.Evidence != nil {
-		af.Evidence = *f.Evidence
-	}
-	if s := f.Severity; s != nil && s.Score != nil {
-		af.Severity = &advisory.Severity{BaseScore: s.Score}
-		if s.Type != nil {
-			af.Severity.Type = advisory.SeverityType(*s.Type)
-		}
-		if s.Vector != nil {
-			af.Severity.Score = *s.Vector
-		}
-	}
-	return af
-}
-
-// epssSnapshot names the EPSS data the effective advisories carry: their
-// distinct model versions and score dates, sorted; "" when none has EPSS.
-func epssSnapshot(v *effectiveView) string {
-	var ids []string
-	for _, e := range v.byID {
-		if e.EPSS != nil {
-			ids = append(ids, e.EPSS.ModelVersion+"@"+e.EPSS.ScoreDate)
-		}
-	}
-	slices.Sort(ids)
-	return strings.Join(slices.Compact(ids), ",")
+	return rec.Document, nil
 }
 
 // decisionRecords lists stored records, narrowed by release and
@@ -388,7 +249,7 @@ func (r *Resolver) decisionInput(ctx context.Context, d *model.GateDecision) *ga
 		return d.Input
 	}
 	sc, _ := release.ScopeFrom(ctx)
-	raw, err := r.Gates.Store.GateInputs(ctx, sc.Tenant).Get(d.Rec.Inputs.InputDocumentDigest)
+	raw, err := r.Gates.Store.GateInputs(sc.Tenant).Get(ctx, d.Rec.Inputs.InputDocumentDigest)
 	if err != nil {
 		return nil
 	}

@@ -34,5 +34,5 @@ type Resolver struct {
 	Now        func() time.Time
 	NewID      func() string
 
-	matchers matcherCache
+	snapshots advisoryCache
 }

@@ -220,7 +220,7 @@ func (r *Resolver) aliasGroup(ctx context.Context, tenant, id string) ([]string,
 // evaluateVEX computes the consensus for subj from the tenant's stored
 // statements and current registry (read once per operation).
 func (r *Resolver) evaluateVEX(ctx context.Context, s vex.Store, tenant string, subj vex.Subject, cutoff time.Time) (vex.Verdict, error) {
-	stmts, err := s.Statements(ctx, tenant, vexFilter(subj))
+	stmts, err := s.Statements(ctx, tenant, vex.FilterFor(subj))
 	if err != nil {
 		return vex.Verdict{}, err
 	}

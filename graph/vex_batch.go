@@ -179,52 +179,6 @@ func newVEXBatch(tenant string, subjects []vex.Subject) *vexBatch {
 	return &vexBatch{tenant: tenant, subjects: subjects}
 }
 
-// vexFilter is the statement filter of one subject: its alias group and
-// its product, package and CPE references. The per-finding path queries
-// with it; a batch reproduces it in memory (vexBatch.statements).
-func vexFilter(subj vex.Subject) vex.StatementFilter {
-	var products []string
-	for _, p := range []string{subj.Product, subj.Package, subj.CPE} {
-		if p != "" {
-			products = append(products, p)
-		}
-	}
-	return vex.StatementFilter{Vulnerabilities: subj.Vuln, Products: products}
-}
-
-// unionFilter selects every statement any of the subjects' filters
-// selects: the union of their lists, or no restriction on a list when one
-// subject's filter has none there.
-func unionFilter(subjects []vex.Subject) vex.StatementFilter {
-	var u vex.StatementFilter
-	anyVuln, anyProduct := false, false
-	vulns, prods := map[string]bool{}, map[string]bool{}
-	for _, subj := range subjects {
-		f := vexFilter(subj)
-		anyVuln = anyVuln || len(f.Vulnerabilities) == 0
-		anyProduct = anyProduct || len(f.Products) == 0
-		for _, v := range f.Vulnerabilities {
-			if !vulns[v] {
-				vulns[v] = true
-				u.Vulnerabilities = append(u.Vulnerabilities, v)
-			}
-		}
-		for _, p := range f.Products {
-			if !prods[p] {
-				prods[p] = true
-				u.Products = append(u.Products, p)
-			}
-		}
-	}
-	if anyVuln {
-		u.Vulnerabilities = nil
-	}
-	if anyProduct {
-		u.Products = nil
-	}
-	return u
-}
-
 // load reads the statements of every subject of the batch, once.
 func (b *vexBatch) load(ctx context.Context, s vex.Store) error {
 	b.mu.Lock()
@@ -233,7 +187,7 @@ func (b *vexBatch) load(ctx context.Context, s vex.Store) error {
 		return b.err
 	}
 	b.loaded = true
-	stmts, err := s.Statements(ctx, b.tenant, unionFilter(b.subjects))
+	stmts, err := s.Statements(ctx, b.tenant, vex.FilterFor(b.subjects...))
 	if err != nil {
 		b.err = err
 		return err
@@ -253,7 +207,7 @@ func (b *vexBatch) load(ctx context.Context, s vex.Store) error {
 }
 
 // statements returns, in the store's order, the statements the store would
-// return for vexFilter(subj): it applies the filter as store.Statements
+// return for vex.FilterFor(subj): it applies the filter as store.Statements
 // does (ids through vex.NormalizeVulnID, references through vex.ProductKey,
 // a list with no usable entry selecting nothing) to the batch, which holds
 // a superset of them.
@@ -261,7 +215,7 @@ func (b *vexBatch) statements(ctx context.Context, s vex.Store, subj vex.Subject
 	if err := b.load(ctx, s); err != nil {
 		return nil, err
 	}
-	f := vexFilter(subj)
+	f := vex.FilterFor(subj)
 	var pos []int
 	if len(f.Vulnerabilities) > 0 {
 		for _, v := range f.Vulnerabilities {

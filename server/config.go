@@ -20,7 +20,7 @@ type Config struct {
 	Logger  *slog.Logger
 	Now     func() time.Time
 	Version string // the SDK version recorded in generated SBOMs
-	// GatesFile is a gate configuration (YAML or JSON, gate.LoadConfig);
+	// GatesFile is a gates file (YAML or JSON, decide.ParseConfigFile);
 	// empty: gate.DefaultConfig (security-thresholds, kev, aggregate,
 	// vex-trust, freeze-window, approvals, each with its defaults).
 	GatesFile string

@@ -149,7 +149,7 @@ func exceptionsOverGraphQL(t *testing.T, e *env, cutoff time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, err := gate.Replay(ctx, sd.Decision, e.srv.Store().GateInputs(ctx, server.DefaultTenant)); err != nil || res.Outcome != gate.ReplayMatch {
+	if res, err := gate.Replay(ctx, sd.Decision, e.srv.Store().GateInputs(server.DefaultTenant)); err != nil || res.Outcome != gate.ReplayMatch {
 		t.Fatalf("replay = %+v, %v", res, err)
 	}
 

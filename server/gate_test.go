@@ -244,7 +244,7 @@ func gatesOverGraphQL(t *testing.T, e *env, cutoff time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := gate.Replay(ctx, sd.Decision, e.srv.Store().GateInputs(ctx, server.DefaultTenant))
+	res, err := gate.Replay(ctx, sd.Decision, e.srv.Store().GateInputs(server.DefaultTenant))
 	if err != nil || res.Outcome != gate.ReplayMatch {
 		t.Fatalf("replay = %+v, %v", res, err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/stella-ops/stella/auth"
-	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/decide"
 	"github.com/stella-ops/stella/gate/policy"
 	"github.com/stella-ops/stella/graph"
 	"github.com/stella-ops/stella/release"
@@ -58,7 +58,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
-	if s.gates, err = loadGates(cfg, db); err != nil {
+	if s.gates, err = loadGates(ctx, cfg, db); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -66,26 +66,31 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// loadGates reads the gate configuration and policy bundles the server
-// evaluates releases with; decision records and their inputs go to db.
-func loadGates(cfg Config, db *store.DB) (*graph.GateService, error) {
-	g := &graph.GateService{Config: gate.DefaultConfig(), Store: db}
+// loadGates prepares the gates and policy bundles the server evaluates
+// releases with; decision records and their inputs go to db. The gates
+// file is the one stella gate eval --config reads; the server takes the
+// environments from its store, not from the file.
+func loadGates(ctx context.Context, cfg Config, db *store.DB) (*graph.GateService, error) {
+	opts := []decide.Option{}
 	if cfg.GatesFile != "" {
-		c, err := gate.LoadConfig(cfg.GatesFile, nil)
+		f, _, err := decide.ReadConfigFile(cfg.GatesFile)
 		if err != nil {
 			return nil, err
 		}
-		g.Config = c
+		opts = append(opts, decide.WithConfig(f.Gates))
 	}
 	for _, dir := range cfg.PolicyDirs {
 		b, err := policy.Load(dir)
 		if err != nil {
 			return nil, fmt.Errorf("policy bundle %s: %w", dir, err)
 		}
-		g.Policies = append(g.Policies, b)
+		opts = append(opts, decide.WithPolicies(b))
 	}
-	g.Config = g.Config.WithPolicyGates(g.Policies...)
-	return g, nil
+	d, err := decide.New(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &graph.GateService{Decider: d, Store: db}, nil
 }
 
 func loadKey(cfg Config) (*seal.Box, error) {

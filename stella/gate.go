@@ -3,13 +3,13 @@ package main
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -19,12 +19,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-ops/stella/attest"
+	"github.com/stella-ops/stella/decide"
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/gate/policy"
+	"github.com/stella-ops/stella/internal/canon"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/sbom/codec"
 	"github.com/stella-ops/stella/store"
+	"github.com/stella-ops/stella/vex"
 )
 
 func newGateCmd(g *globals) *cobra.Command {
@@ -99,7 +102,7 @@ Exit codes: 0 allow, 6 deny, 7 pending, 2 bad flags or unreadable input,
 			if err != nil {
 				return err
 			}
-			src := gateSources{Schema: sourcesSchema, ReleaseName: cmp.Or(name, args[0]), Environment: env, Requester: requester,
+			src := decide.Sources{Schema: decide.SourcesSchema, ReleaseName: cmp.Or(name, args[0]), Environment: env, Requester: requester,
 				Phase: string(gate.PhaseRequest), ClockCutoff: at.UTC().Truncate(time.Second)}
 			blobs, err := readGateBlobs(cmd, &sf, configPath, exceptionsPath, args[0], vexAttached, &src)
 			if err != nil {
@@ -112,19 +115,18 @@ Exit codes: 0 allow, 6 deny, 7 pending, 2 bad flags or unreadable input,
 			// Inputs are collected in memory and written with the record only
 			// once the decision is made, so a failed run leaves nothing behind.
 			cas := gate.MemCAS{}
-			if err := keepSources(cas, &src, blobs); err != nil {
-				return err
+			if err := src.Keep(cmd.Context(), cas, blobs); err != nil {
+				return withCode(ExitInternal, "%v", err)
 			}
-			di, err := buildDecisionInput(cmd.Context(), src, blobs)
+			req, file, err := src.Request(cmd.Context(), blobs)
 			if err != nil {
-				return usageOrExit(err)
+				return vexOrUsage(err)
 			}
-			cfg := di.file.Config.WithPolicyGates(bundles...)
-			eng, err := gate.NewEngine(gate.WithConfig(cfg), gate.WithPolicies(bundles...), gate.WithStore(cas))
+			d, err := decide.New(cmd.Context(), decide.WithConfig(file.Gates), decide.WithPolicies(bundles...))
 			if err != nil {
 				return withCode(ExitUsage, "%v", err)
 			}
-			dec, err := eng.Decide(cmd.Context(), di.in, di.meta)
+			dec, _, err := d.Decide(cmd.Context(), req, gate.KeepInputs(cas))
 			if err != nil {
 				return withCode(ExitInternal, "%v", err)
 			}
@@ -156,8 +158,8 @@ Exit codes: 0 allow, 6 deny, 7 pending, 2 bad flags or unreadable input,
 
 // readGateBlobs reads every raw input of a CLI decision and names the
 // release's components in src.
-func readGateBlobs(cmd *cobra.Command, sf *scanFlags, configPath, exceptionsPath, source string, vexAttached bool, src *gateSources) (gateBlobs, error) {
-	var b gateBlobs
+func readGateBlobs(cmd *cobra.Command, sf *scanFlags, configPath, exceptionsPath, source string, vexAttached bool, src *decide.Sources) (decide.Blobs, error) {
+	var b decide.Blobs
 	var err error
 	read := func(flag, path string) ([]byte, error) {
 		if path == "" {
@@ -169,16 +171,16 @@ func readGateBlobs(cmd *cobra.Command, sf *scanFlags, configPath, exceptionsPath
 		}
 		return raw, nil
 	}
-	if b.gates, err = read("config", configPath); err != nil {
+	if b.Gates, err = read("config", configPath); err != nil {
 		return b, err
 	}
-	if _, err := parseGateFile(b.gates); err != nil { // fail before the scan
+	if _, err := decide.ParseConfigFile(b.Gates); err != nil { // fail before the scan
 		return b, withCode(ExitUsage, "--config %s: %v", configPath, err)
 	}
-	if b.exceptions, err = read("exceptions", exceptionsPath); err != nil {
+	if b.Exceptions, err = read("exceptions", exceptionsPath); err != nil {
 		return b, err
 	}
-	if b.issuers, err = read("vex-issuers", sf.vex.issuers); err != nil {
+	if b.Issuers, err = read("vex-issuers", sf.vex.issuers); err != nil {
 		return b, err
 	}
 	for _, p := range sf.vex.files {
@@ -186,19 +188,7 @@ func readGateBlobs(cmd *cobra.Command, sf *scanFlags, configPath, exceptionsPath
 		if err != nil {
 			return b, err
 		}
-		b.vex = append(b.vex, raw)
-	}
-	var set advisorySet
-	if sf.db != "" {
-		set, err = loadEffective(cmd.Context(), sf.db, sf.tenant)
-	} else {
-		set, err = loadAdvisories(sf.advisoryPaths)
-	}
-	if err != nil {
-		return b, err
-	}
-	if b.advisories, err = snapshotBlob(set); err != nil {
-		return b, withCode(ExitInternal, "%v", err)
+		b.VEX = append(b.VEX, raw)
 	}
 	if key, ok := strings.CutPrefix(source, "release:"); ok {
 		if err := storedRelease(cmd, sf, key, src, &b); err != nil {
@@ -209,10 +199,15 @@ func readGateBlobs(cmd *cobra.Command, sf *scanFlags, configPath, exceptionsPath
 			for _, c := range src.Components {
 				images = append(images, c.Image)
 			}
-			return b, attachedVEXBlobs(cmd, sf.vex.issuers, images, &b)
+			return b, attachedVEXBlobs(cmd, b.Issuers, images, &b)
 		}
 		return b, nil
 	}
+	advs, _, err := sf.advisories(cmd.Context())
+	if err != nil {
+		return b, err
+	}
+	b.Advisories = advs.Canonical()
 	if vexAttached && !strings.HasPrefix(source, "registry:") {
 		return b, withCode(ExitUsage, "--vex-attached needs a registry: or release: source, not %s", source)
 	}
@@ -224,7 +219,7 @@ func readGateBlobs(cmd *cobra.Command, sf *scanFlags, configPath, exceptionsPath
 		if doc.Subject.Kind != "image" || doc.Subject.Digest == "" {
 			return b, withCode(ExitInternal, "--vex-attached: %s gave no image digest", source)
 		}
-		if err := attachedVEXBlobs(cmd, sf.vex.issuers, []string{doc.Subject.Name + "@" + doc.Subject.Digest}, &b); err != nil {
+		if err := attachedVEXBlobs(cmd, b.Issuers, []string{doc.Subject.Name + "@" + doc.Subject.Digest}, &b); err != nil {
 			return b, err
 		}
 	}
@@ -236,18 +231,21 @@ func readGateBlobs(cmd *cobra.Command, sf *scanFlags, configPath, exceptionsPath
 	if err := codec.Encode(&buf, doc, format); err != nil {
 		return b, withCode(ExitInternal, "%v", err)
 	}
-	src.Components = []sourceComponent{{Name: src.ReleaseName, Role: "primary"}}
-	b.sboms = [][]byte{buf.Bytes()}
+	src.Components = []decide.SourceComponent{{Name: src.ReleaseName, Role: "primary"}}
+	b.SBOMs = [][]byte{buf.Bytes()}
 	return b, nil
 }
 
 // attachedVEXBlobs adds the OpenVEX attestations attached to images, as the
 // raw envelopes, to the decision's VEX documents, so that replay verifies
 // and reads them again from the recorded bytes.
-func attachedVEXBlobs(cmd *cobra.Command, issuers string, images []string, b *gateBlobs) error {
-	reg, err := loadRegistry(issuers)
+func attachedVEXBlobs(cmd *cobra.Command, issuers []byte, images []string, b *decide.Blobs) error {
+	reg, err := vex.NewRegistry("")
+	if issuers != nil {
+		reg, err = vex.ReadRegistry(bytes.NewReader(issuers))
+	}
 	if err != nil {
-		return err
+		return withCode(ExitUsage, "--vex-issuers: %v", err)
 	}
 	for _, ref := range images {
 		image, err := name.NewDigest(ref)
@@ -259,148 +257,160 @@ func attachedVEXBlobs(cmd *cobra.Command, issuers string, images []string, b *ga
 			return err
 		}
 		for _, d := range docs {
-			b.vex = append(b.vex, d.Raw)
+			b.VEX = append(b.VEX, d.Raw)
 		}
 	}
 	return nil
 }
 
-// storedRelease reads a release and the stored SBOM of each of its images
-// from --db. An image without an SBOM is left without one: the decision
-// then denies with input.sbom-missing rather than pretending it is clean.
-func storedRelease(cmd *cobra.Command, sf *scanFlags, key string, src *gateSources, b *gateBlobs) error {
+// storedRelease reads a release from --db as the server decides it: the
+// stored SBOM of each image (an image without one denies with
+// input.sbom-missing rather than pretending it is clean), the stored
+// environment, the tenant's advisories, VEX statements and issuers (unless
+// --vex-issuers names others), its exception log (unless --exceptions)
+// and the release deployed in the environment now.
+func storedRelease(cmd *cobra.Command, sf *scanFlags, key string, src *decide.Sources, b *decide.Blobs) error {
 	if sf.db == "" {
 		return withCode(ExitUsage, "release:%s needs --db, the store that holds the release", key)
 	}
-	db, err := store.Open(cmd.Context(), sf.db)
+	ctx := cmd.Context()
+	db, err := openStore(ctx, sf.db)
 	if err != nil {
-		return withCode(ExitUsage, "--db: %v", err)
+		return err
 	}
 	defer db.Close()
-	rel, err := db.GetRelease(cmd.Context(), sf.tenant, key)
+	rel, err := db.GetRelease(ctx, sf.tenant, key)
 	if err != nil {
 		return withCode(ExitUsage, "release %q: %v", key, err)
 	}
 	if rel.Digest == "" {
 		return withCode(ExitUsage, "release %q is a draft: finalize it so its digest names what is decided", key)
 	}
-	src.ReleaseID, src.ReleaseName, src.ReleaseDigest = rel.ID, rel.Name, rel.Digest
-	if b.exceptions == nil {
+	src.Tenant, src.ReleaseID, src.ReleaseName, src.ReleaseDigest = sf.tenant, rel.ID, rel.Name, rel.Digest
+	sbomOf := func(ctx context.Context, image string) ([]byte, error) {
+		rec, err := db.SBOMByImage(ctx, sf.tenant, image)
+		if errors.Is(err, sbom.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return rec.Document, nil
+	}
+	dr, err := release.ForDecision(ctx, rel, sbomOf)
+	if err != nil {
+		return withCode(ExitInternal, "%v", err)
+	}
+	src.Components, b.SBOMs = sourceComponents(dr)
+	advs, _, err := storeAdvisories(ctx, db, sf.db, sf.tenant)
+	if err != nil {
+		return err
+	}
+	b.Advisories = advs.Canonical()
+
+	env, err := db.GetEnvironment(ctx, sf.tenant, src.Environment)
+	switch {
+	case err == nil:
+		ec := decide.EnvironmentOf(env.GateEnvironment())
+		src.Env = &ec
+		if rel.Application != "" {
+			if err := storedBaseline(ctx, db, sf.tenant, env.ID, rel.Application, src, b, sbomOf); err != nil {
+				return err
+			}
+		}
+	case !errors.Is(err, release.ErrNotFound):
+		return withCode(ExitInternal, "environment %q: %v", src.Environment, err)
+	}
+
+	if b.Issuers == nil {
+		reg, err := db.Registry(ctx, sf.tenant)
+		if err != nil {
+			return withCode(ExitInternal, "vex issuers: %v", err)
+		}
+		if b.Issuers, err = json.Marshal(reg); err != nil {
+			return withCode(ExitInternal, "%v", err)
+		}
+	}
+	stmts, err := db.Statements(ctx, sf.tenant, vex.StatementFilter{})
+	if err != nil {
+		return withCode(ExitInternal, "vex statements: %v", err)
+	}
+	if len(stmts) > 0 {
+		if b.Statements, err = canon.Marshal(stmts); err != nil {
+			return withCode(ExitInternal, "%v", err)
+		}
+	}
+	if b.Exceptions == nil {
 		// The store's exception log as known at the cut-off, kept with the
 		// other raw inputs so replay applies the same exceptions.
-		exs, revs, err := db.Exceptions(cmd.Context(), sf.tenant)
+		exs, revs, err := db.Exceptions(ctx, sf.tenant)
 		if err != nil {
 			return withCode(ExitInternal, "exceptions: %v", err)
 		}
 		exs, revs = gate.LogAt(exs, revs, src.ClockCutoff)
 		if len(exs) > 0 {
-			raw, err := json.Marshal(exceptionsFile{Exceptions: exs, Revocations: revs})
-			if err != nil {
+			if b.Exceptions, err = json.Marshal(decide.ExceptionLog{Exceptions: exs, Revocations: revs}); err != nil {
 				return withCode(ExitInternal, "%v", err)
 			}
-			b.exceptions = raw
 		}
-	}
-	comps := slices.Clone(rel.Components)
-	slices.SortFunc(comps, func(a, b release.ReleaseComponent) int { return strings.Compare(a.Name, b.Name) })
-	for _, c := range comps {
-		rec, err := db.SBOMByImage(cmd.Context(), sf.tenant, c.Digest)
-		var doc []byte
-		switch {
-		case err == nil:
-			doc = rec.Document
-		case !errors.Is(err, sbom.ErrNotFound):
-			return withCode(ExitInternal, "sbom of %s: %v", c.Ref(), err)
-		}
-		src.Components = append(src.Components, sourceComponent{Name: c.Name, Image: c.Ref(), Tag: c.Tag, Role: c.Role})
-		b.sboms = append(b.sboms, doc)
 	}
 	return nil
 }
 
-// keepSources stores every raw input in cas and names it in s.
-func keepSources(cas gate.CAS, s *gateSources, b gateBlobs) error {
-	put := func(raw []byte) (string, error) {
-		if raw == nil {
-			return "", nil
-		}
-		return cas.Put(raw)
+// storedBaseline names the release of application deployed in the
+// environment now, with its SBOMs, as the decision's baseline.
+func storedBaseline(ctx context.Context, db *store.DB, tenant, envID, application string, src *decide.Sources, b *decide.Blobs, sbomOf release.SBOMLookup) error {
+	id, err := db.CurrentRelease(ctx, tenant, envID, application)
+	if err != nil || id == "" {
+		return err
 	}
-	var err error
-	for _, x := range []struct {
-		dst *string
-		raw []byte
-	}{{&s.Advisories, b.advisories}, {&s.Issuers, b.issuers}, {&s.Gates, b.gates}, {&s.Exceptions, b.exceptions}} {
-		if *x.dst, err = put(x.raw); err != nil {
-			return withCode(ExitInternal, "%v", err)
-		}
+	base, err := db.GetRelease(ctx, tenant, id)
+	if err != nil {
+		return withCode(ExitInternal, "baseline release: %v", err)
 	}
-	for i := range s.Components {
-		if s.Components[i].SBOM, err = put(b.sboms[i]); err != nil {
-			return withCode(ExitInternal, "%v", err)
-		}
+	dr, err := release.ForDecision(ctx, base, sbomOf)
+	if err != nil {
+		return withCode(ExitInternal, "%v", err)
 	}
-	s.VEX = []string{}
-	for _, raw := range b.vex {
-		d, err := put(raw)
-		if err != nil {
-			return withCode(ExitInternal, "%v", err)
-		}
-		s.VEX = append(s.VEX, d)
-	}
-	slices.Sort(s.VEX)
+	src.Baseline = &decide.BaselineSource{ReleaseID: base.ID, ReleaseName: base.Name, Digest: base.Digest}
+	src.Baseline.Components, b.BaselineSBOMs = sourceComponents(dr)
 	return nil
+}
+
+func sourceComponents(r decide.Release) ([]decide.SourceComponent, [][]byte) {
+	cs := make([]decide.SourceComponent, len(r.Components))
+	sboms := make([][]byte, len(r.Components))
+	for i, c := range r.Components {
+		cs[i], sboms[i] = decide.SourceComponent{Name: c.Name, Image: c.Image, Tag: c.Tag, Role: c.Role}, c.SBOM
+	}
+	return cs, sboms
 }
 
 // loadSources reads the manifest and every raw input it names, straight
 // from the files: an input whose bytes changed is rebuilt as it now is, so
 // replay can name it, rather than refused.
-func loadSources(dir string) (gateSources, gateBlobs, error) {
-	var s gateSources
-	var b gateBlobs
+func loadSources(ctx context.Context, dir string) (decide.Sources, decide.Blobs, error) {
 	raw, err := os.ReadFile(filepath.Join(dir, sourcesFile))
 	if err != nil {
-		return s, b, err
+		return decide.Sources{}, decide.Blobs{}, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil || s.Schema != sourcesSchema {
-		return s, b, fmt.Errorf("%s: not a %s manifest (%v)", sourcesFile, sourcesSchema, err)
+	s, err := decide.ParseSources(raw)
+	if err != nil {
+		return s, decide.Blobs{}, fmt.Errorf("%s: %w", sourcesFile, err)
 	}
-	cas := gate.NewDirCAS(dir)
-	get := func(digest string) ([]byte, error) {
-		if digest == "" {
-			return nil, nil
-		}
-		p, err := cas.Path(digest)
-		if err != nil {
-			return nil, err
-		}
-		return os.ReadFile(p)
+	b, err := s.Load(ctx, uncheckedDir{gate.NewDirCAS(dir)})
+	return s, b, err
+}
+
+// uncheckedDir reads a DirCAS without checking content against digests.
+type uncheckedDir struct{ *gate.DirCAS }
+
+func (d uncheckedDir) Get(_ context.Context, digest string) ([]byte, error) {
+	p, err := d.Path(digest)
+	if err != nil {
+		return nil, err
 	}
-	for _, x := range []struct {
-		dst    *[]byte
-		digest string
-	}{{&b.advisories, s.Advisories}, {&b.issuers, s.Issuers}, {&b.gates, s.Gates}, {&b.exceptions, s.Exceptions}} {
-		if *x.dst, err = get(x.digest); err != nil {
-			return s, b, err
-		}
-	}
-	for _, c := range s.Components {
-		raw, err := get(c.SBOM)
-		if err != nil {
-			return s, b, err
-		}
-		b.sboms = append(b.sboms, raw)
-	}
-	for _, d := range s.VEX {
-		raw, err := get(d)
-		if err != nil {
-			return s, b, err
-		}
-		b.vex = append(b.vex, raw)
-	}
-	return s, b, nil
+	return os.ReadFile(p)
 }
 
 func loadPolicies(dirs []string) ([]*policy.Bundle, error) {
@@ -419,7 +429,7 @@ func loadPolicies(dirs []string) ([]*policy.Bundle, error) {
 // that names the raw sources), then the canonical record, then its DSSE
 // envelope when a key is given; each file through a rename, so no
 // half-written file remains.
-func writeRecord(cmd *cobra.Command, path string, dec *gate.Decision, key string, inputs gate.MemCAS, src gateSources) error {
+func writeRecord(cmd *cobra.Command, path string, dec *gate.Decision, key string, inputs gate.MemCAS, src decide.Sources) error {
 	raw, err := dec.Canonical()
 	if err != nil {
 		return withCode(ExitInternal, "%v", err)
@@ -441,7 +451,7 @@ func writeRecord(cmd *cobra.Command, path string, dec *gate.Decision, key string
 	dir := gate.RecordInputsDir(path)
 	cas := gate.NewDirCAS(dir)
 	for _, b := range inputs {
-		if _, err := cas.Put(b); err != nil {
+		if _, err := cas.Put(cmd.Context(), b); err != nil {
 			return withCode(ExitUsage, "--record: %v", err)
 		}
 	}
@@ -477,12 +487,11 @@ func decisionExit(dec *gate.Decision) error {
 	return withCode(ExitDeny, "decision deny: %s", strings.Join(dec.ReasonCodes, ", "))
 }
 
-// usageOrExit keeps an exit code chosen below (a bad signature) and calls
-// anything else bad input.
-func usageOrExit(err error) error {
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return err
+// vexOrUsage calls a VEX document that fails its signature check a trust
+// failure and anything else bad input.
+func vexOrUsage(err error) error {
+	if errors.Is(err, attest.ErrVerify) {
+		return withCode(ExitTrust, "%v", err)
 	}
 	return withCode(ExitUsage, "%v", err)
 }
@@ -546,15 +555,19 @@ is missing or does not match its own digest; 2 unreadable record.`,
 				inputs = gate.RecordInputsDir(args[0])
 			}
 			var opts []gate.ReplayOption
-			src, blobs, err := loadSources(inputs)
+			src, blobs, err := loadSources(cmd.Context(), inputs)
 			if err != nil {
 				return withCode(ExitIntegrity, "--inputs %s: %v", inputs, err)
 			}
-			di, err := buildDecisionInput(cmd.Context(), src, blobs)
+			req, _, err := src.Request(cmd.Context(), blobs)
 			if err != nil {
 				return withCode(ExitIntegrity, "--inputs %s: %v", inputs, err)
 			}
-			opts = append(opts, gate.WithReplayInput(di.in, di.meta.Inputs))
+			in, meta, err := decide.Input(cmd.Context(), req)
+			if err != nil {
+				return withCode(ExitIntegrity, "--inputs %s: %v", inputs, err)
+			}
+			opts = append(opts, gate.WithReplayInput(in, meta.Inputs))
 			res, err := gate.Replay(cmd.Context(), rec, gate.NewDirCAS(inputs), opts...)
 			if err != nil {
 				return withCode(ExitInternal, "%v", err)
@@ -656,7 +669,7 @@ not match its digest.`,
 			if inputs == "" {
 				inputs = gate.RecordInputsDir(args[0])
 			}
-			doc, err := gate.NewDirCAS(inputs).Get(rec.Inputs.InputDocumentDigest)
+			doc, err := gate.NewDirCAS(inputs).Get(cmd.Context(), rec.Inputs.InputDocumentDigest)
 			if err != nil {
 				return withCode(ExitIntegrity, "--inputs %s: %v", inputs, err)
 			}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/sbom/codec"
+	"github.com/stella-ops/stella/server"
 	"github.com/stella-ops/stella/store"
 )
 
@@ -167,7 +170,7 @@ func TestGateReplay(t *testing.T) {
 
 	// One changed advisory byte: mismatch naming the advisory snapshot.
 	inputs := gate.RecordInputsDir(record)
-	src, _, err := loadSources(inputs)
+	src, _, err := loadSources(context.Background(), inputs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,64 +206,69 @@ func TestGateReplay(t *testing.T) {
 	}
 }
 
-func TestGateEvalStoredRelease(t *testing.T) {
+// shopImages are the images of the stored release shop-v1.
+var shopImages = map[string]string{"api": "sha256:" + strings.Repeat("a1", 32), "worker": "sha256:" + strings.Repeat("b2", 32)}
+
+// storeShop stores release shop-v1 (images api and worker) in db, with
+// the SBOM of each image named in withSBOM. Each SBOM is of the scan
+// fixture under the image's name, so their contents differ.
+func storeShop(t *testing.T, db string, withSBOM ...string) *release.Release {
+	t.Helper()
 	ctx := context.Background()
-	db := gateDB(t)
-	// One SBOM per image; the names differ, so the contents do too.
-	type stored struct {
-		raw    []byte
-		doc    *sbom.Document
-		format codec.Format
-		digest string
-	}
-	sboms := map[string]stored{}
-	for _, name := range []string{"api", "worker"} {
-		file := filepath.Join(t.TempDir(), name+".cdx.json")
-		if out, code := run(t, "", "", "sbom", "generate", "dir:"+scanFixture, "--name", name, "-f", file); code != ExitOK {
-			t.Fatalf("sbom generate: exit %d: %s", code, out)
-		}
-		raw, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc, format, err := codec.Decode(bytes.NewReader(raw))
-		if err != nil {
-			t.Fatal(err)
-		}
-		digest, err := sbom.ContentDigest(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sboms[name] = stored{raw, doc, format, digest}
-	}
-	apiDigest, workerDigest := "sha256:"+strings.Repeat("a1", 32), "sha256:"+strings.Repeat("b2", 32)
 	s, err := store.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.Close()
 	now := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
 	rel := &release.Release{
 		ID: "rel-1", TenantID: "default", Application: "shop", Name: "shop-v1", Status: release.StatusFinalized,
 		Digest: "sha256:" + strings.Repeat("c3", 32), CreatedBy: "ci", CreatedAt: now, UpdatedAt: now, FinalizedAt: &now, Version: 1,
 		Components: []release.ReleaseComponent{
-			{ComponentID: "c-api", Name: "api", Repository: "registry.example/shop/api", Digest: apiDigest, Tag: "v1", Role: "primary"},
-			{ComponentID: "c-worker", Name: "worker", Repository: "registry.example/shop/worker", Digest: workerDigest, Tag: "v1", Role: "sidecar"},
+			{ComponentID: "c-api", Name: "api", Repository: "registry.example/shop/api", Digest: shopImages["api"], Tag: "v1", Role: "primary"},
+			{ComponentID: "c-worker", Name: "worker", Repository: "registry.example/shop/worker", Digest: shopImages["worker"], Tag: "v1", Role: "sidecar"},
 		},
-	}
-	putSBOM := func(name, image string) {
-		t.Helper()
-		b := sboms[name]
-		err := s.PutSBOM(ctx, &sbom.Record{TenantID: "default", ContentDigest: b.digest, ImageDigest: image, ImageName: "shop/" + name,
-			Format: string(b.format), Document: b.raw, Packages: sbom.Packages(b.doc), CreatedAt: now})
-		if err != nil {
-			t.Fatal(err)
-		}
 	}
 	if err := s.CreateRelease(ctx, rel); err != nil {
 		t.Fatal(err)
 	}
-	putSBOM("api", apiDigest)
-	s.Close()
+	for _, name := range withSBOM {
+		storeShopSBOM(t, s, name)
+	}
+	return rel
+}
+
+// storeShopSBOM generates and stores the SBOM of one image of shop-v1.
+func storeShopSBOM(t *testing.T, s *store.DB, name string) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), name+".cdx.json")
+	if out, code := run(t, "", "", "sbom", "generate", "dir:"+scanFixture, "--name", name, "-f", file); code != ExitOK {
+		t.Fatalf("sbom generate: exit %d: %s", code, out)
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, format, err := codec.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest, err := sbom.ContentDigest(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.PutSBOM(context.Background(), &sbom.Record{TenantID: "default", ContentDigest: digest, ImageDigest: shopImages[name], ImageName: "shop/" + name,
+		Format: string(format), Document: raw, Packages: sbom.Packages(doc), CreatedAt: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGateEvalStoredRelease(t *testing.T) {
+	ctx := context.Background()
+	db := gateDB(t)
+	rel := storeShop(t, db, "api")
+	now := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
 
 	eval := func(env string) (*gate.Decision, string, int) {
 		out, code := run(t, "", "", "gate", "eval", "release:shop-v1", "--db", db, "--config", gateDir+"/gates.yaml",
@@ -280,11 +288,11 @@ func TestGateEvalStoredRelease(t *testing.T) {
 		t.Errorf("record release = %+v", dec.Release)
 	}
 
-	s, err = store.Open(ctx, db)
+	s, err := store.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	putSBOM("worker", workerDigest)
+	storeShopSBOM(t, s, "worker")
 	s.Close()
 	dec, out, code = eval("dev")
 	if code != ExitOK || dec.Decision != gate.Allow || len(dec.Inputs.SBOMDigests) != 2 {
@@ -313,5 +321,102 @@ func TestGateEvalStoredRelease(t *testing.T) {
 	// aggregate counts the advisory found in both images once.
 	if d := gateOf(t, dec, "aggregate").Details; fmt.Sprint(d["counts"]) != "map[critical:1 high:0 low:0 medium:0]" {
 		t.Errorf("aggregate details = %v", d)
+	}
+}
+
+// The CLI and the server decide a stored release through one path: for
+// the same store, gates, requester and cut-off their records are the same
+// bytes.
+func TestGateEvalMatchesServerRecord(t *testing.T) {
+	ctx := context.Background()
+	db := gateDB(t)
+	storeShop(t, db, "api", "worker")
+	s, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	env := &release.Environment{ID: "env-prod", TenantID: "default", Name: "prod", DisplayName: "prod", OrderIndex: 2, Tier: release.TierProduction,
+		FreezeWindows: []release.FreezeWindow{{ID: "fw-1", Start: now.AddDate(0, 2, 0), End: now.AddDate(0, 3, 0), Reason: "spring freeze"}},
+		CreatedAt:     now, UpdatedAt: now, Version: 1}
+	if err := s.CreateEnvironment(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	waiver := gate.Exception{ID: "ex-1", Tenant: "default", Scope: gate.ExceptionScope{Vulnerability: "CVE-2026-0001", Environments: []string{"prod"}},
+		Effect: gate.EffectDowngrade, DowngradeTo: "high", Justification: "not reachable in shop", Owner: "team-shop", ApprovedBy: "secops",
+		CreatedAt: now, ExpiresAt: now.Add(90 * 24 * time.Hour)}
+	if err := s.AppendException(ctx, "default", waiver); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	cutoff, _ := time.Parse(time.RFC3339, gateCutoff)
+	srv, err := server.New(ctx, server.Config{DB: db, GatesFile: gateDir + "/gates.yaml", Now: func() time.Time { return cutoff }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	token, err := srv.Bootstrap(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	graphql := func(query string, vars map[string]any) json.RawMessage {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+		req, _ := http.NewRequest(http.MethodPost, hs.URL+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var res struct {
+			Data   json.RawMessage
+			Errors []json.RawMessage
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&res); err != nil || len(res.Errors) > 0 {
+			t.Fatalf("%s: %v %s", query, err, res.Errors)
+		}
+		return res.Data
+	}
+	// A stored VEX statement takes part in both decisions.
+	doc, err := os.ReadFile(gateDir + "/not-affected.openvex.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	graphql(`mutation($d: String!) { importVEX(document: $d) { statementCount } }`, map[string]any{"d": string(doc)})
+	var res struct {
+		DecideRelease struct{ RecordDigest string }
+	}
+	if err := json.Unmarshal(graphql(`mutation { decideRelease(release: "shop-v1", environment: "prod") { recordDigest } }`, nil), &res); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := srv.Store().Decision(ctx, server.DefaultTenant, res.DecideRelease.RecordDigest)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	record := filepath.Join(t.TempDir(), "shop-prod.json")
+	out, code := run(t, "", "", "gate", "eval", "release:shop-v1", "--db", db, "--config", gateDir+"/gates.yaml",
+		"--env", "prod", "--cutoff", gateCutoff, "--requester", "bootstrap-admin", "--record", record)
+	if code != ExitDeny && code != ExitOK {
+		t.Fatalf("gate eval: exit %d: %s", code, out)
+	}
+	cli, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := bytes.TrimSuffix(cli, []byte("\n")); !bytes.Equal(got, stored.Raw) {
+		t.Fatalf("the CLI's record differs from the server's:\nCLI:    %s\nserver: %s", got, stored.Raw)
+	}
+	if len(stored.Decision.Exceptions) != 1 || stored.Decision.Environment.ID != "env-prod" || len(stored.Decision.Inputs.VEXConsensusDigests) == 0 {
+		t.Errorf("the record does not name the stored exception, environment and VEX: %s", stored.Raw)
+	}
+	// The CLI's record replays offline from the inputs it kept.
+	if out, code := run(t, "", "", "gate", "replay", record); code != ExitOK {
+		t.Fatalf("replay: exit %d: %s", code, out)
 	}
 }

@@ -17,9 +17,9 @@ import (
 	"github.com/stella-ops/stella/advisory/report"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/sbom/codec"
+	"github.com/stella-ops/stella/scan"
 	"github.com/stella-ops/stella/server"
 	"github.com/stella-ops/stella/store"
-	"github.com/stella-ops/stella/vex"
 )
 
 func newScanCmd(g *globals) *cobra.Command {
@@ -141,13 +141,8 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 
 // scanResult is everything a scan produced.
 type scanResult struct {
-	doc        *sbom.Document
-	sbom       []byte // the encoded SBOM behind report.SBOMContentDigest
-	advisories advisorySet
-	findings   []advisory.Finding // with KEV and EPSS
-	vex        vexInputs
-	verdicts   []vex.Verdict // one per finding, in order, when VEX was given
-	report     *report.Report
+	doc    *sbom.Document
+	report *report.Report
 }
 
 // run generates (or reads) the SBOM of source, matches it and applies VEX.
@@ -156,68 +151,71 @@ func (f *scanFlags) run(cmd *cobra.Command, source string) (*scanResult, error) 
 	if err != nil {
 		return nil, withCode(ExitUsage, "--format-sbom: %v", err)
 	}
-	var res scanResult
-	if f.db != "" {
-		res.advisories, err = loadEffective(cmd.Context(), f.db, f.tenant)
-	} else {
-		res.advisories, err = loadAdvisories(f.advisoryPaths)
-	}
+	advs, snapshotID, err := f.advisories(cmd.Context())
 	if err != nil {
 		return nil, err
 	}
-	if res.vex, err = f.vex.load(cmd.Context()); err != nil {
+	vin, err := f.vex.load(cmd.Context())
+	if err != nil {
 		return nil, err
 	}
 	if f.vexAttached && !strings.HasPrefix(source, "registry:") {
 		return nil, withCode(ExitUsage, "--vex-attached needs a registry: source, not %s", source)
 	}
-	if res.doc, err = scanDocument(cmd, source, f.ts, f.platform); err != nil {
+	doc, err := scanDocument(cmd, source, f.ts, f.platform)
+	if err != nil {
 		return nil, err
 	}
 	var raw bytes.Buffer
-	if err := codec.Encode(&raw, res.doc, format); err != nil {
+	if err := codec.Encode(&raw, doc, format); err != nil {
 		return nil, withCode(ExitInternal, "%v", err)
 	}
-	res.sbom = raw.Bytes()
-	digest, err := sbom.ContentDigest(res.sbom)
+	digest, err := sbom.ContentDigest(raw.Bytes())
 	if err != nil {
 		return nil, withCode(ExitInternal, "%v", err)
 	}
 	if f.sbomOut != "" {
-		if err := writeOutput(cmd, f.sbomOut, res.sbom); err != nil {
+		if err := writeOutput(cmd, f.sbomOut, raw.Bytes()); err != nil {
 			return nil, err
 		}
 	}
-	advisories := res.advisories.advisories
-	progress(cmd, "matching %d packages against %d advisories\n", len(res.doc.Components), len(advisories))
-	matched, err := advisory.NewMatcher(advisories).Scan(cmd.Context(), res.doc)
+	if f.vexAttached {
+		if err := addAttachedVEX(cmd.Context(), source, doc, &vin); err != nil {
+			return nil, err
+		}
+	}
+	var opts []scan.Option
+	if len(f.vex.files) > 0 || f.vexAttached {
+		v, err := vin.view()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, scan.WithVEX(v))
+	}
+	// Statements about the image (product = its digest) apply to its findings.
+	product := ""
+	if doc.Subject.Kind == "image" {
+		product = doc.Subject.Digest
+	}
+	progress(cmd, "matching %d packages against %d advisories\n", len(doc.Components), advs.Len())
+	res, err := scan.New(advs, opts...).Scan(cmd.Context(), doc, scan.InProduct(product), scan.AsOf(vin.cutoff))
 	if err != nil {
 		return nil, withCode(ExitInternal, "%v", err)
 	}
-	for i := range matched.Findings {
-		if e := res.advisories.effective[matched.Findings[i].AdvisoryID]; e != nil {
-			matched.Findings[i].KEV, matched.Findings[i].EPSS = e.KEV, e.EPSS
-		}
+	rep := report.New(source, digest, res.Report, advs.Advisories(), len(doc.Components))
+	rep.AdvisorySnapshotID = snapshotID
+	setVEX(rep, res.Applied)
+	return &scanResult{doc: doc, report: rep}, nil
+}
+
+// advisories loads the advisories a scan matches against: from the store
+// (with the store's snapshot id) or from files.
+func (f *scanFlags) advisories(ctx context.Context) (*scan.Advisories, string, error) {
+	if f.db != "" {
+		return loadEffective(ctx, f.db, f.tenant)
 	}
-	res.findings = matched.Findings
-	res.report = report.New(source, digest, matched, advisories, len(res.doc.Components))
-	res.report.AdvisorySnapshotID = res.advisories.snapshotID
-	if f.vexAttached {
-		if err := addAttachedVEX(cmd.Context(), source, res.doc, &res.vex); err != nil {
-			return nil, err
-		}
-	}
-	if len(f.vex.files) > 0 || f.vexAttached {
-		// Statements about the image (product = its digest) apply to its findings.
-		product := ""
-		if res.doc.Subject.Kind == "image" {
-			product = vex.NormalizeRef(res.doc.Subject.Digest)
-		}
-		if res.verdicts, err = applyVEX(cmd.Context(), res.report, res.findings, res.vex, product); err != nil {
-			return nil, err
-		}
-	}
-	return &res, nil
+	advs, err := loadAdvisories(f.advisoryPaths)
+	return advs, "", err
 }
 
 // addAttachedVEX adds the statements of the OpenVEX attestations attached
@@ -261,72 +259,77 @@ func scanDocument(cmd *cobra.Command, source, ts, platform string) (*sbom.Docume
 	return doc, nil
 }
 
-// advisorySet is what a scan matches against.
-type advisorySet struct {
-	advisories []advisory.Advisory
-	effective  map[string]*advisory.Effective // by id, with --db: KEV and EPSS
-	snapshotID string                         // with --db
-}
-
-// loadEffective reads a tenant's effective advisories from the store. An
-// empty view is an error, not a clean scan: matching nothing proves nothing.
-func loadEffective(ctx context.Context, dsn, tenant string) (advisorySet, error) {
+// openStore opens the store --db names. A path that does not exist is a
+// usage error, not a new empty store.
+func openStore(ctx context.Context, dsn string) (*store.DB, error) {
 	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") && !strings.HasPrefix(dsn, "file:") && dsn != ":memory:" {
 		if _, err := os.Stat(dsn); err != nil { // Open would create an empty file
-			return advisorySet{}, withCode(ExitUsage, "--db: %v", err)
+			return nil, withCode(ExitUsage, "--db: %v", err)
 		}
 	}
 	s, err := store.Open(ctx, dsn)
 	if err != nil {
-		return advisorySet{}, withCode(ExitUsage, "--db: %v", err)
+		return nil, withCode(ExitUsage, "--db: %v", err)
+	}
+	return s, nil
+}
+
+// loadEffective reads a tenant's effective advisories from the store, with
+// the store's snapshot id. An empty view is an error, not a clean scan:
+// matching nothing proves nothing.
+func loadEffective(ctx context.Context, dsn, tenant string) (*scan.Advisories, string, error) {
+	s, err := openStore(ctx, dsn)
+	if err != nil {
+		return nil, "", err
 	}
 	defer s.Close()
+	return storeAdvisories(ctx, s, dsn, tenant)
+}
+
+func storeAdvisories(ctx context.Context, s *store.DB, dsn, tenant string) (*scan.Advisories, string, error) {
 	effs, snap, err := s.EffectiveAll(ctx, tenant)
 	if err != nil {
-		return advisorySet{}, withCode(ExitInternal, "--db: %v", err)
+		return nil, "", withCode(ExitInternal, "--db: %v", err)
 	}
 	if len(effs) == 0 {
-		return advisorySet{}, withCode(ExitUsage, "--db %s has no effective advisories for tenant %q; run stella advisory import first", dsn, tenant)
+		return nil, "", withCode(ExitUsage, "--db %s has no effective advisories for tenant %q; run stella advisory import first", dsn, tenant)
 	}
-	set := advisorySet{advisories: make([]advisory.Advisory, 0, len(effs)), effective: make(map[string]*advisory.Effective, len(effs)), snapshotID: snap.ID}
-	for i := range effs {
-		set.advisories = append(set.advisories, effs[i].Advisory())
-		set.effective[effs[i].ID] = &effs[i]
+	advs, err := scan.FromEffective(effs)
+	if err != nil {
+		return nil, "", withCode(ExitInternal, "--db: %v", err)
 	}
-	return set, nil
+	return advs, snap.ID, nil
 }
 
 // loadAdvisories reads every path and keeps one record per advisory id. When
 // two paths hold different records under one id, the newer (modified) wins,
 // then the smaller content hash, so the result does not depend on flag order.
-func loadAdvisories(paths []string) (advisorySet, error) {
+func loadAdvisories(paths []string) (*scan.Advisories, error) {
 	byID := map[string]*advisory.Observation{}
-	var ids []string
 	for _, p := range paths {
 		obs, err := osv.ReadPath(p)
 		if err != nil {
-			return advisorySet{}, withCode(ExitUsage, "--advisories %s: %v", p, err)
+			return nil, withCode(ExitUsage, "--advisories %s: %v", p, err)
 		}
 		for i := range obs {
 			o := &obs[i]
 			if o.Advisory == nil {
 				continue
 			}
-			id := o.Advisory.ID
-			prev, seen := byID[id]
-			if !seen {
-				ids = append(ids, id)
-			}
-			if !seen || newer(o, prev) {
-				byID[id] = o
+			if prev, seen := byID[o.Advisory.ID]; !seen || newer(o, prev) {
+				byID[o.Advisory.ID] = o
 			}
 		}
 	}
-	out := make([]advisory.Advisory, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, *byID[id].Advisory)
+	entries := make([]scan.Entry, 0, len(byID))
+	for _, o := range byID {
+		entries = append(entries, scan.Entry{Advisory: *o.Advisory})
 	}
-	return advisorySet{advisories: out}, nil
+	advs, err := scan.NewAdvisories(entries)
+	if err != nil {
+		return nil, withCode(ExitUsage, "--advisories: %v", err)
+	}
+	return advs, nil
 }
 
 func newer(a, b *advisory.Observation) bool {

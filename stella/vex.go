@@ -22,6 +22,7 @@ import (
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/advisory/report"
 	"github.com/stella-ops/stella/attest"
+	"github.com/stella-ops/stella/scan"
 	"github.com/stella-ops/stella/vex"
 )
 
@@ -69,12 +70,11 @@ func (f *vexFlags) register(fs *pflag.FlagSet, prefix string) {
 	fs.StringVar(&f.cutoff, prefix+"cutoff", "", "consensus evaluation time (RFC 3339); default now")
 }
 
-// vexInputs are the loaded statements and the consensus to evaluate them.
+// vexInputs are the loaded statements, the issuers and the consensus time.
 type vexInputs struct {
-	stmts     []vex.Statement
-	consensus *vex.Consensus
-	cutoff    time.Time
-	reg       *vex.Registry // the issuers, for VEX read later (attached to an image)
+	stmts  []vex.Statement
+	cutoff time.Time
+	reg    *vex.Registry // the issuers, also for VEX read later (attached to an image)
 }
 
 func (f *vexFlags) load(ctx context.Context) (vexInputs, error) {
@@ -86,11 +86,7 @@ func (f *vexFlags) load(ctx context.Context) (vexInputs, error) {
 	if err != nil {
 		return vexInputs{}, err
 	}
-	c, err := vex.NewConsensus(reg)
-	if err != nil {
-		return vexInputs{}, withCode(ExitUsage, "%v", err)
-	}
-	in := vexInputs{consensus: c, cutoff: cutoff, reg: reg}
+	in := vexInputs{cutoff: cutoff, reg: reg}
 	for _, p := range f.files {
 		doc, err := readVEXFile(ctx, p, reg)
 		if err != nil {
@@ -99,6 +95,15 @@ func (f *vexFlags) load(ctx context.Context) (vexInputs, error) {
 		in.stmts = append(in.stmts, doc.Statements...)
 	}
 	return in, nil
+}
+
+// view prepares the consensus over the loaded statements.
+func (in vexInputs) view() (*scan.VEX, error) {
+	v, err := scan.NewVEX(in.reg, scan.Statements(in.stmts))
+	if err != nil {
+		return nil, withCode(ExitUsage, "%v", err)
+	}
+	return v, nil
 }
 
 func loadRegistry(path string) (*vex.Registry, error) {
@@ -167,8 +172,12 @@ JSON); with --sign-key and --subject it is a signed DSSE attestation instead.
 			if err != nil {
 				return err
 			}
+			c, err := vex.NewConsensus(in.reg)
+			if err != nil {
+				return withCode(ExitUsage, "%v", err)
+			}
 			ids := strings.Split(vuln, ",")
-			v, err := in.consensus.Evaluate(cmd.Context(), vex.Subject{Product: product, Package: pkg, Vuln: ids}, in.stmts, in.cutoff)
+			v, err := c.Evaluate(cmd.Context(), vex.Subject{Product: product, Package: pkg, Vuln: ids}, in.stmts, in.cutoff)
 			if err != nil {
 				return withCode(ExitInternal, "%v", err)
 			}
@@ -226,11 +235,15 @@ explanation, as a JSON array.`,
 			if err != nil {
 				return err
 			}
-			product = vex.NormalizeRef(product)
-			verdicts, err := applyVEX(cmd.Context(), rep, reportFindings(rep), in, product)
+			v, err := in.view()
 			if err != nil {
 				return err
 			}
+			applied, err := v.Apply(cmd.Context(), reportFindings(rep), vex.NormalizeRef(product), in.cutoff)
+			if err != nil {
+				return withCode(ExitInternal, "%v", err)
+			}
+			verdicts := setVEX(rep, applied)
 			if explain != "" {
 				b, err := json.MarshalIndent(verdicts, "", "  ")
 				if err != nil {
@@ -292,13 +305,9 @@ func reportFindings(rep *report.Report) []advisory.Finding {
 	return out
 }
 
-// applyVEX evaluates the VEX consensus for every finding and records the
-// verdict in the report. Suppressed findings are kept.
-func applyVEX(ctx context.Context, rep *report.Report, findings []advisory.Finding, in vexInputs, product string) ([]vex.Verdict, error) {
-	applied, err := vex.Apply(ctx, findings, in.stmts, in.consensus, product, in.cutoff)
-	if err != nil {
-		return nil, withCode(ExitInternal, "%v", err)
-	}
+// setVEX records each finding's verdict in the report and returns the
+// verdicts. Suppressed findings are kept.
+func setVEX(rep *report.Report, applied []vex.Applied) []vex.Verdict {
 	verdicts := make([]vex.Verdict, 0, len(applied))
 	for _, a := range applied {
 		v := a.Verdict
@@ -308,7 +317,7 @@ func applyVEX(ctx context.Context, rep *report.Report, findings []advisory.Findi
 		})
 		verdicts = append(verdicts, v)
 	}
-	return verdicts, nil
+	return verdicts
 }
 
 // signFlags sign an output as a DSSE attestation about an image.

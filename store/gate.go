@@ -156,32 +156,30 @@ func (r *gateDecisionRow) stored() (gate.StoredDecision, error) {
 
 // GateInputs is the tenant's content-addressed store of decision inputs
 // (input documents, gate configurations, policy bundles, approvals and
-// exception logs), for gate.WithStore and gate.Replay. ctx bounds every
-// call made through it.
-func (d *DB) GateInputs(ctx context.Context, tenant string) gate.CAS {
-	return &gateCAS{ctx: ctx, s: d.store, tenant: tenant}
+// exception logs), for gate.KeepInputs and gate.Replay.
+func (d *DB) GateInputs(tenant string) gate.CAS {
+	return &gateCAS{s: d.store, tenant: tenant}
 }
 
 type gateCAS struct {
-	ctx    context.Context
 	s      *store
 	tenant string
 }
 
 // Put stores b under its sha256; content already stored is kept.
-func (c *gateCAS) Put(b []byte) (string, error) {
+func (c *gateCAS) Put(ctx context.Context, b []byte) (string, error) {
 	digest := canon.SHA256(b)
 	row := gateInputRow{TenantID: c.tenant, Digest: digest, Content: nonNilSlice(b)}
-	if _, err := c.s.db.NewInsert().Model(&row).On("CONFLICT (tenant_id, digest) DO NOTHING").Exec(c.ctx); err != nil {
+	if _, err := c.s.db.NewInsert().Model(&row).On("CONFLICT (tenant_id, digest) DO NOTHING").Exec(ctx); err != nil {
 		return "", fmt.Errorf("gate inputs: %w", err)
 	}
 	return digest, nil
 }
 
 // Get returns the content stored under digest, checked against it.
-func (c *gateCAS) Get(digest string) ([]byte, error) {
+func (c *gateCAS) Get(ctx context.Context, digest string) ([]byte, error) {
 	var row gateInputRow
-	err := c.s.db.NewSelect().Model(&row).Where("tenant_id = ? AND digest = ?", c.tenant, digest).Scan(c.ctx)
+	err := c.s.db.NewSelect().Model(&row).Where("tenant_id = ? AND digest = ?", c.tenant, digest).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: %s", gate.ErrNotFound, digest)
 	}

@@ -21,18 +21,18 @@ func TestGateInputsReplay(t *testing.T) {
 	eachBackend(t, func(t *testing.T, open func(t *testing.T) *DB) {
 		ctx := context.Background()
 		db := open(t)
-		cas := db.GateInputs(ctx, "acme")
-		d1, err := cas.Put([]byte("hello"))
+		cas := db.GateInputs("acme")
+		d1, err := cas.Put(ctx, []byte("hello"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d2, err := cas.Put([]byte("hello")); err != nil || d2 != d1 {
+		if d2, err := cas.Put(ctx, []byte("hello")); err != nil || d2 != d1 {
 			t.Fatalf("second put = %s, %v", d2, err)
 		}
-		if b, err := cas.Get(d1); err != nil || string(b) != "hello" {
+		if b, err := cas.Get(ctx, d1); err != nil || string(b) != "hello" {
 			t.Fatalf("get = %q, %v", b, err)
 		}
-		if _, err := db.GateInputs(ctx, "globex").Get(d1); !errors.Is(err, gate.ErrNotFound) {
+		if _, err := db.GateInputs("globex").Get(ctx, d1); !errors.Is(err, gate.ErrNotFound) {
 			t.Fatalf("another tenant reads the input: %v", err)
 		}
 
@@ -40,14 +40,14 @@ func TestGateInputsReplay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		eng, err := gate.NewEngine(gate.WithConfig(cfg), gate.WithStore(cas))
+		eng, err := gate.NewEngine(ctx, gate.WithConfig(cfg))
 		if err != nil {
 			t.Fatal(err)
 		}
 		in := &gate.Input{Phase: gate.PhaseRequest, ClockCutoff: gatetest.Cutoff,
 			Release:     gate.Release{ID: "r", Name: "shop-1", Digest: "sha256:" + string(make64('a'))},
 			Environment: gate.Environment{ID: "e", Name: "prod", Tier: "production"}, TargetEnvironment: "prod"}
-		rec, err := eng.Decide(ctx, in, gate.DecideMeta{Tenant: "acme", Inputs: gate.Inputs{AdvisorySnapshotID: "sha256:" + string(make64('b'))}})
+		rec, err := eng.Decide(ctx, in, gate.DecideMeta{Tenant: "acme", Inputs: gate.Inputs{AdvisorySnapshotID: "sha256:" + string(make64('b'))}}, gate.KeepInputs(cas))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,11 +59,11 @@ func TestGateInputsReplay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := gate.Replay(ctx, stored.Decision, db.GateInputs(ctx, "acme"))
+		res, err := gate.Replay(ctx, stored.Decision, db.GateInputs("acme"))
 		if err != nil || res.Outcome != gate.ReplayMatch {
 			t.Fatalf("replay = %+v, %v", res, err)
 		}
-		if res, _ := gate.Replay(ctx, stored.Decision, db.GateInputs(ctx, "globex")); res.Outcome != gate.ReplayFailed {
+		if res, _ := gate.Replay(ctx, stored.Decision, db.GateInputs("globex")); res.Outcome != gate.ReplayFailed {
 			t.Fatalf("replay from another tenant's inputs = %s, want failed", res.Outcome)
 		}
 	})
@@ -87,7 +87,7 @@ func TestGateTablesAreAppendOnly(t *testing.T) {
 		if _, err := db.AppendDecision(ctx, "acme", d, raw); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.GateInputs(ctx, "acme").Put([]byte("input")); err != nil {
+		if _, err := db.GateInputs("acme").Put(ctx, []byte("input")); err != nil {
 			t.Fatal(err)
 		}
 		for table, set := range map[string]string{"gate_decisions": "decision = 'allow'", "gate_inputs": "digest = 'x'"} {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/stella-ops/stella/attest"
+	"github.com/stella-ops/stella/internal/canon"
 	"github.com/stella-ops/stella/internal/yamljson"
 )
 
@@ -167,4 +168,10 @@ func ReadAny(ctx context.Context, raw []byte, r *Registry) (*Document, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// MarshalJSON writes the registry in the form ReadRegistry reads, canonical,
+// so a registry saved beside a decision reads back with the same digest.
+func (r *Registry) MarshalJSON() ([]byte, error) {
+	return canon.Marshal(registryDoc{Version: r.version, Issuers: r.Issuers()})
 }

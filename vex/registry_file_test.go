@@ -1,9 +1,11 @@
 package vex
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"strings"
 	"testing"
@@ -104,5 +106,25 @@ func TestReadRegistryRejectsBadFiles(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want it to mention %q", name, err, tc.want)
 		}
+	}
+}
+
+func TestRegistryMarshalRoundTrip(t *testing.T) {
+	p := 0.7
+	reg, err := NewRegistry("2026-12", Issuer{ID: "b", Class: ClassVendor, ProvenanceOverride: &p, Scope: []string{"pkg:golang/x", "pkg:deb/a"}},
+		Issuer{ID: "a", Class: ClassVendor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadRegistry(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Digest() != reg.Digest() {
+		t.Fatalf("digest %s after a round trip, want %s", back.Digest(), reg.Digest())
 	}
 }

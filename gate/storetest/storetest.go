@@ -21,7 +21,7 @@ var Cutoff = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 // rel in environment env, decided at cutoff by an engine without gates.
 func Decide(t testing.TB, tenant, rel, env string, cutoff time.Time) (*gate.Decision, []byte) {
 	t.Helper()
-	eng, err := gate.NewEngine(gate.WithEngineVersion("storetest"))
+	eng, err := gate.NewEngine(context.Background(), gate.WithEngineVersion("storetest"))
 	if err != nil {
 		t.Fatal(err)
 	}
