@@ -105,7 +105,7 @@ func FixedVersions(a *Affected, eco Comparer) []string {
 	}
 	c := eco
 	if c == nil {
-		c = SemVer{}
+		c = semverRanges
 	}
 	slices.SortFunc(out, func(a, b string) int {
 		if r, err := c.Compare(a, b); err == nil && r != 0 {

@@ -16,6 +16,10 @@ func EcosystemSchemes(ecosystem string) (Comparer, error) {
 	return schemeComparer{s}, nil
 }
 
+// semverRanges orders OSV SEMVER range events, which are SemVer 2.0.0
+// whatever the ecosystem.
+var semverRanges Comparer = schemeComparer{version.StrictSemVer}
+
 // schemeComparer adapts a version.Scheme to Comparer.
 type schemeComparer struct{ s version.Scheme }
 

@@ -466,7 +466,7 @@ func intervals(a *Affected, ecosystem string) ([]interval, bool) {
 		var c Comparer
 		switch r.Type {
 		case RangeSemver:
-			c = SemVer{}
+			c = semverRanges
 		case RangeEcosystem:
 			c = comparerFor(ecosystem)
 		default:
@@ -537,7 +537,7 @@ func rangesDisjoint(a, b *Affected, ecosystem string) (disjoint, known bool) {
 	}
 	c := comparerFor(ecosystem)
 	if c == nil {
-		c = SemVer{}
+		c = semverRanges
 	}
 	for _, x := range ia {
 		for _, y := range ib {

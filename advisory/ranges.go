@@ -37,7 +37,7 @@ func EvaluateRange(r Range, version string, eco Comparer) (bool, Evidence, error
 	var c Comparer
 	switch r.Type {
 	case RangeSemver:
-		c = SemVer{}
+		c = semverRanges
 	case RangeEcosystem:
 		if eco == nil {
 			ev.Note = "unsupported ecosystem: no version scheme to order ECOSYSTEM events"

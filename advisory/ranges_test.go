@@ -63,7 +63,7 @@ func TestEvaluateRangeFollowsOSV(t *testing.T) {
 }
 
 func TestEvaluateRangeRefusesWhatItCannotOrder(t *testing.T) {
-	if ok, evd, err := EvaluateRange(Range{Type: RangeGit, Repo: "https://x", Events: []Event{ev("i", "0")}}, "1.0.0", SemVer{}); ok || !errors.Is(err, ErrUnsupportedRange) || evd.Note == "" {
+	if ok, evd, err := EvaluateRange(Range{Type: RangeGit, Repo: "https://x", Events: []Event{ev("i", "0")}}, "1.0.0", semverRanges); ok || !errors.Is(err, ErrUnsupportedRange) || evd.Note == "" {
 		t.Errorf("GIT range: affected=%v err=%v note=%q; want never affected, ErrUnsupportedRange, a note", ok, err, evd.Note)
 	}
 	if ok, _, err := EvaluateRange(Range{Type: RangeEcosystem, Events: []Event{ev("i", "0")}}, "1.0", nil); ok || !errors.Is(err, ErrUnsupportedEcosystem) {
@@ -93,13 +93,13 @@ func TestEvaluateAffected(t *testing.T) {
 	}{
 		{"range match", Affected{Ranges: []Range{semverFix}}, nil, "1.1.0", true, false},
 		{"versions list", Affected{Versions: []string{"1.4.0", "1.5.0"}}, nil, "1.5.0", true, false},
-		{"versions list by scheme equality", Affected{Versions: []string{"0.3.7"}}, SemVer{}, "v0.3.7", true, false},
+		{"versions list by scheme equality", Affected{Versions: []string{"0.3.7"}}, semverRanges, "v0.3.7", true, false},
 		{"not in range nor list", Affected{Ranges: []Range{semverFix}, Versions: []string{"1.4.0"}}, nil, "1.3.0", false, false},
 		{"list beats range", Affected{Ranges: []Range{semverFix}, Versions: []string{"1.4.0"}}, nil, "1.4.0", true, false},
 		{"GIT only is unsupported", Affected{Ranges: []Range{git}}, nil, "1.0.0", false, true},
 		{"GIT beside SEMVER is ignored", Affected{Ranges: []Range{git, semverFix}}, nil, "1.3.0", false, false},
 		{"unknown ecosystem is unsupported, not clean", Affected{Ranges: []Range{eco}}, nil, "1.0.0", false, true},
-		{"ecosystem range with scheme", Affected{Ranges: []Range{eco}}, SemVer{}, "1.0.0", true, false},
+		{"ecosystem range with scheme", Affected{Ranges: []Range{eco}}, semverRanges, "1.0.0", true, false},
 		{"no ranges nor versions fails closed", Affected{}, nil, "1.0.0", true, false},
 	}
 	for _, tt := range tests {

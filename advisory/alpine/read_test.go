@@ -149,6 +149,7 @@ func FuzzRead(f *testing.F) {
 	f.Add(seed)
 	f.Add([]byte(`{"distroversion":"v3.20","packages":[{"pkg":{"name":"a","secfixes":{"0":["CVE-2024-1 x"]}}}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		apk, _ := advisory.EcosystemSchemes("Alpine")
 		obs, err := alpine.Read(bytes.NewReader(b))
 		if err != nil {
 			return
@@ -166,7 +167,7 @@ func FuzzRead(f *testing.F) {
 			}
 			for _, a := range advs {
 				for _, af := range a.Affected {
-					advisory.EvaluateAffected(&af, "1.0-r0", advisory.SemVer{}) // must not panic
+					advisory.EvaluateAffected(&af, "1.0-r0", apk) // must not panic
 				}
 			}
 		}

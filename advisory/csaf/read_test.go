@@ -212,6 +212,7 @@ func FuzzRead(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		npm, _ := advisory.EcosystemSchemes("npm")
 		obs, err := csaf.Read(bytes.NewReader(b))
 		if err != nil {
 			return
@@ -232,7 +233,7 @@ func FuzzRead(f *testing.F) {
 				if len(af.Ranges) == 0 && len(af.Versions) == 0 {
 					t.Fatalf("%s: affected entry without ranges or versions would match every version: %+v", a.ID, af)
 				}
-				advisory.EvaluateAffected(&af, "1.0.0", advisory.SemVer{}) // must not panic
+				advisory.EvaluateAffected(&af, "1.0.0", npm) // must not panic
 			}
 		}
 	})

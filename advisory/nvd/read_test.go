@@ -203,6 +203,7 @@ func FuzzRead(f *testing.F) {
 	f.Add(seed)
 	f.Add([]byte(`{"cve":{"id":"CVE-1","lastModified":"2024-01-01T00:00:00","configurations":[{"nodes":[{"cpeMatch":[{"vulnerable":true,"criteria":"cpe:2.3:a:x:y:*:*:*:*:*:*:*:*","versionStartExcluding":"1"}]}]}]}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		npm, _ := advisory.EcosystemSchemes("npm")
 		obs, err := nvd.Read(bytes.NewReader(b))
 		if err != nil {
 			return
@@ -215,7 +216,7 @@ func FuzzRead(f *testing.F) {
 				t.Fatalf("Matches on an accepted observation: %v", err)
 			}
 			for _, a := range o.Advisory.Affected {
-				advisory.EvaluateAffected(&a, "1.0.0", advisory.SemVer{}) // must not panic
+				advisory.EvaluateAffected(&a, "1.0.0", npm) // must not panic
 			}
 		}
 	})

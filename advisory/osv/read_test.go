@@ -130,6 +130,7 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte(`[{"id":"A","modified":"0001-01-01T00:00:00Z"}]`))
 	f.Add([]byte(`{"id":"A","modified":"2024-01-01T00:00:00Z","affected":[{"ranges":[{"type":"ECOSYSTEM","events":[{"limit":"*"}]}]}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		npm, _ := advisory.EcosystemSchemes("npm")
 		obs, err := osv.Read(bytes.NewReader(b))
 		if err != nil {
 			return
@@ -139,7 +140,7 @@ func FuzzRead(f *testing.F) {
 				t.Fatalf("accepted an invalid observation: %+v", o)
 			}
 			for _, a := range o.Advisory.Affected {
-				advisory.EvaluateAffected(&a, "1.0.0", advisory.SemVer{}) // must not panic
+				advisory.EvaluateAffected(&a, "1.0.0", npm) // must not panic
 			}
 		}
 	})

@@ -70,6 +70,10 @@ func FuzzCompareSemVer(f *testing.F) {
 	fuzzScheme(f, SemVer, true, "1.0.0-alpha.1", "v1.2.3+build", "1.2.3-5-foo", "999999999999999999999999999991", "0.0.0", "1.0.0-0", "1.2.3-a.b", "2")
 }
 
+func FuzzCompareStrictSemVer(f *testing.F) {
+	fuzzScheme(f, StrictSemVer, true, "1.0.0-alpha.1", "v1.2.3+build", "1.2.3-5-foo", "0.0.0", "1.0.0-0", "1.2.3-a.b", "1.0")
+}
+
 func FuzzCompareGo(f *testing.F) {
 	fuzzScheme(f, Go, true, "v1.2.3", "v0.0.0-20200101000000-abcdefabcdef", "v2.0.0+incompatible", "1.2.4-0.20200101000000-abcdefabcdef", "v1", "v1.2")
 }

@@ -16,6 +16,33 @@ type semVersion struct {
 
 func parseSemVerAny(s string) (any, error) { return parseSemVer(s, false) }
 
+// parseSemVerStrict reads SemVer 2.0.0 to the letter, with an optional
+// leading "v": OSV SEMVER ranges promise it, so a "1.2" or "01.2.3" there
+// is bad data to report, not a version to guess at.
+func parseSemVerStrict(s string) (any, error) {
+	if s != strings.TrimSpace(s) || strings.HasPrefix(s, "V") {
+		return nil, errors.New("not a SemVer 2.0.0 version")
+	}
+	v, err := parseSemVer(s, false)
+	if err != nil {
+		return nil, err
+	}
+	if len(v.core) != 3 {
+		return nil, errors.New("version core must be three numbers")
+	}
+	for _, p := range v.core {
+		if len(p) > 1 && p[0] == '0' {
+			return nil, errors.New("version core number with a leading zero")
+		}
+	}
+	for _, p := range v.pre {
+		if len(p) > 1 && p[0] == '0' && allDigits(p) {
+			return nil, errors.New("numeric prerelease identifier with a leading zero")
+		}
+	}
+	return v, nil
+}
+
 // parseNPM accepts npm's loose spellings: surrounding spaces, "=" and "v".
 func parseNPM(s string) (any, error) {
 	s = strings.TrimSpace(s)

@@ -22,7 +22,7 @@ func (v Version) Scheme() string { return v.scheme }
 
 // Scheme is one ecosystem's version syntax and ordering.
 type Scheme interface {
-	// Name is the scheme's short name: "semver", "go", "npm", "cargo",
+	// Name is the scheme's short name: "semver", "semver-strict", "go", "npm", "cargo",
 	// "pep440", "maven", "nuget", "gem", "composer", "dpkg", "rpm", "apk".
 	Name() string
 	// Parse reads a version; it fails on text the scheme cannot order.
@@ -79,20 +79,23 @@ func (s *scheme) Compare(a, b Version) int {
 	return sign(s.cmp(a.key, b.key))
 }
 
-// The schemes. Each is safe for concurrent use.
+// The schemes. Each is safe for concurrent use. SemVer is lenient about the
+// number of core parts, as the published semver test vectors are;
+// StrictSemVer is SemVer 2.0.0 to the letter, for OSV SEMVER ranges.
 var (
-	SemVer   Scheme = &scheme{"semver", parseSemVerAny, cmpSemVerAny}
-	Go       Scheme = &scheme{"go", parseGo, cmpGo}
-	NPM      Scheme = &scheme{"npm", parseNPM, cmpSemVerAny}
-	Cargo    Scheme = &scheme{"cargo", parseSemVerAny, cmpSemVerAny}
-	PEP440   Scheme = &scheme{"pep440", parsePEP440, cmpPEP440}
-	Maven    Scheme = &scheme{"maven", parseMaven, cmpMaven}
-	NuGet    Scheme = &scheme{"nuget", parseNuGet, cmpNuGet}
-	RubyGems Scheme = &scheme{"gem", parseGem, cmpGem}
-	Composer Scheme = &scheme{"composer", parseComposer, cmpComposer}
-	Dpkg     Scheme = &scheme{"dpkg", parseDpkg, cmpDpkg}
-	RPM      Scheme = &scheme{"rpm", parseRPM, cmpRPM}
-	APK      Scheme = &scheme{"apk", parseAPK, cmpAPK}
+	SemVer       Scheme = &scheme{"semver", parseSemVerAny, cmpSemVerAny}
+	StrictSemVer Scheme = &scheme{"semver-strict", parseSemVerStrict, cmpSemVerAny}
+	Go           Scheme = &scheme{"go", parseGo, cmpGo}
+	NPM          Scheme = &scheme{"npm", parseNPM, cmpSemVerAny}
+	Cargo        Scheme = &scheme{"cargo", parseSemVerAny, cmpSemVerAny}
+	PEP440       Scheme = &scheme{"pep440", parsePEP440, cmpPEP440}
+	Maven        Scheme = &scheme{"maven", parseMaven, cmpMaven}
+	NuGet        Scheme = &scheme{"nuget", parseNuGet, cmpNuGet}
+	RubyGems     Scheme = &scheme{"gem", parseGem, cmpGem}
+	Composer     Scheme = &scheme{"composer", parseComposer, cmpComposer}
+	Dpkg         Scheme = &scheme{"dpkg", parseDpkg, cmpDpkg}
+	RPM          Scheme = &scheme{"rpm", parseRPM, cmpRPM}
+	APK          Scheme = &scheme{"apk", parseAPK, cmpAPK}
 )
 
 // ecosystems maps OSV ecosystem names (before any ":release" suffix).

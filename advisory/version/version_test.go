@@ -274,6 +274,25 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// StrictSemVer refuses what SemVer 2.0.0 refuses and orders the rest as
+// SemVer does.
+func TestStrictSemVer(t *testing.T) {
+	for _, v := range []string{"1.0", "1", "1.2.3.4", "01.2.3", "1.02.3", "1.2.3-01", " 1.2.3", "V1.2.3", "1.2.3-", "1.2.3+"} {
+		if _, err := StrictSemVer.Parse(v); err == nil {
+			t.Errorf("StrictSemVer.Parse(%q): no error", v)
+		}
+	}
+	for _, tc := range []struct{ a, op, b string }{
+		{"v1.2.3", "=", "1.2.3"},
+		{"1.0.0-rc.2", "<", "1.0.0-rc.10"},
+		{"1.0.0-0", "<", "1.0.0-alpha"},
+		{"1.2.3+build.01", "=", "1.2.3"},
+		{"0.10.0", ">", "0.9.9"},
+	} {
+		checkVector(t, StrictSemVer, vector{file: "spec", a: tc.a, op: tc.op, b: tc.b})
+	}
+}
+
 func TestCompareForeignVersionPanics(t *testing.T) {
 	v, err := SemVer.Parse("1.0.0")
 	if err != nil {
