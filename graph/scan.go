@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/stella-ops/stella/advisory/version"
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
@@ -78,12 +79,22 @@ func (r *Resolver) scanRelease(ctx context.Context, key string) (*model.ScanResu
 	return res, err
 }
 
-// packageSearch finds packages by purl, optionally below a version, with the
-// releases that pin each image.
+// packageSearch finds packages by purl, optionally below a version in the
+// version scheme of the purl type, with the releases that pin each image.
 func (r *Resolver) packageSearch(ctx context.Context, purl string, below *string) ([]sbom.PackageHit, error) {
 	q, err := sbom.ParsePackageQuery(purl)
 	if err != nil {
 		return nil, fieldError("purl", "%v", err)
+	}
+	var bound version.Version
+	var scheme version.Scheme
+	if below != nil {
+		if scheme, err = version.ForEcosystem(q.Type); err != nil {
+			return nil, fieldError("versionBelow", "purl type %q has no version ordering", q.Type)
+		}
+		if bound, err = scheme.Parse(*below); err != nil {
+			return nil, fieldError("versionBelow", "%v", err)
+		}
 	}
 	sc, _ := release.ScopeFrom(ctx)
 	hits, err := r.SBOMs.SearchPackages(ctx, sc.Tenant, q)
@@ -92,7 +103,9 @@ func (r *Resolver) packageSearch(ctx context.Context, purl string, below *string
 	}
 	kept := hits[:0]
 	for _, h := range hits {
-		if sbom.CompareVersions(h.Version, *below) < 0 {
+		// A version the scheme cannot read is kept: it is not known to be
+		// at or above the bound.
+		if v, err := scheme.Parse(h.Version); err != nil || version.CompareBound(scheme, v, bound) < 0 {
 			kept = append(kept, h)
 		}
 	}

@@ -108,4 +108,14 @@ func TestScanReleaseAndSearchPackages(t *testing.T) {
 	if r := e.gql(e.admin, `{ packageSearch(purl: "openssl") { imageDigest } }`, nil); r.code() != "VALIDATION" {
 		t.Fatalf("a query that is not a purl = %+v, want VALIDATION", r.Errors)
 	}
+	// versionBelow is ordered by the purl type's version scheme, so it must
+	// have one and the bound must parse in it.
+	for _, q := range []string{
+		`{ packageSearch(purl: "pkg:generic/openssl", versionBelow: "3.0.12") { imageDigest } }`,
+		`{ packageSearch(purl: "pkg:deb/debian/openssl", versionBelow: "a:1") { imageDigest } }`,
+	} {
+		if r := e.gql(e.admin, q, nil); r.code() != "VALIDATION" {
+			t.Fatalf("%s = %+v, want VALIDATION", q, r.Errors)
+		}
+	}
 }
