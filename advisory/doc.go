@@ -1,5 +1,6 @@
 // Package advisory holds Stella's OSV-shaped vulnerability model, the raw
-// observation envelope that every feed reader produces, CVSS base scoring,
+// observation envelope that every feed reader produces, CVSS base scoring
+// with the one severity scale (Rating) that reports and gates share,
 // OSV range evaluation and the Matcher that turns SBOM components into
 // findings. Feed readers live in sibling packages (advisory/osv, …) and
 // version orderings in advisory/version.

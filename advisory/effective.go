@@ -47,10 +47,10 @@ type Effective struct {
 	Digest string `json:"digest,omitempty"`
 }
 
-// EffectiveSeverity is the chosen severity: a label and, when the source
+// EffectiveSeverity is the chosen severity: a rating and, when the source
 // gave one, the CVSS vector with its base score.
 type EffectiveSeverity struct {
-	Label string `json:"label"` // critical, high, medium, low, none; "" when unscored
+	Label Rating `json:"label"` // RatingFor the base score; "" when unscored
 	CVSS  *CVSS  `json:"cvss,omitempty"`
 }
 

@@ -254,26 +254,10 @@ func bestSeverity(a *Advisory) (*EffectiveSeverity, error) {
 		}
 		best, bestOrder = &EffectiveSeverity{CVSS: c}, order
 		if c.BaseScore != nil {
-			best.Label = SeverityLabel(*c.BaseScore)
+			best.Label = RatingFor(*c.BaseScore)
 		}
 	}
 	return best, nil
-}
-
-// SeverityLabel maps a CVSS base score to its qualitative rating.
-func SeverityLabel(score float64) string {
-	switch {
-	case score >= 9.0:
-		return "critical"
-	case score >= 7.0:
-		return "high"
-	case score >= 4.0:
-		return "medium"
-	case score >= 0.1:
-		return "low"
-	default:
-		return "none"
-	}
 }
 
 func mergeSeverity(e *Effective, cs []*candidate) error {
@@ -301,7 +285,7 @@ func mergeSeverity(e *Effective, cs []*candidate) error {
 	e.Provenance = append(e.Provenance, provenance("/severity", with))
 	values := map[string]string{}
 	lo, hi := math.Inf(1), math.Inf(-1)
-	lbls := map[string]bool{}
+	lbls := map[Rating]bool{}
 	for _, c := range with {
 		s := sevs[c]
 		if s.CVSS.BaseScore == nil {

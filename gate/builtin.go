@@ -170,7 +170,7 @@ func findingRef(f *Finding) map[string]any {
 		"advisoryId": f.AdvisoryID,
 		"component":  f.Component.Name,
 		"purl":       f.Component.Purl,
-		"severity":   findingSeverity(f),
+		"severity":   string(findingSeverity(f)),
 	}
 }
 

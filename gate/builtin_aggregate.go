@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/stella-ops/stella/advisory"
 )
 
 type aggregateSettings struct {
@@ -28,16 +30,17 @@ func (s aggregateSettings) validate() error {
 }
 
 type aggregateLimit struct {
-	severity, setting string
-	max               int
+	severity advisory.Rating
+	setting  string
+	max      int
 }
 
 func (s aggregateSettings) limits() []aggregateLimit {
 	return []aggregateLimit{
-		{SeverityCritical, "maxCritical", s.MaxCritical},
-		{SeverityHigh, "maxHigh", s.MaxHigh},
-		{SeverityMedium, "maxMedium", s.MaxMedium},
-		{SeverityLow, "maxLow", s.MaxLow},
+		{advisory.RatingCritical, "maxCritical", s.MaxCritical},
+		{advisory.RatingHigh, "maxHigh", s.MaxHigh},
+		{advisory.RatingMedium, "maxMedium", s.MaxMedium},
+		{advisory.RatingLow, "maxLow", s.MaxLow},
 	}
 }
 
@@ -55,34 +58,33 @@ func (g *aggregateGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 	groups := newAliasGroups(in.Findings)
 	// A group's severity is the highest among its active findings; an
 	// unscored one counts as critical (fail closed).
-	worst := map[string]int{}
+	worst := map[string]advisory.Rating{}
 	for i := range in.Findings {
 		f := &in.Findings[i]
 		if !f.Active {
 			continue
 		}
-		k, r := groups.of(f), judgedRank(findingSeverity(f))
-		if cur, ok := worst[k]; !ok || r > cur {
+		k, r := groups.of(f), findingSeverity(f).Judged()
+		if cur, ok := worst[k]; !ok || !cur.AtLeast(r) {
 			worst[k] = r
 		}
 	}
-	labels := []string{SeverityNone, SeverityLow, SeverityMedium, SeverityHigh, SeverityCritical}
-	bySeverity := map[string][]string{}
+	bySeverity := map[advisory.Rating][]string{}
 	for k, r := range worst {
-		bySeverity[labels[r]] = append(bySeverity[labels[r]], k)
+		bySeverity[r] = append(bySeverity[r], k)
 	}
 	v := newVerdict(g.typ)
 	counts, limits, ids := map[string]any{}, map[string]any{}, map[string]any{}
 	var over []string
 	for _, l := range g.s.limits() {
-		keys := bySeverity[l.severity]
+		keys, sev := bySeverity[l.severity], string(l.severity)
 		slices.Sort(keys)
-		counts[l.severity] = len(keys)
-		limits[l.severity] = l.max
-		ids[l.severity] = append([]string{}, keys...)
+		counts[sev] = len(keys)
+		limits[sev] = l.max
+		ids[sev] = append([]string{}, keys...)
 		if l.max >= 0 && len(keys) > l.max {
-			v.add(StatusFail, l.severity+"-exceeded")
-			over = append(over, fmt.Sprintf("%d %s (max %d)", len(keys), l.severity, l.max))
+			v.add(StatusFail, sev+"-exceeded")
+			over = append(over, fmt.Sprintf("%d %s (max %d)", len(keys), sev, l.max))
 		}
 	}
 	msg := "vulnerability counts within limits"

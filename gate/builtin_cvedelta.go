@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+
+	"github.com/stella-ops/stella/advisory"
 )
 
 type cveDeltaSettings struct {
@@ -88,5 +90,5 @@ func (g *cveDeltaGate) severe(f *Finding) bool {
 	if f.CVSS != nil && !downgraded {
 		return *f.CVSS >= g.s.NewSeverityThreshold
 	}
-	return SeverityAtLeast(findingSeverity(f), SeverityHigh)
+	return findingSeverity(f).AtLeast(advisory.RatingHigh)
 }

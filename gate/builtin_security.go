@@ -3,17 +3,19 @@ package gate
 import (
 	"context"
 	"fmt"
+
+	"github.com/stella-ops/stella/advisory"
 )
 
 type securitySettings struct {
-	FailSeverity  string `json:"failSeverity"`
-	WarnSeverity  string `json:"warnSeverity"`
-	OnlyFixable   bool   `json:"onlyFixable"`
-	OnlyReachable bool   `json:"onlyReachable"`
+	FailSeverity  advisory.Rating `json:"failSeverity"`
+	WarnSeverity  advisory.Rating `json:"warnSeverity"`
+	OnlyFixable   bool            `json:"onlyFixable"`
+	OnlyReachable bool            `json:"onlyReachable"`
 }
 
 func defaultSecuritySettings() securitySettings {
-	return securitySettings{FailSeverity: SeverityCritical, WarnSeverity: SeverityHigh}
+	return securitySettings{FailSeverity: advisory.RatingCritical, WarnSeverity: advisory.RatingHigh}
 }
 
 func (s securitySettings) validate() error {
@@ -23,7 +25,7 @@ func (s securitySettings) validate() error {
 	if err := checkThreshold("warnSeverity", s.WarnSeverity); err != nil {
 		return err
 	}
-	if !SeverityAtLeast(s.FailSeverity, s.WarnSeverity) {
+	if !s.FailSeverity.AtLeast(s.WarnSeverity) {
 		return settingErr("warnSeverity", "%s is above failSeverity %s", s.WarnSeverity, s.FailSeverity)
 	}
 	return nil
@@ -43,13 +45,13 @@ func (g *securityGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 	var exceeded, warnings []map[string]any
 	for _, f := range sortedFindings(in.Findings) {
 		sev := findingSeverity(f)
-		if !f.Active || !SeverityAtLeast(sev, g.s.WarnSeverity) {
+		if !f.Active || !sev.AtLeast(g.s.WarnSeverity) {
 			continue
 		}
 		ref := findingRef(f)
 		ref["fixState"] = f.FixState
 		switch {
-		case !SeverityAtLeast(sev, g.s.FailSeverity):
+		case !sev.AtLeast(g.s.FailSeverity):
 			warnings = append(warnings, ref)
 		case g.s.OnlyFixable && f.FixState != "fixed":
 			ref["downgradedBy"] = "onlyFixable"
@@ -71,8 +73,8 @@ func (g *securityGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 		msg = fmt.Sprintf("%d active finding(s) at or above %s", len(exceeded), g.s.FailSeverity)
 	}
 	return v.result(msg, map[string]any{
-		"failSeverity": g.s.FailSeverity,
-		"warnSeverity": g.s.WarnSeverity,
+		"failSeverity": string(g.s.FailSeverity),
+		"warnSeverity": string(g.s.WarnSeverity),
 		"exceeded":     anyList(exceeded),
 		"warnings":     anyList(warnings),
 	}), nil

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stella-ops/stella/advisory"
 )
 
 var testCutoff = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -125,7 +127,7 @@ func newInput(fs ...Finding) *Input {
 	}
 }
 
-func active(id, purl, severity string) Finding {
+func active(id, purl string, severity advisory.Rating) Finding {
 	return Finding{AdvisoryID: id, Component: FindingRef{Name: "api", Purl: purl}, Severity: severity,
 		FixState: "fixed", Active: true}
 }
@@ -232,30 +234,16 @@ func TestSettingsErrors(t *testing.T) {
 	}
 }
 
-func TestSeverity(t *testing.T) {
-	order := []string{"none", "low", "medium", "high", "critical"}
-	for i, s := range order {
-		if r, ok := SeverityRank(s); !ok || r != i {
-			t.Errorf("SeverityRank(%q) = %d, %v; want %d", s, r, ok, i)
-		}
+func TestFindingSeverity(t *testing.T) {
+	// The label decides; without one the CVSS score does; without either
+	// the finding is unknown.
+	if got := findingSeverity(&Finding{Severity: "low", CVSS: ptr(9.8)}); got != "low" {
+		t.Errorf("severity of a low finding scored 9.8 = %q, want low (a downgrade is in the label)", got)
 	}
-	if _, ok := SeverityRank("unknown"); ok {
-		t.Error(`SeverityRank("unknown") ok`)
-	}
-	tests := []struct {
-		label, threshold string
-		want             bool
-	}{
-		{"high", "high", true}, {"critical", "high", true}, {"medium", "high", false},
-		{"none", "low", false}, {"unknown", "critical", true}, {"", "critical", true},
-	}
-	for _, tt := range tests {
-		if got := SeverityAtLeast(tt.label, tt.threshold); got != tt.want {
-			t.Errorf("SeverityAtLeast(%q, %q) = %v, want %v", tt.label, tt.threshold, got, tt.want)
-		}
-	}
-	// Without a label, the CVSS score decides.
 	if got := findingSeverity(&Finding{CVSS: ptr(7.5)}); got != "high" {
 		t.Errorf("severity from CVSS 7.5 = %q, want high", got)
+	}
+	if got := findingSeverity(&Finding{}); got != "unknown" {
+		t.Errorf("severity of an unscored finding = %q, want unknown", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/gate/policy"
 )
 
@@ -14,7 +15,7 @@ import (
 // severities, KEV listings, EPSS scores and VEX verdicts.
 func benchInput(n int) *Input {
 	in := engFixture()
-	severities := []string{"low", "medium", "high", "critical", "none"}
+	severities := []advisory.Rating{"low", "medium", "high", "critical", "none"}
 	vexStatus := []string{"affected", "not_affected", "under_investigation", "unknown", "fixed"}
 	in.Findings = make([]Finding, n)
 	for i := range in.Findings {

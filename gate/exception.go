@@ -1,6 +1,10 @@
 package gate
 
-import "time"
+import (
+	"time"
+
+	"github.com/stella-ops/stella/advisory"
+)
 
 // Effect is what an exception does to the findings it covers.
 type Effect string
@@ -15,16 +19,16 @@ const (
 // (gate.md §5). Exceptions are append-only: a revocation is a new entry
 // naming the exception it revokes, never an edit.
 type Exception struct {
-	ID            string         `json:"id"`
-	Tenant        string         `json:"tenant"`
-	Scope         ExceptionScope `json:"scope"`
-	Effect        Effect         `json:"effect"`
-	DowngradeTo   string         `json:"downgradeTo,omitempty"`
-	Justification string         `json:"justification"`
-	Owner         string         `json:"owner"`
-	ApprovedBy    string         `json:"approvedBy"`
-	CreatedAt     time.Time      `json:"createdAt"`
-	ExpiresAt     time.Time      `json:"expiresAt"`
+	ID            string          `json:"id"`
+	Tenant        string          `json:"tenant"`
+	Scope         ExceptionScope  `json:"scope"`
+	Effect        Effect          `json:"effect"`
+	DowngradeTo   advisory.Rating `json:"downgradeTo,omitempty"`
+	Justification string          `json:"justification"`
+	Owner         string          `json:"owner"`
+	ApprovedBy    string          `json:"approvedBy"`
+	CreatedAt     time.Time       `json:"createdAt"`
+	ExpiresAt     time.Time       `json:"expiresAt"`
 }
 
 // ExceptionScope says which findings an exception covers. Vulnerability

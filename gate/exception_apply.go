@@ -54,7 +54,7 @@ func ValidateException(e Exception, maxDays int) error {
 			errs = append(errs, errors.New("downgradeTo is only for effect downgrade"))
 		}
 	case EffectDowngrade:
-		if _, ok := SeverityRank(e.DowngradeTo); !ok {
+		if _, ok := e.DowngradeTo.Rank(); !ok {
 			errs = append(errs, fmt.Errorf("downgradeTo %q is not a severity", e.DowngradeTo))
 		}
 	default:

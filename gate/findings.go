@@ -92,9 +92,9 @@ func buildFinding(s FindingSource, scope FindingScope) (Finding, error) {
 		f.CVSS = &v
 	}
 	// Unscored is not harmless: "unknown" is judged as critical.
-	f.Severity = SeverityUnknown
+	f.Severity = advisory.RatingUnknown
 	if f.CVSS != nil {
-		f.Severity = advisory.SeverityLabel(*f.CVSS)
+		f.Severity = advisory.RatingFor(*f.CVSS)
 	}
 	if af.KEV != nil {
 		f.KEV = &KEV{DateAdded: af.KEV.DateAdded, DueDate: af.KEV.DueDate, Ransomware: af.KEV.Ransomware}
@@ -126,8 +126,9 @@ func buildFinding(s FindingSource, scope FindingScope) (Finding, error) {
 		case EffectSuppress:
 			suppressedByException = true
 		case EffectDowngrade:
-			to, ok := SeverityRank(e.DowngradeTo)
-			if ok && to < judgedRank(f.Severity) {
+			to, ok := e.DowngradeTo.Rank()
+			cur, _ := f.Severity.Judged().Rank()
+			if ok && to < cur { // a downgrade never raises
 				f.Severity = e.DowngradeTo
 			}
 		}

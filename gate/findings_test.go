@@ -178,7 +178,7 @@ func TestUnscoredFindingFailsClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fs[0].Severity != SeverityUnknown || fs[0].CVSS != nil {
+	if fs[0].Severity != advisory.RatingUnknown || fs[0].CVSS != nil {
 		t.Fatalf("unscored finding = %+v, want severity unknown", fs[0])
 	}
 	in := engFixture()

@@ -1,6 +1,10 @@
 package gate
 
-import "time"
+import (
+	"time"
+
+	"github.com/stella-ops/stella/advisory"
+)
 
 // InputSchema names the input document (gate.md §3).
 const InputSchema = "stella.gate.input/v1"
@@ -96,18 +100,18 @@ type Requester struct {
 // Finding is one vulnerability finding of the release, with its VEX
 // verdict and exception already applied.
 type Finding struct {
-	ID            string     `json:"id"` // sha256 of JCS {advisoryId, component.name, component.purl}
-	AdvisoryID    string     `json:"advisoryId"`
-	Aliases       []string   `json:"aliases"`
-	Component     FindingRef `json:"component"`
-	Severity      string     `json:"severity"` // none | low | medium | high | critical | unknown (unscored)
-	CVSS          *float64   `json:"cvss"`
-	FixState      string     `json:"fixState"` // fixed | not-fixed | unknown
-	FixedVersions []string   `json:"fixedVersions"`
-	KEV           *KEV       `json:"kev"`
-	EPSS          *EPSS      `json:"epss"`
-	VEX           *VEX       `json:"vex"`
-	Exception     *Exception `json:"exception"`
+	ID            string          `json:"id"` // sha256 of JCS {advisoryId, component.name, component.purl}
+	AdvisoryID    string          `json:"advisoryId"`
+	Aliases       []string        `json:"aliases"`
+	Component     FindingRef      `json:"component"`
+	Severity      advisory.Rating `json:"severity"` // none | low | medium | high | critical | unknown (unscored)
+	CVSS          *float64        `json:"cvss"`
+	FixState      string          `json:"fixState"` // fixed | not-fixed | unknown
+	FixedVersions []string        `json:"fixedVersions"`
+	KEV           *KEV            `json:"kev"`
+	EPSS          *EPSS           `json:"epss"`
+	VEX           *VEX            `json:"vex"`
+	Exception     *Exception      `json:"exception"`
 	// Reachable is unknown (nil) unless a reachability provider supplied
 	// it; gates treat unknown as reachable.
 	Reachable *bool `json:"reachable"`

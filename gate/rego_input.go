@@ -87,7 +87,7 @@ func termFinding(f Finding) *ast.Term {
 		item("advisoryId", termStr(f.AdvisoryID)),
 		item("aliases", termStrings(f.Aliases)),
 		item("component", termObj(item("name", termStr(f.Component.Name)), item("purl", termStr(f.Component.Purl)), item("layer", termStr(f.Component.Layer)))),
-		item("severity", termStr(f.Severity)),
+		item("severity", termStr(string(f.Severity))),
 		item("cvss", cvss),
 		item("fixState", termStr(f.FixState)),
 		item("fixedVersions", termStrings(f.FixedVersions)),
@@ -112,7 +112,7 @@ func termException(x *Exception) *ast.Term {
 		item("id", termStr(x.ID)), item("tenant", termStr(x.Tenant)), item("scope", termObj(scope...)), item("effect", termStr(string(x.Effect))),
 	}
 	if x.DowngradeTo != "" {
-		items = append(items, item("downgradeTo", termStr(x.DowngradeTo)))
+		items = append(items, item("downgradeTo", termStr(string(x.DowngradeTo))))
 	}
 	return termObj(append(items,
 		item("justification", termStr(x.Justification)), item("owner", termStr(x.Owner)), item("approvedBy", termStr(x.ApprovedBy)),

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/release"
@@ -52,7 +53,7 @@ func (r *Resolver) createException(ctx context.Context, in model.ExceptionInput)
 	e := gate.Exception{Tenant: tenant, Effect: gate.EffectSuppress,
 		Scope: gate.ExceptionScope{Vulnerability: strings.TrimSpace(in.Vulnerability), PackageKey: trimmed(in.PackageKey),
 			Component: trimmed(in.Component), ReleaseName: trimmed(in.ReleaseName), Environments: []string{}},
-		DowngradeTo: trimmed(in.DowngradeTo), Justification: strings.TrimSpace(in.Justification),
+		DowngradeTo: advisory.Rating(trimmed(in.DowngradeTo)), Justification: strings.TrimSpace(in.Justification),
 		Owner: strings.TrimSpace(in.Owner), ApprovedBy: sc.Actor, CreatedAt: now, ExpiresAt: in.ExpiresAt.UTC()}
 	if in.Effect != nil {
 		e.Effect = gate.Effect(strings.ToLower(string(*in.Effect)))
@@ -94,7 +95,7 @@ func (r *Resolver) createException(ctx context.Context, in model.ExceptionInput)
 			bad("downgradeTo", "is only for effect DOWNGRADE")
 		}
 	case gate.EffectDowngrade:
-		if _, ok := gate.SeverityRank(e.DowngradeTo); !ok {
+		if _, ok := e.DowngradeTo.Rank(); !ok {
 			bad("downgradeTo", "%q is not one of critical, high, medium, low, none", e.DowngradeTo)
 		}
 	}
@@ -179,7 +180,7 @@ func exceptionModel(e gate.Exception, rev *gate.Revocation, at time.Time) model.
 	m := model.Exception{ID: e.ID, Vulnerability: e.Scope.Vulnerability, PackageKey: optional(e.Scope.PackageKey),
 		Component: optional(e.Scope.Component), ReleaseName: optional(e.Scope.ReleaseName),
 		Environments: nonNil(e.Scope.Environments), Effect: model.ExceptionEffect(strings.ToUpper(string(e.Effect))),
-		DowngradeTo: optional(e.DowngradeTo), Justification: e.Justification, Owner: e.Owner, ApprovedBy: e.ApprovedBy,
+		DowngradeTo: optional(string(e.DowngradeTo)), Justification: e.Justification, Owner: e.Owner, ApprovedBy: e.ApprovedBy,
 		CreatedAt: e.CreatedAt.UTC(), ExpiresAt: e.ExpiresAt.UTC()}
 	var revs []gate.Revocation
 	if rev != nil {

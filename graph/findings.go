@@ -230,7 +230,7 @@ func chosenSeverity(e *advisory.Effective) *model.Severity {
 
 // newSeverity converts an effective severity: a label and maybe a vector.
 func newSeverity(es advisory.EffectiveSeverity) *model.Severity {
-	s := &model.Severity{Rating: es.Label}
+	s := &model.Severity{Rating: string(es.Label)}
 	if c := es.CVSS; c != nil {
 		t := string(advisory.CVSSv3)
 		if c.Version == "4.0" {

@@ -279,7 +279,7 @@ func (r *Resolver) explain(ctx context.Context, d *model.GateDecision) ([]model.
 
 func explainedFinding(f *gate.Finding) model.ExplainedFinding {
 	m := model.ExplainedFinding{ID: f.ID, AdvisoryID: f.AdvisoryID, Aliases: nonNil(f.Aliases), Component: f.Component.Name,
-		Purl: f.Component.Purl, Severity: f.Severity, Cvss: f.CVSS, FixState: f.FixState, Kev: f.KEV != nil, Active: f.Active}
+		Purl: f.Component.Purl, Severity: string(f.Severity), Cvss: f.CVSS, FixState: f.FixState, Kev: f.KEV != nil, Active: f.Active}
 	if k := f.KEV; k != nil {
 		m.KevDateAdded, m.KevDueDate = optional(k.DateAdded), optional(k.DueDate)
 	}

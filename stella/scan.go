@@ -77,9 +77,9 @@ unreadable SOURCE or advisories; 6 decision deny; 1 anything else.`,
 			if output != "table" && output != "json" && output != "sarif" {
 				return withCode(ExitUsage, "--output %q: want table, json or sarif", output)
 			}
-			var threshold report.Rating
+			var threshold advisory.Rating
 			if failOn != "" {
-				r, err := report.ParseRating(failOn)
+				r, err := advisory.ParseRating(failOn)
 				if err != nil {
 					return withCode(ExitUsage, "--fail-on: %v", err)
 				}

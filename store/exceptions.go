@@ -13,6 +13,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/release"
 )
@@ -75,7 +76,7 @@ func (s *store) AppendException(ctx context.Context, tenant string, e gate.Excep
 	}
 	row := gateExceptionRow{TenantID: tenant, ID: e.ID, Vulnerability: e.Scope.Vulnerability, PackageKey: e.Scope.PackageKey,
 		Component: e.Scope.Component, ReleaseName: e.Scope.ReleaseName, Environments: string(envs), Effect: string(e.Effect),
-		DowngradeTo: e.DowngradeTo, Justification: e.Justification, Owner: e.Owner, ApprovedBy: e.ApprovedBy,
+		DowngradeTo: string(e.DowngradeTo), Justification: e.Justification, Owner: e.Owner, ApprovedBy: e.ApprovedBy,
 		CreatedAt: e.CreatedAt, ExpiresAt: e.ExpiresAt}
 	if _, err := s.db.NewInsert().Model(&row).Exec(ctx); err != nil {
 		if _, unique := uniqueViolation(err); unique {
@@ -192,7 +193,7 @@ func (r *gateExceptionRow) exception() (gate.Exception, error) {
 	return gate.Exception{ID: r.ID, Tenant: r.TenantID,
 		Scope: gate.ExceptionScope{Vulnerability: r.Vulnerability, PackageKey: r.PackageKey, Component: r.Component,
 			ReleaseName: r.ReleaseName, Environments: nonNilStrings(envs)},
-		Effect: gate.Effect(r.Effect), DowngradeTo: r.DowngradeTo, Justification: r.Justification, Owner: r.Owner,
+		Effect: gate.Effect(r.Effect), DowngradeTo: advisory.Rating(r.DowngradeTo), Justification: r.Justification, Owner: r.Owner,
 		ApprovedBy: r.ApprovedBy, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()}, nil
 }
 

@@ -3,65 +3,12 @@ package report
 import (
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"io"
 	"slices"
 	"strings"
 
 	"github.com/stella-ops/stella/advisory"
 )
-
-// Rating is a severity label derived from a CVSS base score (advisory.md
-// §3.3). Unknown means the advisory gives no scored vector.
-type Rating string
-
-// Ratings, lowest first; Unknown is not on the scale.
-const (
-	None     Rating = "none"
-	Low      Rating = "low"
-	Medium   Rating = "medium"
-	High     Rating = "high"
-	Critical Rating = "critical"
-	Unknown  Rating = "unknown"
-)
-
-var scale = []Rating{None, Low, Medium, High, Critical}
-
-// ParseRating reads a threshold such as "high". Only the scored labels
-// low, medium, high and critical are thresholds.
-func ParseRating(s string) (Rating, error) {
-	switch r := Rating(strings.ToLower(strings.TrimSpace(s))); r {
-	case Low, Medium, High, Critical:
-		return r, nil
-	}
-	return "", fmt.Errorf("severity %q: want low, medium, high or critical", s)
-}
-
-// RatingFor labels a base score: critical ≥ 9.0, high ≥ 7.0, medium ≥ 4.0,
-// low ≥ 0.1, none = 0.
-func RatingFor(score float64) Rating {
-	switch {
-	case score >= 9.0:
-		return Critical
-	case score >= 7.0:
-		return High
-	case score >= 4.0:
-		return Medium
-	case score >= 0.1:
-		return Low
-	}
-	return None
-}
-
-// AtLeast reports whether r meets threshold. An unknown severity meets every
-// threshold: a finding nobody has scored is not known to be harmless, and
-// gates fail closed.
-func (r Rating) AtLeast(threshold Rating) bool {
-	if r == Unknown {
-		return true
-	}
-	return slices.Index(scale, r) >= slices.Index(scale, threshold)
-}
 
 // Report is the result of scanning one source. Its JSON form is Stella's
 // documented scan output; every list is sorted, so equal inputs give equal
@@ -113,9 +60,9 @@ type VEX struct {
 // Severity is the preferred CVSS vector of an advisory with its base score
 // and label. Score and Vector are absent when the advisory gives none.
 type Severity struct {
-	Score  *float64 `json:"score"`
-	Vector string   `json:"vector,omitempty"`
-	Rating Rating   `json:"rating"`
+	Score  *float64        `json:"score"`
+	Vector string          `json:"vector,omitempty"`
+	Rating advisory.Rating `json:"rating"`
 }
 
 // Unmatched is an undecidable (package, advisory) pair, such as an
@@ -131,11 +78,11 @@ type Unmatched struct {
 
 // Summary counts findings by rating; every rating is present.
 type Summary struct {
-	Findings   int            `json:"findings"`
-	Unmatched  int            `json:"unmatched"`
-	Packages   int            `json:"packages"`   // components in the SBOM
-	Advisories int            `json:"advisories"` // advisories matched against
-	BySeverity map[Rating]int `json:"bySeverity"`
+	Findings   int                     `json:"findings"`
+	Unmatched  int                     `json:"unmatched"`
+	Packages   int                     `json:"packages"`   // components in the SBOM
+	Advisories int                     `json:"advisories"` // advisories matched against
+	BySeverity map[advisory.Rating]int `json:"bySeverity"`
 	// Suppressed counts findings suppressed by VEX (still in findings).
 	Suppressed int `json:"suppressed,omitempty"`
 }
@@ -196,7 +143,10 @@ func New(source, sbomDigest string, r advisory.Report, advisories []advisory.Adv
 	rep.Summary = Summary{
 		Findings: len(rep.Findings), Unmatched: len(rep.Unmatched),
 		Packages: components, Advisories: len(advisories),
-		BySeverity: map[Rating]int{None: 0, Low: 0, Medium: 0, High: 0, Critical: 0, Unknown: 0},
+		BySeverity: map[advisory.Rating]int{
+			advisory.RatingNone: 0, advisory.RatingLow: 0, advisory.RatingMedium: 0,
+			advisory.RatingHigh: 0, advisory.RatingCritical: 0, advisory.RatingUnknown: 0,
+		},
 	}
 	for _, f := range rep.Findings {
 		rep.Summary.BySeverity[f.Severity.Rating]++
@@ -228,9 +178,9 @@ func (r *Report) SetVEX(advisoryID, purl string, v VEX) bool {
 func (f Finding) Suppressed() bool { return f.VEX != nil && f.VEX.Suppressed }
 
 // AtLeast returns the active findings whose rating meets threshold (see
-// Rating.AtLeast: unknown severities always do). Findings suppressed by VEX
-// never meet a threshold.
-func (r *Report) AtLeast(threshold Rating) []Finding {
+// advisory.Rating.AtLeast: unknown severities always do). Findings
+// suppressed by VEX never meet a threshold.
+func (r *Report) AtLeast(threshold advisory.Rating) []Finding {
 	var out []Finding
 	for _, f := range r.Findings {
 		if !f.Suppressed() && f.Severity.Rating.AtLeast(threshold) {
@@ -249,13 +199,13 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 func severityOf(s *advisory.Severity) Severity {
 	if s == nil {
-		return Severity{Rating: Unknown}
+		return Severity{Rating: advisory.RatingUnknown}
 	}
-	out := Severity{Vector: s.Score, Rating: Unknown}
+	out := Severity{Vector: s.Score, Rating: advisory.RatingUnknown}
 	if s.BaseScore != nil {
 		score := *s.BaseScore
 		out.Score = &score
-		out.Rating = RatingFor(score)
+		out.Rating = advisory.RatingFor(score)
 	}
 	return out
 }

@@ -3,43 +3,29 @@ package report_test
 import (
 	"testing"
 
+	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/advisory/report"
 )
 
-func TestRatingForUsesTheCVSSBands(t *testing.T) {
-	for _, tc := range []struct {
-		score float64
-		want  report.Rating
-	}{
-		{0, report.None}, {0.1, report.Low}, {3.9, report.Low}, {4.0, report.Medium},
-		{6.9, report.Medium}, {7.0, report.High}, {8.9, report.High}, {9.0, report.Critical}, {10, report.Critical},
-	} {
-		if got := report.RatingFor(tc.score); got != tc.want {
-			t.Errorf("RatingFor(%v) = %s, want %s", tc.score, got, tc.want)
+func TestAtLeastCountsUnscoredAndSkipsSuppressed(t *testing.T) {
+	finding := func(id string, r advisory.Rating, suppressed bool) report.Finding {
+		f := report.Finding{AdvisoryID: id, Severity: report.Severity{Rating: r}}
+		if suppressed {
+			f.VEX = &report.VEX{Status: "not_affected", Suppressed: true}
 		}
+		return f
 	}
-}
-
-func TestAtLeastFailsClosedOnUnknown(t *testing.T) {
-	for _, tc := range []struct {
-		r, threshold report.Rating
-		want         bool
-	}{
-		{report.Critical, report.Critical, true},
-		{report.High, report.Critical, false},
-		{report.High, report.High, true},
-		{report.Medium, report.Low, true},
-		{report.None, report.Low, false},
-		{report.Unknown, report.Critical, true}, // unscored is not known to be harmless
-	} {
-		if got := tc.r.AtLeast(tc.threshold); got != tc.want {
-			t.Errorf("%s.AtLeast(%s) = %v, want %v", tc.r, tc.threshold, got, tc.want)
-		}
+	rep := &report.Report{Findings: []report.Finding{
+		finding("A", advisory.RatingCritical, false),
+		finding("B", advisory.RatingMedium, false),
+		finding("C", advisory.RatingUnknown, false),
+		finding("D", advisory.RatingCritical, true),
+	}}
+	var got []string
+	for _, f := range rep.AtLeast(advisory.RatingHigh) {
+		got = append(got, f.AdvisoryID)
 	}
-	if _, err := report.ParseRating("none"); err == nil {
-		t.Error(`ParseRating("none") is not a threshold`)
-	}
-	if r, err := report.ParseRating(" HIGH "); err != nil || r != report.High {
-		t.Errorf(`ParseRating(" HIGH ") = %q, %v`, r, err)
+	if len(got) != 2 || got[0] != "A" || got[1] != "C" {
+		t.Errorf("AtLeast(high) = %v, want [A C]: unscored counts, suppressed does not", got)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/stella-ops/stella/advisory"
 )
 
 // SARIF 2.1.0, the subset code-scanning tools read. One rule per advisory,
@@ -77,13 +79,13 @@ type sarifLogical struct {
 	Kind               string `json:"kind"`
 }
 
-// Level maps a rating to a SARIF level: critical and high are errors,
+// sarifLevel maps a rating to a SARIF level: critical and high are errors,
 // medium and unknown are warnings, low and none are notes.
-func (r Rating) Level() string {
+func sarifLevel(r advisory.Rating) string {
 	switch r {
-	case Critical, High:
+	case advisory.RatingCritical, advisory.RatingHigh:
 		return "error"
-	case Low, None:
+	case advisory.RatingLow, advisory.RatingNone:
 		return "note"
 	}
 	return "warning"
@@ -125,7 +127,7 @@ func (r *Report) WriteSARIF(w io.Writer, toolVersion string) error {
 		res := sarifResult{
 			RuleID:    f.AdvisoryID,
 			RuleIndex: idx,
-			Level:     f.Severity.Rating.Level(),
+			Level:     sarifLevel(f.Severity.Rating),
 			Message: sarifText{fmt.Sprintf("%s %s is affected by %s (severity %s; %s): %s",
 				f.Package, f.InstalledVersion, f.AdvisoryID, f.Severity.Rating, fixed, f.Evidence.Decision)},
 			Locations: []sarifLocation{{LogicalLocations: []sarifLogical{{FullyQualifiedName: f.PURL, Kind: "package"}}}},

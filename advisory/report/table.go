@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/stella-ops/stella/advisory"
 )
 
 // WriteTable writes the findings as aligned columns for a terminal, then a
@@ -42,8 +44,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 	}
 	_, err := fmt.Fprintf(w, "%d finding(s) in %d package(s) against %d advisories: %d critical, %d high, %d medium, %d low, %d none, %d unknown; %d undecidable\n",
-		s.Findings, s.Packages, s.Advisories, s.BySeverity[Critical], s.BySeverity[High], s.BySeverity[Medium],
-		s.BySeverity[Low], s.BySeverity[None], s.BySeverity[Unknown], s.Unmatched)
+		s.Findings, s.Packages, s.Advisories, s.BySeverity[advisory.RatingCritical], s.BySeverity[advisory.RatingHigh],
+		s.BySeverity[advisory.RatingMedium], s.BySeverity[advisory.RatingLow], s.BySeverity[advisory.RatingNone],
+		s.BySeverity[advisory.RatingUnknown], s.Unmatched)
 	return err
 }
 
