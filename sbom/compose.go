@@ -11,7 +11,7 @@ import (
 //   - introducedBy(c) is the smallest i with c in inv(j) for every j ≥ i;
 //   - firstSeen is the earliest layer before that which held the same package
 //     key with another identity (another version).
-func attribute(cs []Component, sets []componentSet, layers []imageLayer) {
+func attribute(cs []Component, sets []componentSet, layers []Layer) {
 	n := len(sets)
 	for k := range cs {
 		c := &cs[k]

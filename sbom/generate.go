@@ -42,7 +42,7 @@ func WithTimestamp(t time.Time) Option { return func(cfg *config) { cfg.timestam
 // "os/arch/variant"); the default is linux/amd64.
 func WithPlatform(p string) Option { return func(cfg *config) { cfg.platform = p } }
 
-// WithCache reuses the inventories of layer prefixes scanned before.
+// WithCache reuses the inventories of image layer prefixes scanned before.
 func WithCache(c Cache) Option { return func(cfg *config) { cfg.cache = c } }
 
 // WithToolVersion sets the version recorded for the "stella" tool.
@@ -77,13 +77,49 @@ func (cfg *config) report(stage string, done, total int) {
 	}
 }
 
-// ErrNoCataloger is returned by Generate when no Cataloger was configured.
+// ErrNoCataloger is returned by Generate, and by a Source's Scan, when no
+// Cataloger was configured.
 var ErrNoCataloger = errors.New("sbom: no cataloger configured (use WithCataloger)")
 
+// ScanOptions are the settings of Generate that a Source acts on.
+type ScanOptions struct {
+	Cataloger Cataloger // required
+	Cache     Cache     // inventories of image layer prefixes; nil caches nothing
+	Platform  string    // the image to choose from a multi-platform index; "" is DefaultPlatform
+	TempDir   string    // where to unpack; "" is the system's temporary directory
+	// Progress, when set, is told of the stages of a scan: "resolve" while
+	// the source is resolved, then "layers" (unpacking) and "catalog".
+	// Generate reports "compose" itself.
+	Progress func(stage string, done, total int)
+}
+
+// Scanned is what a Source found, for Generate to compose into a Document.
+type Scanned struct {
+	Subject Subject
+	// Created is an image's creation time, zero when unknown: the document
+	// timestamp unless WithTimestamp or WithClock says otherwise.
+	Created time.Time
+	// Layers are an image's layers, base → top; none for a directory or a
+	// file.
+	Layers []Layer
+	// Inventories are, for an image, inv(i) of the squashed layers 0..i for
+	// every layer i, each location carrying the diffID of the layer holding
+	// the file (sbom.md §2.2); otherwise the single inventory of the view.
+	Inventories []*Inventory
+}
+
+func (cfg *config) scanOptions() ScanOptions {
+	return ScanOptions{
+		Cataloger: cfg.cataloger, Cache: cfg.cache, Platform: cfg.platform,
+		TempDir: cfg.tempDir, Progress: cfg.progress,
+	}
+}
+
 // Generate scans src and returns its normalized Document (sbom.md §2): an
-// image's layers are enumerated and every layer prefix is inventoried, so
-// that each component records the layer that introduced it (§4); components
-// are composed into per-layer fragments under a Merkle root (§5).
+// image's layers are enumerated and every layer prefix is inventoried (by
+// the Source, see sbom/oci), so that each component records the layer that
+// introduced it (§4); components are composed into per-layer fragments under
+// a Merkle root (§5).
 func Generate(ctx context.Context, src Source, opts ...Option) (*Document, error) {
 	cfg := config{platform: DefaultPlatform, toolVersion: "devel"}
 	for _, o := range opts {
@@ -95,32 +131,22 @@ func Generate(ctx context.Context, src Source, opts ...Option) (*Document, error
 	if src == nil {
 		return nil, errors.New("sbom: no source given")
 	}
-	cfg.report("resolve", 0, 1)
-	t, err := src.open(ctx, &cfg)
+	sc, err := src.Scan(ctx, cfg.scanOptions())
 	if err != nil {
-		return nil, fmt.Errorf("sbom: open %s: %w", src, err)
+		return nil, err
 	}
-	defer t.close()
-	cfg.report("resolve", 1, 1)
-
 	info := cfg.cataloger.Info()
 	doc := &Document{
-		Subject: cfg.subject(t.subject),
+		Subject: cfg.subject(sc.Subject),
 		Tool:    Tool{Name: "stella", Version: cfg.toolVersion},
 		Properties: []Property{
 			{Name: PropConfigDigest, Value: info.ConfigDigest},
 		},
 	}
-	var created time.Time
-	if t.image != nil {
-		created, err = scanImage(ctx, &cfg, t.image, doc)
-	} else {
-		err = scanView(ctx, &cfg, t.view, doc)
-	}
-	if err != nil {
+	if err := cfg.compose(src, sc, doc); err != nil {
 		return nil, err
 	}
-	doc.Timestamp = cfg.documentTime(created)
+	doc.Timestamp = cfg.documentTime(sc.Created)
 	if err := Normalize(doc); err != nil {
 		return nil, err
 	}
@@ -142,24 +168,59 @@ func (cfg *config) documentTime(created time.Time) time.Time {
 	return t.UTC().Truncate(time.Second)
 }
 
-// scanView inventories a directory or a single file: one view, no layers.
-func scanView(ctx context.Context, cfg *config, v View, doc *Document) error {
-	cfg.report("catalog", 0, 1)
-	inv, err := cfg.cataloger.Catalog(ctx, v)
-	if err != nil {
-		return fmt.Errorf("sbom: catalog %s: %w", v.Kind, err)
+// compose turns what src found into doc's components: a view's inventory as
+// it is; an image's prefix inventories with every component attributed to
+// the layer that introduced it (sbom.md §4) and the composition recorded
+// (§5). An image without layers holds nothing.
+func (cfg *config) compose(src Source, sc *Scanned, doc *Document) error {
+	for _, inv := range sc.Inventories {
+		if inv == nil {
+			return fmt.Errorf("sbom: %s gave a nil inventory", src)
+		}
 	}
-	root := v.Root
-	if v.Kind == ViewFile {
-		root = ""
+	if len(sc.Layers) == 0 {
+		switch len(sc.Inventories) {
+		case 0:
+			return nil
+		case 1:
+			cfg.report("compose", 0, 1)
+			cs := inventoryComponents(sc.Inventories[0])
+			doc.Components = cs.components
+			doc.Dependencies = cs.dependencies
+			doc.Warnings = sc.Inventories[0].Warnings
+			cfg.report("compose", 1, 1)
+			return nil
+		}
+		return fmt.Errorf("sbom: %s gave %d inventories for no layers", src, len(sc.Inventories))
 	}
-	addComputedHashes(inv, root, v.File)
-	cfg.report("catalog", 1, 1)
+	if len(sc.Inventories) != len(sc.Layers) {
+		return fmt.Errorf("sbom: %s gave %d inventories for %d layer prefixes", src, len(sc.Inventories), len(sc.Layers))
+	}
+	doc.Layers = append(doc.Layers, sc.Layers...)
 	cfg.report("compose", 0, 1)
-	cs := inventoryComponents(inv)
-	doc.Components = cs.components
-	doc.Dependencies = cs.dependencies
-	doc.Warnings = inv.Warnings
+	sets := make([]componentSet, len(sc.Inventories))
+	for i, inv := range sc.Inventories {
+		sets[i] = inventoryComponents(inv)
+	}
+	top := sets[len(sets)-1]
+	attribute(top.components, sets, sc.Layers)
+	doc.Components = top.components
+	doc.Dependencies = top.dependencies
+	doc.Warnings = sc.Inventories[len(sc.Inventories)-1].Warnings
+	if err := Normalize(doc); err != nil {
+		return err
+	}
+	comp, err := Compose(doc)
+	if err != nil {
+		return err
+	}
+	digest, err := comp.Digest()
+	if err != nil {
+		return err
+	}
+	doc.Properties = append(doc.Properties,
+		Property{Name: PropMerkleRoot, Value: comp.MerkleRoot},
+		Property{Name: PropComposition, Value: digest})
 	cfg.report("compose", 1, 1)
 	return nil
 }

@@ -5,26 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
-
-	"github.com/stella-ops/stella/internal/canon"
 )
 
 // Cache keeps the inventories of image layer prefixes (sbom.md §2.3), so that
-// images sharing base layers catalog those layers once. Entries are keyed by
-// CacheKey. Implementations must return exactly what was put: a hit gives the
-// same document as a miss.
+// images sharing base layers catalog those layers once. A key is the digest
+// of a prefix's chainID with the cataloger's CatalogerInfo (engine, version
+// and configuration digest), so a cache is never read by another engine or
+// configuration. Implementations must return exactly what was put: a hit
+// gives the same document as a miss.
 type Cache interface {
 	Get(ctx context.Context, key string) (*Inventory, bool, error)
 	Put(ctx context.Context, key string, inv *Inventory) error
-}
-
-// CacheKey is sha256(JCS{chainID, engineVersion, configDigest}).
-func CacheKey(chainID string, info CatalogerInfo) (string, error) {
-	return canon.Digest(map[string]string{
-		"chainID":       chainID,
-		"engineVersion": info.Engine + "@" + info.Version,
-		"configDigest":  info.ConfigDigest,
-	})
 }
 
 // CacheStats counts cache lookups.

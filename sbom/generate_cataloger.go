@@ -1,14 +1,11 @@
 package sbom
 
-import (
-	"context"
-
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-)
+import "context"
 
 // Cataloger inventories one filesystem view. Package sbom defines it so that
 // it does not depend on the cataloging engine; sbom/syft implements it with
-// syft. An implementation must be deterministic: the same view gives the same
+// syft, and sbom/oci.PrefixCataloger extends it to read image layers in
+// place. An implementation must be deterministic: the same view gives the same
 // Inventory, whatever the order its internals find packages in.
 type Cataloger interface {
 	// Info names the engine and digests its pinned configuration. It is part
@@ -16,19 +13,6 @@ type Cataloger interface {
 	Info() CatalogerInfo
 	// Catalog inventories v.
 	Catalog(ctx context.Context, v View) (*Inventory, error)
-}
-
-// ImageCataloger is a Cataloger that inventories the layer prefixes of an
-// image itself, reading layers in place, so that Generate need not unpack
-// them into a directory (which costs an inode per file). Generate uses it
-// when the Cataloger implements it.
-type ImageCataloger interface {
-	Cataloger
-	// CatalogPrefixes returns inv(i), the inventory of the squashed
-	// filesystem of layers 0..i, for each i of prefixes (ascending), in that
-	// order. Every location carries the diffID of the layer holding the
-	// file, and artifact hashes follow ArtifactHash.
-	CatalogPrefixes(ctx context.Context, img v1.Image, prefixes []int) ([]*Inventory, error)
 }
 
 // CatalogerInfo identifies a cataloging engine and its configuration.

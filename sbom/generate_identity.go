@@ -165,11 +165,21 @@ func osComponent(osr *OSRelease) Component {
 	return c
 }
 
-// addComputedHashes hashes each package's artifact file when the package
-// manager recorded no digest, the file exists and is at most
-// MaxComputedHashSize (sbom.md §2). root is the view root; file, for a
-// single-file view, is the file every artifact path names.
-func addComputedHashes(inv *Inventory, root, file string) {
+// HashArtifacts completes inv, found in v, with computed hashes (sbom.md
+// §2): a package with an ArtifactPath and no digest recorded by its package
+// manager gets the ArtifactHash of that file, when it is a regular file of at
+// most MaxComputedHashSize bytes. Dir and File do this; a Source that
+// catalogs views of its own (sbom/oci unpacks image layers into one) calls
+// it on what the Cataloger returns.
+func (inv *Inventory) HashArtifacts(v View) {
+	if inv == nil {
+		return
+	}
+	// A single file is what every artifact path of its view names.
+	root, file := v.Root, ""
+	if v.Kind == ViewFile {
+		root, file = "", v.File
+	}
 	for i := range inv.Packages {
 		p := &inv.Packages[i]
 		if p.ArtifactPath == "" || len(p.Hashes) > 0 {

@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -14,37 +16,6 @@ import (
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
-}
-
-func TestParseSource(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "bin")
-	os.WriteFile(file, []byte("x"), 0o644)
-	for in, want := range map[string]string{
-		"dir:/x":                 "dir:/x",
-		"file:/x":                "file:/x",
-		"oci-dir:/x":             "oci-dir:/x",
-		"oci-archive:/x.tar":     "oci-archive:/x.tar",
-		"docker-archive:/x.tar":  "docker-archive:/x.tar",
-		"registry:example.org/a": "registry:example.org/a",
-		"docker:alpine:3.20":     "docker:alpine:3.20",
-		dir:                      "dir:" + dir,
-		file:                     "file:" + file,
-	} {
-		src, err := ParseSource(in)
-		if err != nil {
-			t.Errorf("ParseSource(%q): %v", in, err)
-			continue
-		}
-		if src.String() != want {
-			t.Errorf("ParseSource(%q) = %s, want %s", in, src, want)
-		}
-	}
-	for _, bad := range []string{"", "dir:", filepath.Join(dir, "missing")} {
-		if _, err := ParseSource(bad); err == nil {
-			t.Errorf("ParseSource(%q) succeeded", bad)
-		}
-	}
 }
 
 func TestDocumentTime(t *testing.T) {
@@ -74,15 +45,8 @@ func TestGenerateNeedsACataloger(t *testing.T) {
 	}
 }
 
-func TestCacheKeyAndMemoryCache(t *testing.T) {
-	info := CatalogerInfo{Engine: "syft", Version: "v1", ConfigDigest: "sha256:" + sha256Hex("cfg")}
-	k1, _ := CacheKey("sha256:"+sha256Hex("a"), info)
-	k2, _ := CacheKey("sha256:"+sha256Hex("b"), info)
-	info.Version = "v2"
-	k3, _ := CacheKey("sha256:"+sha256Hex("a"), info)
-	if k1 == k2 || k1 == k3 {
-		t.Fatalf("keys collide: %s %s %s", k1, k2, k3)
-	}
+func TestMemoryCache(t *testing.T) {
+	k1, k2 := "sha256:"+sha256Hex("a"), "sha256:"+sha256Hex("b")
 	ctx := context.Background()
 	c := NewMemoryCache()
 	inv := &Inventory{Packages: []RawPackage{{ID: "1", Name: "a", Locations: []Location{{Path: "p"}}}}}
@@ -137,5 +101,95 @@ func TestSmallFileSHA256(t *testing.T) {
 	}
 	if _, ok := smallFileSHA256(big); ok {
 		t.Error("a 20 MiB file was hashed")
+	}
+}
+
+// scanned is a Source that returns what it holds, as any Source, here or in
+// another package, may.
+type scanned Scanned
+
+func (s *scanned) String() string { return "scanned:" + s.Subject.Name }
+
+func (s *scanned) Scan(context.Context, ScanOptions) (*Scanned, error) {
+	sc := Scanned(*s)
+	return &sc, nil
+}
+
+// infoOnly is a Cataloger for sources that catalog nothing through it.
+type infoOnly struct{}
+
+func (infoOnly) Info() CatalogerInfo {
+	return CatalogerInfo{Engine: "test", Version: "v0", ConfigDigest: "sha256:" + sha256Hex("cfg")}
+}
+
+func (infoOnly) Catalog(context.Context, View) (*Inventory, error) {
+	return nil, errors.New("not used")
+}
+
+func TestGenerateAttributesThePrefixInventoriesOfAnySource(t *testing.T) {
+	npm := func(name, version string) RawPackage {
+		return RawPackage{ID: name, Name: name, Version: version, PURL: "pkg:npm/" + name + "@" + version,
+			Type: "npm", FoundBy: "test", Locations: []Location{{Path: "app/" + name}}}
+	}
+	inv := func(ps ...RawPackage) *Inventory { return &Inventory{Packages: ps} }
+	var layers []Layer
+	for i := range 3 {
+		d := "sha256:" + sha256Hex(fmt.Sprint("layer", i))
+		layers = append(layers, Layer{Index: i, DiffID: d, ChainID: d})
+	}
+	src := &scanned{
+		Subject: Subject{Kind: "image", Name: "app"},
+		Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Layers:  layers,
+		// a@1 in layer 0, b@1 added by layer 1, a upgraded to 2 by layer 2.
+		Inventories: []*Inventory{inv(npm("a", "1")), inv(npm("a", "1"), npm("b", "1")), inv(npm("a", "2"), npm("b", "1"))},
+	}
+	doc, err := Generate(context.Background(), src, WithCataloger(infoOnly{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(i int) *LayerRef { return &LayerRef{DiffID: layers[i].DiffID, Index: i} }
+	want := map[string][2]*LayerRef{"pkg:npm/a@2": {at(2), at(0)}, "pkg:npm/b@1": {at(1), nil}}
+	if len(doc.Components) != len(want) {
+		t.Fatalf("components = %+v", doc.Components)
+	}
+	for _, c := range doc.Components {
+		w := want[c.PURL]
+		if !reflect.DeepEqual(c.Introduced, w[0]) || !reflect.DeepEqual(c.FirstSeen, w[1]) {
+			t.Errorf("%s: introduced %+v, first seen %+v; want %+v, %+v", c.PURL, c.Introduced, c.FirstSeen, w[0], w[1])
+		}
+	}
+	comp, err := Compose(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest, _ := comp.Digest()
+	props := map[string]string{}
+	for _, p := range doc.Properties {
+		props[p.Name] = p.Value
+	}
+	if props[PropMerkleRoot] != comp.MerkleRoot || props[PropComposition] != digest {
+		t.Errorf("properties %v do not record the composition (root %s, digest %s)", props, comp.MerkleRoot, digest)
+	}
+	if !doc.Timestamp.Equal(src.Created) || !reflect.DeepEqual(doc.Layers, layers) {
+		t.Errorf("timestamp %v, layers %+v", doc.Timestamp, doc.Layers)
+	}
+}
+
+func TestGenerateRejectsInconsistentScans(t *testing.T) {
+	layer := Layer{Index: 0, DiffID: "sha256:" + sha256Hex("l"), ChainID: "sha256:" + sha256Hex("l")}
+	for name, sc := range map[string]*scanned{
+		"a nil inventory":                       {Inventories: []*Inventory{nil}},
+		"two inventories without layers":        {Inventories: []*Inventory{{}, {}}},
+		"fewer inventories than layer prefixes": {Layers: []Layer{layer}},
+	} {
+		if _, err := Generate(context.Background(), sc, WithCataloger(infoOnly{})); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	// An image without layers holds nothing: an empty document, no error.
+	doc, err := Generate(context.Background(), &scanned{Subject: Subject{Kind: "image", Name: "empty"}}, WithCataloger(infoOnly{}))
+	if err != nil || len(doc.Components) != 0 {
+		t.Errorf("empty image: %+v, %v", doc, err)
 	}
 }

@@ -8,41 +8,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
-
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
-// Source is something Generate can scan: a directory, a file or an image.
-// Build one with Dir, File, OCILayout, OCIArchive, DockerArchive, Registry,
-// Daemon, FromImage or ParseSource.
+// Source is something Generate can scan. Dir and File are the sources of
+// this package; container images (registries, the Docker daemon, OCI
+// layouts and archives) are sources of sbom/oci. Scan resolves what the
+// source names and inventories it with o.Cataloger; Generate turns what it
+// found into a Document, so a Source never applies identity rules itself.
 type Source interface {
 	fmt.Stringer
-	// open resolves the source; the target's close releases what it holds.
-	open(ctx context.Context, cfg *config) (*target, error)
-}
-
-// target is an opened source: either an image or a single view.
-type target struct {
-	subject Subject
-	image   *resolvedImage // set for images
-	view    View           // set otherwise
-	cleanup []func()
-}
-
-func (t *target) close() {
-	for i := len(t.cleanup) - 1; i >= 0; i-- {
-		t.cleanup[i]()
-	}
-}
-
-// resolvedImage is an image chosen down to one platform's manifest.
-type resolvedImage struct {
-	img v1.Image
-	// blobs is set when the layers' compressed blobs are stored as such
-	// (layouts, registries): they are then decompressed by Stella, faster
-	// than go-containerregistry does. Elsewhere Compressed() would compress.
-	blobs bool
+	Scan(ctx context.Context, o ScanOptions) (*Scanned, error)
 }
 
 // Dir is a directory tree, such as a root filesystem or a source checkout.
@@ -54,22 +29,30 @@ type dirSource string
 
 func (s dirSource) String() string { return "dir:" + string(s) }
 
-func (s dirSource) open(_ context.Context, _ *config) (*target, error) {
+// Scan inventories the directory as one view.
+func (s dirSource) Scan(ctx context.Context, o ScanOptions) (*Scanned, error) {
+	report(o, "resolve", 0, 1)
+	subject, v, err := s.open()
+	if err != nil {
+		return nil, fmt.Errorf("sbom: open %s: %w", s, err)
+	}
+	report(o, "resolve", 1, 1)
+	return scanView(ctx, o, subject, v)
+}
+
+func (s dirSource) open() (Subject, View, error) {
 	abs, err := filepath.Abs(string(s))
 	if err != nil {
-		return nil, err
+		return Subject{}, View{}, err
 	}
 	fi, err := os.Stat(abs)
 	if err != nil {
-		return nil, err
+		return Subject{}, View{}, err
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("%s is not a directory", s)
+		return Subject{}, View{}, fmt.Errorf("%s is not a directory", s)
 	}
-	return &target{
-		subject: Subject{Kind: "directory", Name: "."},
-		view:    View{Kind: ViewDirectory, Root: abs},
-	}, nil
+	return Subject{Kind: "directory", Name: "."}, View{Kind: ViewDirectory, Root: abs}, nil
 }
 
 // File is a single file, such as a Go binary or a jar. The subject records
@@ -80,68 +63,62 @@ type fileSource string
 
 func (s fileSource) String() string { return "file:" + string(s) }
 
-func (s fileSource) open(_ context.Context, _ *config) (*target, error) {
+// Scan inventories the file as one view.
+func (s fileSource) Scan(ctx context.Context, o ScanOptions) (*Scanned, error) {
+	report(o, "resolve", 0, 1)
+	subject, v, err := s.open()
+	if err != nil {
+		return nil, fmt.Errorf("sbom: open %s: %w", s, err)
+	}
+	report(o, "resolve", 1, 1)
+	return scanView(ctx, o, subject, v)
+}
+
+func (s fileSource) open() (Subject, View, error) {
 	abs, err := filepath.Abs(string(s))
 	if err != nil {
-		return nil, err
+		return Subject{}, View{}, err
 	}
 	f, err := os.Open(abs)
 	if err != nil {
-		return nil, err
+		return Subject{}, View{}, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return Subject{}, View{}, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", s)
+		return Subject{}, View{}, fmt.Errorf("%s is not a regular file", s)
 	}
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return nil, fmt.Errorf("read %s: %w", s, err)
+		return Subject{}, View{}, fmt.Errorf("read %s: %w", s, err)
 	}
-	return &target{
-		subject: Subject{Kind: "file", Name: filepath.Base(abs), Digest: "sha256:" + hex.EncodeToString(h.Sum(nil))},
-		view:    View{Kind: ViewFile, File: abs},
-	}, nil
+	return Subject{Kind: "file", Name: filepath.Base(abs), Digest: "sha256:" + hex.EncodeToString(h.Sum(nil))},
+		View{Kind: ViewFile, File: abs}, nil
 }
 
-// ParseSource reads a source as the stella command takes it: "dir:PATH",
-// "file:PATH", "oci-dir:PATH", "oci-archive:PATH", "docker-archive:PATH",
-// "registry:REF", "docker:REF" (the local Docker daemon), or a plain path to
-// a directory or a file.
-func ParseSource(s string) (Source, error) {
-	if s == "" {
-		return nil, fmt.Errorf("sbom: empty source")
+// scanView inventories a directory or a single file: one view, no layers.
+func scanView(ctx context.Context, o ScanOptions, subject Subject, v View) (*Scanned, error) {
+	if o.Cataloger == nil {
+		return nil, ErrNoCataloger
 	}
-	if scheme, rest, ok := strings.Cut(s, ":"); ok {
-		if rest == "" {
-			return nil, fmt.Errorf("sbom: source %q names nothing after %q", s, scheme+":")
-		}
-		switch scheme {
-		case "dir":
-			return Dir(rest), nil
-		case "file":
-			return File(rest), nil
-		case "oci-dir":
-			return OCILayout(rest), nil
-		case "oci-archive":
-			return OCIArchive(rest), nil
-		case "docker-archive":
-			return DockerArchive(rest), nil
-		case "registry":
-			return Registry(rest), nil
-		case "docker":
-			return Daemon(rest), nil
-		}
-	}
-	fi, err := os.Stat(s)
+	report(o, "catalog", 0, 1)
+	inv, err := o.Cataloger.Catalog(ctx, v)
 	if err != nil {
-		return nil, fmt.Errorf("sbom: source %q is neither a known scheme (dir:, file:, oci-dir:, oci-archive:, docker-archive:, registry:, docker:) nor an existing path: %w", s, err)
+		return nil, fmt.Errorf("sbom: catalog %s: %w", v.Kind, err)
 	}
-	if fi.IsDir() {
-		return Dir(s), nil
+	if inv == nil {
+		return nil, fmt.Errorf("sbom: catalog %s: the cataloger returned no inventory", v.Kind)
 	}
-	return File(s), nil
+	inv.HashArtifacts(v)
+	report(o, "catalog", 1, 1)
+	return &Scanned{Subject: subject, Inventories: []*Inventory{inv}}, nil
+}
+
+func report(o ScanOptions, stage string, done, total int) {
+	if o.Progress != nil {
+		o.Progress(stage, done, total)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/sbom/codec"
+	"github.com/stella-ops/stella/sbom/oci"
 	"github.com/stella-ops/stella/sbom/syft"
 )
 
@@ -44,7 +45,7 @@ func (s *scanner) Scan(ctx context.Context, image string, access *release.Regist
 			opts = append(opts, remote.WithAuth(&authn.Basic{Username: c.Username, Password: c.Password}))
 		}
 	}
-	doc, err := sbom.Generate(ctx, sbom.Registry(image, opts...),
+	doc, err := sbom.Generate(ctx, oci.Registry(image, opts...),
 		sbom.WithCataloger(s.cataloger), sbom.WithCache(s.cache), sbom.WithToolVersion(s.version))
 	if err != nil {
 		return nil, err

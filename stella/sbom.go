@@ -44,7 +44,7 @@ and exits 10 if the bytes differ.`,
 			if err != nil {
 				return withCode(ExitUsage, "%v", err)
 			}
-			src, err := sbom.ParseSource(args[0])
+			src, err := parseSource(args[0])
 			if err != nil {
 				return withCode(ExitUsage, "%v", err)
 			}

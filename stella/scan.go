@@ -244,7 +244,7 @@ func scanDocument(cmd *cobra.Command, source, ts, platform string) (*sbom.Docume
 		doc, _, _, err := readSBOM(path)
 		return doc, err
 	}
-	src, err := sbom.ParseSource(source)
+	src, err := parseSource(source)
 	if err != nil {
 		return nil, withCode(ExitUsage, "%v", err)
 	}

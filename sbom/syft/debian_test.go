@@ -17,6 +17,7 @@ import (
 
 	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/sbom"
+	"github.com/stella-ops/stella/sbom/oci"
 )
 
 // DebianRootfsEnv names a root filesystem made by
@@ -155,7 +156,7 @@ func TestDebianRootfsEqualsDpkgQuery(t *testing.T) {
 	}
 
 	layoutDir := debianImage(t, rootfs, filepath.Join(t.TempDir(), "bookworm"))
-	imgDoc := generate(t, sbom.OCILayout(layoutDir))
+	imgDoc := generate(t, oci.Layout(layoutDir))
 	if got := debPackages(imgDoc); !slices.Equal(got, want) {
 		t.Errorf("image scan deb packages differ from dpkg-query:\n got %q\nwant %q", got, want)
 	}
@@ -185,7 +186,7 @@ func BenchmarkDebianImage(b *testing.B) {
 	c := newCataloger(b)
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := sbom.Generate(context.Background(), sbom.OCILayout(layoutDir), sbom.WithCataloger(c)); err != nil {
+		if _, err := sbom.Generate(context.Background(), oci.Layout(layoutDir), sbom.WithCataloger(c)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -12,9 +12,10 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/stella-ops/stella/sbom"
+	"github.com/stella-ops/stella/sbom/oci"
 )
 
-var _ sbom.ImageCataloger = (*Cataloger)(nil)
+var _ oci.PrefixCataloger = (*Cataloger)(nil)
 
 // CatalogPrefixes inventories layer prefixes of img. Stereoscope (syft's
 // image library) reads the image once: each layer's tar is indexed in place

@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/stella-ops/stella/sbom"
+	"github.com/stella-ops/stella/sbom/oci"
 	"github.com/stella-ops/stella/sbom/syft"
 )
 
@@ -221,7 +222,7 @@ func property(ps []sbom.Property, name string) string {
 func TestImageLayerAttribution(t *testing.T) {
 	img := image(t, dpkgLayers(t)...)
 	dir := writeLayout(t, filepath.Join(t.TempDir(), "app"), img)
-	doc := generate(t, sbom.OCILayout(dir))
+	doc := generate(t, oci.Layout(dir))
 
 	digest, _ := img.Digest()
 	if doc.Subject.Kind != "image" || doc.Subject.Name != "app" || doc.Subject.Digest != digest.String() || doc.Subject.Platform != "linux/amd64" {
@@ -310,8 +311,8 @@ func TestImageSourcesAgreeAndAreDeterministic(t *testing.T) {
 	img := image(t, dpkgLayers(t)...)
 	tmp := t.TempDir()
 	dir := writeLayout(t, filepath.Join(tmp, "a", "app"), img)
-	first := mustJSON(t, generate(t, sbom.OCILayout(dir)))
-	if again := mustJSON(t, generate(t, sbom.OCILayout(dir))); again != first {
+	first := mustJSON(t, generate(t, oci.Layout(dir)))
+	if again := mustJSON(t, generate(t, oci.Layout(dir))); again != first {
 		t.Fatalf("a second scan differs:\n%s\n%s", first, again)
 	}
 	// A copy at another path gives the same document.
@@ -319,7 +320,7 @@ func TestImageSourcesAgreeAndAreDeterministic(t *testing.T) {
 	if err := os.CopyFS(other, os.DirFS(dir)); err != nil {
 		t.Fatal(err)
 	}
-	if got := mustJSON(t, generate(t, sbom.OCILayout(other))); got != first {
+	if got := mustJSON(t, generate(t, oci.Layout(other))); got != first {
 		t.Fatalf("a copy at another path differs:\n%s\n%s", first, got)
 	}
 	// The same image as an OCI archive and a docker archive: same inventory.
@@ -330,8 +331,8 @@ func TestImageSourcesAgreeAndAreDeterministic(t *testing.T) {
 	if err := tarball.WriteToFile(dockerTar, nil, img); err != nil {
 		t.Fatal(err)
 	}
-	want := mustJSON(t, generate(t, sbom.OCILayout(dir)).Components)
-	for _, src := range []sbom.Source{sbom.OCIArchive(ociTar), sbom.DockerArchive(dockerTar)} {
+	want := mustJSON(t, generate(t, oci.Layout(dir)).Components)
+	for _, src := range []sbom.Source{oci.Archive(ociTar), oci.DockerArchive(dockerTar)} {
 		doc := generate(t, src)
 		if got := mustJSON(t, doc.Components); got != want {
 			t.Errorf("%s components differ:\n%s\n%s", src, want, got)
@@ -350,20 +351,20 @@ func TestCacheRecatalogsOnlyNewPrefixes(t *testing.T) {
 	v1img := image(t, layers[:3]...)
 	v2img := image(t, layers...)
 	cache := sbom.NewMemoryCache()
-	generate(t, sbom.FromImage("app", v1img), sbom.WithCache(cache))
+	generate(t, oci.FromImage("app", v1img), sbom.WithCache(cache))
 	if s := cache.Stats(); s.Misses != 3 || s.Puts != 3 {
 		t.Fatalf("cold scan stats = %+v, want 3 misses", s)
 	}
-	warm := generate(t, sbom.FromImage("app", v2img), sbom.WithCache(cache))
+	warm := generate(t, oci.FromImage("app", v2img), sbom.WithCache(cache))
 	if s := cache.Stats(); s.Hits != 3 || s.Misses != 4 || s.Puts != 4 {
 		t.Fatalf("second scan stats = %+v, want 3 hits and 1 new miss", s)
 	}
-	cold := generate(t, sbom.FromImage("app", v2img))
+	cold := generate(t, oci.FromImage("app", v2img))
 	if mustJSON(t, warm) != mustJSON(t, cold) {
 		t.Fatalf("cached scan differs from a cold one:\n%s\n%s", mustJSON(t, warm), mustJSON(t, cold))
 	}
 	// All prefixes cached: nothing is unpacked or cataloged, same output.
-	again := generate(t, sbom.FromImage("app", v2img), sbom.WithCache(cache))
+	again := generate(t, oci.FromImage("app", v2img), sbom.WithCache(cache))
 	if s := cache.Stats(); s.Hits != 7 || s.Puts != 4 || mustJSON(t, again) != mustJSON(t, cold) {
 		t.Fatalf("fully cached scan: stats %+v, same output %v", s, mustJSON(t, again) == mustJSON(t, cold))
 	}
@@ -371,7 +372,7 @@ func TestCacheRecatalogsOnlyNewPrefixes(t *testing.T) {
 
 func TestProgressIsReported(t *testing.T) {
 	stages := map[string]bool{}
-	generate(t, sbom.FromImage("app", image(t, dpkgLayers(t)...)), sbom.WithProgress(func(stage string, done, total int) {
+	generate(t, oci.FromImage("app", image(t, dpkgLayers(t)...)), sbom.WithProgress(func(stage string, done, total int) {
 		if done > total {
 			t.Errorf("%s: done %d > total %d", stage, done, total)
 		}
@@ -384,15 +385,15 @@ func TestProgressIsReported(t *testing.T) {
 	}
 }
 
-// unpacking hides CatalogPrefixes, so that Generate unpacks layers into a
-// directory and catalogs it after each layer.
+// unpacking hides CatalogPrefixes, so that the image source unpacks layers
+// into a directory and catalogs it after each layer.
 type unpacking struct{ sbom.Cataloger }
 
 func TestUnpackedLayersGiveTheSameDocument(t *testing.T) {
 	img := image(t, dpkgLayers(t)...)
-	inPlace := generate(t, sbom.FromImage("app", img))
+	inPlace := generate(t, oci.FromImage("app", img))
 	stages := map[string]bool{}
-	unpacked := generate(t, sbom.FromImage("app", img), sbom.WithCataloger(unpacking{newCataloger(t)}),
+	unpacked := generate(t, oci.FromImage("app", img), sbom.WithCataloger(unpacking{newCataloger(t)}),
 		sbom.WithProgress(func(stage string, _, _ int) { stages[stage] = true }))
 	if a, b := mustJSON(t, inPlace), mustJSON(t, unpacked); a != b {
 		t.Fatalf("layers read in place and unpacked give different documents:\n%s\n%s", a, b)

@@ -27,6 +27,7 @@ import (
 
 	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/sbom"
+	"github.com/stella-ops/stella/sbom/oci"
 	"github.com/stella-ops/stella/sbom/syft"
 )
 
@@ -174,7 +175,7 @@ func TestRegistryResolvesTagAndPlatform(t *testing.T) {
 
 	idxDigest, _ := idx.Digest()
 	amdDigest, _ := amd64.Digest()
-	doc := generate(t, sbom.Registry(ref.String()))
+	doc := generate(t, oci.Registry(ref.String()))
 	want := sbom.Subject{Kind: "image", Name: host + "/team/app", Digest: amdDigest.String(), IndexDigest: idxDigest.String(), Platform: "linux/amd64"}
 	if doc.Subject != want {
 		t.Errorf("subject = %+v, want %+v", doc.Subject, want)
@@ -183,10 +184,10 @@ func TestRegistryResolvesTagAndPlatform(t *testing.T) {
 		t.Errorf("baz = %+v", c)
 	}
 	armDigest, _ := arm64.Digest()
-	if doc := generate(t, sbom.Registry(ref.String()), sbom.WithPlatform("linux/arm64")); doc.Subject.Digest != armDigest.String() {
+	if doc := generate(t, oci.Registry(ref.String()), sbom.WithPlatform("linux/arm64")); doc.Subject.Digest != armDigest.String() {
 		t.Errorf("arm64 subject = %+v", doc.Subject)
 	}
-	doc = generate(t, sbom.Registry(single.String()))
+	doc = generate(t, oci.Registry(single.String()))
 	if doc.Subject.Digest != amdDigest.String() || doc.Subject.IndexDigest != "" {
 		t.Errorf("single-image subject = %+v", doc.Subject)
 	}
@@ -206,8 +207,8 @@ func TestDaemonImage(t *testing.T) {
 		t.Fatalf("docker load: %v\n%s", err, b)
 	}
 	t.Cleanup(func() { exec.Command("docker", "rmi", tag.String()).Run() })
-	doc := generate(t, sbom.Daemon(tag.String()))
-	want := generate(t, sbom.FromImage("x", img))
+	doc := generate(t, oci.Daemon(tag.String()))
+	want := generate(t, oci.FromImage("x", img))
 	if mustJSON(t, doc.Components) != mustJSON(t, want.Components) {
 		t.Errorf("daemon components differ:\n%s\n%s", mustJSON(t, doc.Components), mustJSON(t, want.Components))
 	}

@@ -1,4 +1,4 @@
-package sbom
+package oci
 
 import (
 	"crypto/sha256"

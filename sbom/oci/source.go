@@ -1,4 +1,4 @@
-package sbom
+package oci
 
 import (
 	"archive/tar"
@@ -17,11 +17,58 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/stella-ops/stella/sbom"
 )
+
+// target is an opened source: an image chosen down to one platform's
+// manifest, and what to release once it is scanned.
+type target struct {
+	subject sbom.Subject
+	img     v1.Image
+	// blobs is set when the layers' compressed blobs are stored as such
+	// (layouts, registries): they are then decompressed by Stella, faster
+	// than go-containerregistry does. Elsewhere Compressed() would compress.
+	blobs   bool
+	cleanup []func()
+}
+
+func (t *target) close() {
+	for i := len(t.cleanup) - 1; i >= 0; i-- {
+		t.cleanup[i]()
+	}
+}
+
+// opener is a source of this package: it resolves to one image.
+type opener interface {
+	fmt.Stringer
+	open(ctx context.Context, o sbom.ScanOptions) (*target, error)
+}
+
+// scan resolves src and inventories every layer prefix of its image.
+func scan(ctx context.Context, src opener, o sbom.ScanOptions) (*sbom.Scanned, error) {
+	if o.Cataloger == nil {
+		return nil, sbom.ErrNoCataloger
+	}
+	if o.Platform == "" {
+		o.Platform = sbom.DefaultPlatform
+	}
+	if o.Progress == nil {
+		o.Progress = func(string, int, int) {}
+	}
+	o.Progress("resolve", 0, 1)
+	t, err := src.open(ctx, o)
+	if err != nil {
+		return nil, fmt.Errorf("oci: open %s: %w", src, err)
+	}
+	defer t.close()
+	o.Progress("resolve", 1, 1)
+	return scanImage(ctx, o, t)
+}
 
 // FromImage is an image already in hand, such as one built with
 // go-containerregistry's mutate package. name is recorded as the subject.
-func FromImage(name string, img v1.Image) Source { return imageSource{name: name, img: img} }
+func FromImage(name string, img v1.Image) sbom.Source { return imageSource{name: name, img: img} }
 
 type imageSource struct {
 	name string
@@ -30,20 +77,30 @@ type imageSource struct {
 
 func (s imageSource) String() string { return "image:" + s.name }
 
-func (s imageSource) open(_ context.Context, cfg *config) (*target, error) {
-	return imageTarget(Subject{Name: s.name}, s.img, false)
+// Scan inventories every layer prefix of the image.
+func (s imageSource) Scan(ctx context.Context, o sbom.ScanOptions) (*sbom.Scanned, error) {
+	return scan(ctx, s, o)
 }
 
-// OCILayout is an OCI image layout directory (as layout.Write makes it).
+func (s imageSource) open(context.Context, sbom.ScanOptions) (*target, error) {
+	return imageTarget(sbom.Subject{Name: s.name}, s.img, false)
+}
+
+// Layout is an OCI image layout directory (as layout.Write makes it).
 // When the layout holds several images, the one for the requested platform
 // is chosen.
-func OCILayout(path string) Source { return ociLayoutSource(path) }
+func Layout(path string) sbom.Source { return layoutSource(path) }
 
-type ociLayoutSource string
+type layoutSource string
 
-func (s ociLayoutSource) String() string { return "oci-dir:" + string(s) }
+func (s layoutSource) String() string { return "oci-dir:" + string(s) }
 
-func (s ociLayoutSource) open(_ context.Context, cfg *config) (*target, error) {
+// Scan inventories every layer prefix of the image.
+func (s layoutSource) Scan(ctx context.Context, o sbom.ScanOptions) (*sbom.Scanned, error) {
+	return scan(ctx, s, o)
+}
+
+func (s layoutSource) open(_ context.Context, o sbom.ScanOptions) (*target, error) {
 	abs, err := filepath.Abs(string(s))
 	if err != nil {
 		return nil, err
@@ -52,26 +109,31 @@ func (s ociLayoutSource) open(_ context.Context, cfg *config) (*target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read OCI layout: %w", err)
 	}
-	img, indexDigest, err := selectImage(idx, cfg.platform)
+	img, indexDigest, err := selectImage(idx, o.Platform)
 	if err != nil {
 		return nil, err
 	}
-	return imageTarget(Subject{Name: filepath.Base(abs), IndexDigest: indexDigest}, img, true)
+	return imageTarget(sbom.Subject{Name: filepath.Base(abs), IndexDigest: indexDigest}, img, true)
 }
 
-// OCIArchive is a tar archive of an OCI image layout.
-func OCIArchive(path string) Source { return ociArchiveSource(path) }
+// Archive is a tar archive of an OCI image layout.
+func Archive(path string) sbom.Source { return archiveSource(path) }
 
-type ociArchiveSource string
+type archiveSource string
 
-func (s ociArchiveSource) String() string { return "oci-archive:" + string(s) }
+func (s archiveSource) String() string { return "oci-archive:" + string(s) }
 
-func (s ociArchiveSource) open(ctx context.Context, cfg *config) (*target, error) {
+// Scan inventories every layer prefix of the image.
+func (s archiveSource) Scan(ctx context.Context, o sbom.ScanOptions) (*sbom.Scanned, error) {
+	return scan(ctx, s, o)
+}
+
+func (s archiveSource) open(ctx context.Context, o sbom.ScanOptions) (*target, error) {
 	abs, err := filepath.Abs(string(s))
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp(cfg.tempDir, "stella-oci-")
+	dir, err := os.MkdirTemp(o.TempDir, "stella-oci-")
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +142,7 @@ func (s ociArchiveSource) open(ctx context.Context, cfg *config) (*target, error
 		remove()
 		return nil, fmt.Errorf("unpack OCI archive: %w", err)
 	}
-	t, err := ociLayoutSource(dir).open(ctx, cfg)
+	t, err := layoutSource(dir).open(ctx, o)
 	if err != nil {
 		remove()
 		return nil, err
@@ -144,13 +206,18 @@ func untarLayout(archive, dir string) error {
 }
 
 // DockerArchive is a tarball as `docker save` writes it.
-func DockerArchive(path string) Source { return dockerArchiveSource(path) }
+func DockerArchive(path string) sbom.Source { return dockerArchiveSource(path) }
 
 type dockerArchiveSource string
 
 func (s dockerArchiveSource) String() string { return "docker-archive:" + string(s) }
 
-func (s dockerArchiveSource) open(_ context.Context, _ *config) (*target, error) {
+// Scan inventories every layer prefix of the image.
+func (s dockerArchiveSource) Scan(ctx context.Context, o sbom.ScanOptions) (*sbom.Scanned, error) {
+	return scan(ctx, s, o)
+}
+
+func (s dockerArchiveSource) open(context.Context, sbom.ScanOptions) (*target, error) {
 	abs, err := filepath.Abs(string(s))
 	if err != nil {
 		return nil, err
@@ -159,14 +226,14 @@ func (s dockerArchiveSource) open(_ context.Context, _ *config) (*target, error)
 	if err != nil {
 		return nil, fmt.Errorf("read docker archive: %w", err)
 	}
-	return imageTarget(Subject{Name: filepath.Base(abs)}, img, false)
+	return imageTarget(sbom.Subject{Name: filepath.Base(abs)}, img, false)
 }
 
 // Registry is an image in a registry. The reference is resolved to a
 // manifest digest at once; a multi-platform index is resolved to the
 // requested platform's manifest, and both digests are recorded. opts pass
 // through to go-containerregistry (for example remote.WithAuthFromKeychain).
-func Registry(ref string, opts ...remote.Option) Source {
+func Registry(ref string, opts ...remote.Option) sbom.Source {
 	return registrySource{ref: ref, opts: opts}
 }
 
@@ -177,14 +244,19 @@ type registrySource struct {
 
 func (s registrySource) String() string { return "registry:" + s.ref }
 
-func (s registrySource) open(ctx context.Context, cfg *config) (*target, error) {
+// Scan inventories every layer prefix of the image.
+func (s registrySource) Scan(ctx context.Context, o sbom.ScanOptions) (*sbom.Scanned, error) {
+	return scan(ctx, s, o)
+}
+
+func (s registrySource) open(ctx context.Context, o sbom.ScanOptions) (*target, error) {
 	ref, err := name.ParseReference(s.ref)
 	if err != nil {
 		return nil, fmt.Errorf("parse image reference: %w", err)
 	}
-	plat, err := v1.ParsePlatform(cfg.platform)
+	plat, err := v1.ParsePlatform(o.Platform)
 	if err != nil {
-		return nil, fmt.Errorf("platform %q: %w", cfg.platform, err)
+		return nil, fmt.Errorf("platform %q: %w", o.Platform, err)
 	}
 	opts := append([]remote.Option{remote.WithContext(ctx), remote.WithPlatform(*plat)}, s.opts...)
 	desc, err := remote.Get(ref, opts...)
@@ -193,7 +265,7 @@ func (s registrySource) open(ctx context.Context, cfg *config) (*target, error) 
 	}
 	// Pin the digest: nothing after this point uses the tag.
 	pinned := ref.Context().Digest(desc.Digest.String())
-	subject := Subject{Name: ref.Context().Name()}
+	subject := sbom.Subject{Name: ref.Context().Name()}
 	var img v1.Image
 	if desc.MediaType.IsIndex() {
 		idx, err := desc.ImageIndex()
@@ -201,7 +273,7 @@ func (s registrySource) open(ctx context.Context, cfg *config) (*target, error) 
 			return nil, fmt.Errorf("read index %s: %w", pinned, err)
 		}
 		var indexDigest string
-		img, indexDigest, err = selectImage(idx, cfg.platform)
+		img, indexDigest, err = selectImage(idx, o.Platform)
 		if err != nil {
 			return nil, err
 		}
@@ -219,13 +291,18 @@ func (s registrySource) open(ctx context.Context, cfg *config) (*target, error) 
 }
 
 // Daemon is an image in the local Docker daemon, by reference or image ID.
-func Daemon(ref string) Source { return daemonSource(ref) }
+func Daemon(ref string) sbom.Source { return daemonSource(ref) }
 
 type daemonSource string
 
 func (s daemonSource) String() string { return "docker:" + string(s) }
 
-func (s daemonSource) open(ctx context.Context, _ *config) (*target, error) {
+// Scan inventories every layer prefix of the image.
+func (s daemonSource) Scan(ctx context.Context, o sbom.ScanOptions) (*sbom.Scanned, error) {
+	return scan(ctx, s, o)
+}
+
+func (s daemonSource) open(ctx context.Context, _ sbom.ScanOptions) (*target, error) {
 	ref, err := name.ParseReference(string(s))
 	if err != nil {
 		return nil, fmt.Errorf("parse image reference: %w", err)
@@ -234,12 +311,12 @@ func (s daemonSource) open(ctx context.Context, _ *config) (*target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s from the Docker daemon: %w", ref, err)
 	}
-	return imageTarget(Subject{Name: ref.Context().Name()}, img, false)
+	return imageTarget(sbom.Subject{Name: ref.Context().Name()}, img, false)
 }
 
 // imageTarget completes an image subject with its digest and platform.
-// blobs says the layers' compressed blobs are stored (see resolvedImage).
-func imageTarget(subject Subject, img v1.Image, blobs bool) (*target, error) {
+// blobs says the layers' compressed blobs are stored (see target).
+func imageTarget(subject sbom.Subject, img v1.Image, blobs bool) (*target, error) {
 	digest, err := img.Digest()
 	if err != nil {
 		return nil, fmt.Errorf("image digest: %w", err)
@@ -253,7 +330,7 @@ func imageTarget(subject Subject, img v1.Image, blobs bool) (*target, error) {
 	if p := cf.Platform(); p != nil && p.OS != "" {
 		subject.Platform = platformString(p)
 	}
-	return &target{subject: subject, image: &resolvedImage{img: img, blobs: blobs}}, nil
+	return &target{subject: subject, img: img, blobs: blobs}, nil
 }
 
 func platformString(p *v1.Platform) string {

@@ -1,15 +1,17 @@
-package sbom
+package oci
 
 import (
 	"fmt"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/stella-ops/stella/internal/canon"
+	"github.com/stella-ops/stella/sbom"
 )
 
 // imageLayer is one layer, base first, with the identity of its prefix.
 type imageLayer struct {
-	Layer
+	sbom.Layer
 	layer v1.Layer
 }
 
@@ -34,7 +36,7 @@ func enumerateLayers(img v1.Image, cf *v1.ConfigFile) ([]imageLayer, error) {
 			return nil, fmt.Errorf("layer %d digest: %w", i, err)
 		}
 		chain = chainID(chain, diffID.String())
-		out[i] = imageLayer{Layer: Layer{Index: i, DiffID: diffID.String(), ChainID: chain}, layer: l}
+		out[i] = imageLayer{Layer: sbom.Layer{Index: i, DiffID: diffID.String(), ChainID: chain}, layer: l}
 		if digest != diffID { // uncompressed layers have no separate blob digest
 			out[i].Digest = digest.String()
 		}

@@ -1,9 +1,11 @@
-package sbom
+package oci
 
 import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,7 +14,14 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/stella-ops/stella/sbom"
 )
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
 
 // entry is one tar entry of a test layer: a file, a directory (name ending
 // in "/"), or a symlink (link set).
@@ -56,7 +65,7 @@ func asImageLayer(t *testing.T, l v1.Layer, index int) imageLayer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return imageLayer{Layer: Layer{Index: index, DiffID: d.String()}, layer: l}
+	return imageLayer{Layer: sbom.Layer{Index: index, DiffID: d.String()}, layer: l}
 }
 
 func TestRootfsRejectsContentNotMatchingTheDiffID(t *testing.T) {
@@ -164,5 +173,20 @@ func TestChainID(t *testing.T) {
 	}
 	if got, want := chainID(a, b), "sha256:"+sha256Hex(a+" "+b); got != want {
 		t.Errorf("chainID = %s, want %s", got, want)
+	}
+}
+
+func TestCacheKey(t *testing.T) {
+	info := sbom.CatalogerInfo{Engine: "syft", Version: "v1", ConfigDigest: "sha256:" + sha256Hex("cfg")}
+	k1, _ := cacheKey("sha256:"+sha256Hex("a"), info)
+	k2, _ := cacheKey("sha256:"+sha256Hex("b"), info)
+	info.Version = "v2"
+	k3, _ := cacheKey("sha256:"+sha256Hex("a"), info)
+	if k1 == k2 || k1 == k3 {
+		t.Fatalf("keys collide: %s %s %s", k1, k2, k3)
+	}
+	// The key of a persistent cache must not change between releases.
+	if want := "sha256:" + sha256Hex(`{"chainID":"sha256:`+sha256Hex("a")+`","configDigest":"sha256:`+sha256Hex("cfg")+`","engineVersion":"syft@v2"}`); k3 != want {
+		t.Errorf("key = %s, want %s", k3, want)
 	}
 }

@@ -1,4 +1,4 @@
-package sbom
+package oci
 
 import (
 	"archive/tar"
@@ -52,7 +52,7 @@ func (r *rootfs) close() { r.root.Close() }
 
 // apply unpacks layer l on top of what is there, honouring whiteouts, and
 // checks the content against l's diffID. All writes go through os.Root, so
-// no entry or symlink can reach outside. blobs: see resolvedImage.
+// no entry or symlink can reach outside. blobs: see target.
 func (r *rootfs) apply(ctx context.Context, l imageLayer, blobs bool) error {
 	index := l.Index
 	rc, err := uncompressedLayer(l.layer, blobs)
