@@ -12,7 +12,7 @@ import (
 	"github.com/spdx/tools-golang/spdx/v2/common"
 	"github.com/spdx/tools-golang/spdx/v2/v2_3"
 	"github.com/stella-ops/stella/sbom"
-	"github.com/stella-ops/stella/sbom/spdx/stellanote"
+	"github.com/stella-ops/stella/sbom/internal/stellanote"
 )
 
 // Versions Decode accepts. SPDX 2.2 JSON has the same shape for every field

@@ -8,7 +8,8 @@
 // SPDX 2.3 has no field for layer attribution, evidence locations, catalogers,
 // Stella keys or image layers. They travel as "stella:<name>=<value>" lines in
 // the package comment (components and the subject) and the document comment
-// (image layers, document properties, warnings); see package stellanote.
+// (image layers, document properties, warnings), written and read by
+// sbom/internal/stellanote, which package spdx3 shares.
 // Package SPDXIDs are "SPDXRef-Pkg-" + 16 hex of sha256(identity); the
 // scanned subject is the package "SPDXRef-Subject" that the document DESCRIBES.
 package spdx

@@ -13,7 +13,7 @@ import (
 	"github.com/spdx/tools-golang/spdx/v2/v2_3"
 	"github.com/stella-ops/stella/internal/canon"
 	"github.com/stella-ops/stella/sbom"
-	"github.com/stella-ops/stella/sbom/spdx/stellanote"
+	"github.com/stella-ops/stella/sbom/internal/stellanote"
 )
 
 // Encode writes d as SPDX 2.3 JSON: RFC 8785 canonical bytes and one "\n".

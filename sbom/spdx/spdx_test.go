@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/stella-ops/stella/sbom"
+	"github.com/stella-ops/stella/sbom/internal/spdxtest"
 	"github.com/stella-ops/stella/sbom/spdx"
-	"github.com/stella-ops/stella/sbom/spdx/spdxtest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden.spdx.json and hashes.txt")

@@ -9,7 +9,7 @@ import (
 
 	packageurl "github.com/package-url/packageurl-go"
 	"github.com/stella-ops/stella/sbom"
-	"github.com/stella-ops/stella/sbom/spdx/stellanote"
+	"github.com/stella-ops/stella/sbom/internal/stellanote"
 )
 
 // ValidationError names what is wrong with an ingested document.

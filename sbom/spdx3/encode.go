@@ -11,7 +11,7 @@ import (
 
 	"github.com/stella-ops/stella/internal/canon"
 	"github.com/stella-ops/stella/sbom"
-	"github.com/stella-ops/stella/sbom/spdx/stellanote"
+	"github.com/stella-ops/stella/sbom/internal/stellanote"
 )
 
 // document is the JSON-LD file: the context and a flat graph.

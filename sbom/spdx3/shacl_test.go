@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/sbom"
-	"github.com/stella-ops/stella/sbom/spdx/spdxtest"
+	"github.com/stella-ops/stella/sbom/internal/spdxtest"
 )
 
 // shacl returns a function that validates a file with shacl/validate.mjs

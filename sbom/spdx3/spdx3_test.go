@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/stella-ops/stella/sbom"
-	"github.com/stella-ops/stella/sbom/spdx/spdxtest"
+	"github.com/stella-ops/stella/sbom/internal/spdxtest"
 	"github.com/stella-ops/stella/sbom/spdx3"
 )
 

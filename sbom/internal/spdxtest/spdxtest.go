@@ -157,8 +157,8 @@ func ShortHash(s string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// HashLine is a sha256sum line for b named name.
-func HashLine(b []byte, name string) string {
+// hashLine is a sha256sum line for b named name.
+func hashLine(b []byte, name string) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]) + "  " + name + "\n"
 }

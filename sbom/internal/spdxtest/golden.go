@@ -18,7 +18,7 @@ func Golden(t *testing.T, out []byte, name string, update bool) {
 		if err := os.WriteFile(golden, out, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(hashes, []byte(HashLine(out, name)), 0o644); err != nil {
+		if err := os.WriteFile(hashes, []byte(hashLine(out, name)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -33,7 +33,7 @@ func Golden(t *testing.T, out []byte, name string, update bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(got) != HashLine(want, name) {
+	if string(got) != hashLine(want, name) {
 		t.Fatalf("%s does not match %s", hashes, name)
 	}
 	if sum, err := exec.LookPath("sha256sum"); err == nil {
