@@ -34,6 +34,33 @@ func cacheKey(chainID string, info sbom.CatalogerInfo) (string, error) {
 	})
 }
 
+// opener is a source of this package: it resolves to one image.
+type opener interface {
+	fmt.Stringer
+	open(ctx context.Context, o sbom.ScanOptions) (*target, error)
+}
+
+// scan resolves src and inventories every layer prefix of its image.
+func scan(ctx context.Context, src opener, o sbom.ScanOptions) (*sbom.Scanned, error) {
+	if o.Cataloger == nil {
+		return nil, sbom.ErrNoCataloger
+	}
+	if o.Platform == "" {
+		o.Platform = sbom.DefaultPlatform
+	}
+	if o.Progress == nil {
+		o.Progress = func(string, int, int) {}
+	}
+	o.Progress("resolve", 0, 1)
+	t, err := src.open(ctx, o)
+	if err != nil {
+		return nil, fmt.Errorf("oci: open %s: %w", src, err)
+	}
+	defer t.close()
+	o.Progress("resolve", 1, 1)
+	return scanImage(ctx, o, t)
+}
+
 // scanImage enumerates the layers of an opened image and inventories every
 // layer prefix (sbom.md §2); sbom.Generate attributes and composes them.
 func scanImage(ctx context.Context, o sbom.ScanOptions, t *target) (*sbom.Scanned, error) {

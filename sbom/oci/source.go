@@ -39,33 +39,6 @@ func (t *target) close() {
 	}
 }
 
-// opener is a source of this package: it resolves to one image.
-type opener interface {
-	fmt.Stringer
-	open(ctx context.Context, o sbom.ScanOptions) (*target, error)
-}
-
-// scan resolves src and inventories every layer prefix of its image.
-func scan(ctx context.Context, src opener, o sbom.ScanOptions) (*sbom.Scanned, error) {
-	if o.Cataloger == nil {
-		return nil, sbom.ErrNoCataloger
-	}
-	if o.Platform == "" {
-		o.Platform = sbom.DefaultPlatform
-	}
-	if o.Progress == nil {
-		o.Progress = func(string, int, int) {}
-	}
-	o.Progress("resolve", 0, 1)
-	t, err := src.open(ctx, o)
-	if err != nil {
-		return nil, fmt.Errorf("oci: open %s: %w", src, err)
-	}
-	defer t.close()
-	o.Progress("resolve", 1, 1)
-	return scanImage(ctx, o, t)
-}
-
 // FromImage is an image already in hand, such as one built with
 // go-containerregistry's mutate package. name is recorded as the subject.
 func FromImage(name string, img v1.Image) sbom.Source { return imageSource{name: name, img: img} }
