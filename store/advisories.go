@@ -223,7 +223,7 @@ func (s *store) latestRevisions(ctx context.Context, tenant string, obs []adviso
 		for start := 0; start < len(ids); start += lookupBatch {
 			var rows []observationRow
 			err := s.db.NewSelect().Model(&rows).Column("id", "upstream_id", "revision", "content_hash").
-				Where("tenant_id = ? AND source = ? AND upstream_id IN (?)", tenant, source, bun.In(ids[start:min(start+lookupBatch, len(ids))])).
+				Where("tenant_id = ? AND source = ? AND upstream_id IN (?)", tenant, source, bun.List(ids[start:min(start+lookupBatch, len(ids))])).
 				Scan(ctx)
 			if err != nil {
 				return nil, err

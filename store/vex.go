@@ -268,7 +268,7 @@ func (s *store) Statements(ctx context.Context, tenant string, f vex.StatementFi
 			return []vex.Statement{}, nil
 		}
 		q = q.Where(`s.digest IN (SELECT v.statement_digest FROM vex_statement_vulnerabilities AS v
-			WHERE v.tenant_id = ? AND v.vulnerability IN (?))`, tenant, bun.In(ids))
+			WHERE v.tenant_id = ? AND v.vulnerability IN (?))`, tenant, bun.List(ids))
 	}
 	if len(f.Products) > 0 {
 		keys := make([]string, 0, len(f.Products))
@@ -281,7 +281,7 @@ func (s *store) Statements(ctx context.Context, tenant string, f vex.StatementFi
 			return []vex.Statement{}, nil
 		}
 		q = q.Where(`s.digest IN (SELECT p.statement_digest FROM vex_statement_products AS p
-			WHERE p.tenant_id = ? AND p.product_key IN (?))`, tenant, bun.In(keys))
+			WHERE p.tenant_id = ? AND p.product_key IN (?))`, tenant, bun.List(keys))
 	}
 	if err := q.OrderExpr("s.digest").Scan(ctx); err != nil {
 		return nil, err
