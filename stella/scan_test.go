@@ -287,7 +287,7 @@ func peerTool(t *testing.T, env string) string {
 func TestScanAgreesWithGovulncheck(t *testing.T) {
 	govulncheck := peerTool(t, "STELLA_TEST_GOVULNCHECK")
 	db := peerTool(t, "STELLA_TEST_GOVULNDB")
-	osvDir := vulndbOSV(t)
+	osvDir := testenv.VulndbOSV(t) // the advisories both tools read
 	mod, err := filepath.Abs(scanFixture)
 	if err != nil {
 		t.Fatal(err)
@@ -406,25 +406,4 @@ func govulncheckFindings(t *testing.T, raw []byte) (map[pair]bool, map[string]bo
 		}
 	}
 	return found, modules, goVersion
-}
-
-// vulndbVersion is the golang.org/x/vulndb module both tools read; CI
-// downloads it (see advisory/osv/vulndb_test.go).
-const vulndbVersion = "v0.0.0-20261105234957-e22db6528018"
-
-func vulndbOSV(t *testing.T) string {
-	t.Helper()
-	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
-	if err != nil {
-		t.Fatalf("go env GOMODCACHE: %v", err)
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "golang.org", "x", "vulndb@"+vulndbVersion, "data", "osv")
-	if _, err := os.Stat(dir); err != nil {
-		msg := "golang.org/x/vulndb not in the module cache; run: go mod download golang.org/x/vulndb@" + vulndbVersion
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return dir
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/advisory/report"
+	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/vex"
 )
 
@@ -44,7 +45,7 @@ type govulncheckOpenVEX struct {
 func TestScanAppliesGovulncheckOpenVEX(t *testing.T) {
 	govulncheck := peerTool(t, "STELLA_TEST_GOVULNCHECK")
 	db := peerTool(t, "STELLA_TEST_GOVULNDB")
-	osvDir := vulndbOSV(t)
+	osvDir := testenv.VulndbOSV(t)
 	mod, err := filepath.Abs(scanFixture)
 	if err != nil {
 		t.Fatal(err)

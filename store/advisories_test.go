@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,25 +44,11 @@ func TestAdvisoryObservationsAreAppendOnly(t *testing.T) {
 	})
 }
 
-// vulndbVersion is the golang.org/x/vulndb module the real-advisory tests
-// read (the same as advisory/osv's):
-//
-//	go mod download golang.org/x/vulndb@v0.0.0-20261105234957-e22db6528018
-const vulndbVersion = "v0.0.0-20261105234957-e22db6528018"
-
 // vulndb reads every Go advisory of vulndb's data/osv from the module cache,
 // skipping (or, under CI=true, failing) when the module is absent.
 func vulndb(tb testing.TB) []advisory.Observation {
 	tb.Helper()
-	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
-	if err != nil {
-		tb.Fatalf("go env GOMODCACHE: %v", err)
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "golang.org", "x", "vulndb@"+vulndbVersion, "data", "osv")
-	if _, err := os.Stat(dir); err != nil {
-		testenv.Require(tb, "golang.org/x/vulndb", "run: go mod download golang.org/x/vulndb@"+vulndbVersion)
-	}
-	obs, err := osv.ReadPath(dir)
+	obs, err := osv.ReadPath(testenv.VulndbOSV(tb))
 	if err != nil {
 		tb.Fatalf("reading vulndb: %v", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/stella-ops/stella/internal/testenv"
 )
 
 const openVEXSchema = "../../shared/conformance/openvex/openvex.schema.json"
@@ -16,7 +18,7 @@ const openVEXSchema = "../../shared/conformance/openvex/openvex.schema.json"
 func validateOpenVEX(t *testing.T, raw []byte) {
 	t.Helper()
 	if _, err := os.Stat(openVEXSchema); err != nil {
-		if os.Getenv("CI") == "true" {
+		if testenv.InCI() {
 			t.Fatalf("OpenVEX schema: %v", err)
 		}
 		t.Logf("OpenVEX schema validation left out: %v (the shared folder is absent)", err)

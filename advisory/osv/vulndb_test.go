@@ -2,45 +2,18 @@ package osv_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/advisory/osv"
+	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/sbom"
 )
 
-// vulndbVersion is the golang.org/x/vulndb module the acceptance test reads.
-// CI downloads it with:
-//
-//	go mod download golang.org/x/vulndb@v0.0.0-20261105234957-e22db6528018
-const vulndbVersion = "v0.0.0-20261105234957-e22db6528018"
-
-// vulndbDir finds vulndb's data/osv in the module cache, skipping (or, under
-// CI=true, failing) when the module is not downloaded.
-func vulndbDir(tb testing.TB) string {
-	tb.Helper()
-	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
-	if err != nil {
-		tb.Fatalf("go env GOMODCACHE: %v", err)
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "golang.org", "x", "vulndb@"+vulndbVersion, "data", "osv")
-	if _, err := os.Stat(dir); err != nil {
-		msg := "golang.org/x/vulndb not in the module cache; run: go mod download golang.org/x/vulndb@" + vulndbVersion
-		if os.Getenv("CI") == "true" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
-	}
-	return dir
-}
-
 func loadVulndb(tb testing.TB) []advisory.Observation {
 	tb.Helper()
-	obs, err := osv.ReadPath(vulndbDir(tb))
+	obs, err := osv.ReadPath(testenv.VulndbOSV(tb))
 	if err != nil {
 		tb.Fatalf("reading vulndb: %v", err)
 	}

@@ -3,13 +3,14 @@ package version
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stella-ops/stella/internal/testenv"
 )
 
 const nativePairs = 300
@@ -44,22 +45,10 @@ func randomPairs(vs []string, n int) [][2]string {
 	return out
 }
 
-// requireTool skips when a native tool is absent, except under CI=true,
-// where its absence is a failure.
-func requireTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not installed (required when CI=true)", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-}
-
 // TestDpkgAgreesWithNative compares random pairs of Debian vector versions
 // with dpkg --compare-versions.
 func TestDpkgAgreesWithNative(t *testing.T) {
-	requireTool(t, "dpkg")
+	testenv.Tool(t, "dpkg", "Debian package dpkg")
 	vs := vectorVersions(t, "debian-")
 	checked := 0
 	for _, p := range randomPairs(vs, nativePairs) {
@@ -85,7 +74,7 @@ func TestDpkgAgreesWithNative(t *testing.T) {
 // TestRPMAgreesWithNative compares random pairs of Red Hat vector versions
 // with rpm's own rpm.vercmp (through rpm --eval and its Lua interpreter).
 func TestRPMAgreesWithNative(t *testing.T) {
-	requireTool(t, "rpm")
+	testenv.Tool(t, "rpm", "Debian package rpm")
 	vs := vectorVersions(t, "redhat-")
 	pairs := randomPairs(vs, nativePairs)
 	var script strings.Builder

@@ -5,6 +5,7 @@
 //
 //	dsn := testenv.PostgresDSN(t) // a fresh, empty database, dropped after the test
 //	testenv.Require(t, "Docker", "STELLA_TEST_DOCKER is unset")
+//	dpkg := testenv.Tool(t, "dpkg", "Debian package dpkg")
 package testenv
 
 import (
@@ -14,6 +15,9 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,16 +41,46 @@ func Require(t testing.TB, service, why string) {
 	t.Skipf("%s is not available (%s); skipping", service, why)
 }
 
+// Tool returns the path of a command on PATH, or stops the test as Require
+// does. hint says how to install it.
+func Tool(t testing.TB, name, hint string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		Require(t, name, "it is not on PATH; "+hint)
+	}
+	return path
+}
+
+// VulndbVersion is the golang.org/x/vulndb module whose data/osv the
+// real-advisory tests read. .ci/run and stella/testdata/peer-tools.sh
+// download the same version:
+//
+//	go mod download golang.org/x/vulndb@v0.0.0-20261105234957-e22db6528018
+const VulndbVersion = "v0.0.0-20261105234957-e22db6528018"
+
+// VulndbOSV returns vulndb's data/osv directory in the module cache, or stops
+// the test as Require does when the module is not downloaded.
+func VulndbOSV(t testing.TB) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	if err != nil {
+		t.Fatalf("go env GOMODCACHE: %v", err)
+	}
+	dir := filepath.Join(strings.TrimSpace(string(out)), "golang.org", "x", "vulndb@"+VulndbVersion, "data", "osv")
+	if _, err := os.Stat(dir); err != nil {
+		Require(t, "golang.org/x/vulndb", "not in the module cache; run: go mod download golang.org/x/vulndb@"+VulndbVersion)
+	}
+	return dir
+}
+
 // PostgresAdminDSN returns the admin DSN from STELLA_TEST_POSTGRES_DSN, or
 // stops the test as Require does.
 func PostgresAdminDSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv(PostgresEnv)
 	if dsn == "" {
-		if InCI() {
-			t.Fatalf("CI=true: %s is required", PostgresEnv)
-		}
-		t.Skipf("PostgreSQL is not available: set %s (e.g. postgres://stella:stella@127.0.0.1:5432/postgres?sslmode=disable) to run these tests", PostgresEnv)
+		Require(t, "PostgreSQL", "set "+PostgresEnv+" (e.g. postgres://stella:stella@127.0.0.1:5432/postgres?sslmode=disable) to run these tests")
 	}
 	return dsn
 }

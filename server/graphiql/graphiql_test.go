@@ -21,6 +21,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/stella-ops/stella/internal/testenv"
 )
 
 // newServer mounts the handler the documented way, next to a stand-in endpoint.
@@ -244,10 +246,7 @@ const chromiumPath = "/usr/bin/chromium"
 func requireChromium(t *testing.T) {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing (apt-get install chromium): the GraphiQL browser check cannot run: %v", chromiumPath, err)
-		}
-		t.Skipf("%s is missing (apt-get install chromium); skipping the GraphiQL browser check", chromiumPath)
+		testenv.Require(t, "Chromium", err.Error()+" (apt-get install chromium); the GraphiQL browser check cannot run")
 	}
 }
 

@@ -10,7 +10,7 @@
 # stella scans, so both tools read the same advisories.
 set -euo pipefail
 
-vulndb_version=v0.0.0-20261105234957-e22db6528018 # as in advisory/osv/vulndb_test.go
+vulndb_version=v0.0.0-20261105234957-e22db6528018 # as testenv.VulndbVersion (internal/testenv)
 govulncheck_version=${GOVULNCHECK_VERSION:-v1.9.0}
 cache=/var/cache/stella-test
 bin=$cache/govulncheck-$govulncheck_version
