@@ -2,6 +2,7 @@
 // The payload is the statement's canonical JSON (RFC 8785); keys and signatures
 // come from sigstore/sigstore and the envelope from go-securesystemslib.
 //
-//	env, err := attest.Sign(ctx, attest.NewStatement(predType, predicate, subject), signer)
+//	st, err := attest.NewStatement(predType, predicate, subject)
+//	env, err := attest.Sign(ctx, st, signer)
 //	st, keys, err := attest.Verify(ctx, env, attest.Trust{Verifiers: vs})
 package attest

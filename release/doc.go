@@ -8,6 +8,7 @@
 // has SQLite and PostgreSQL). Every call takes its tenant and actor from the
 // context, and every change is written with its audit entry in one transaction.
 //
+//	releases := release.NewService(db, box) // db from store.Open, box from seal.New
 //	ctx = release.WithScope(ctx, release.Scope{Tenant: "acme", Actor: "ci"})
 //	rel, err := releases.CreateRelease(ctx, release.Draft{Name: "myapp-v2.3.1"})
 //	rel, err = releases.AddComponent(ctx, rel.ID, release.ComponentRef{Component: "api", Tag: "v2.3.1"})

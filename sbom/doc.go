@@ -7,6 +7,7 @@
 // this package. The SBOM is an inventory only: it never looks up
 // vulnerabilities or decides anything.
 //
-//	doc, err := sbom.Generate(ctx, sbom.Dir("./rootfs"), sbom.WithCataloger(cataloger))
-//	d := sbom.Diff(oldDoc, doc)
+//	c, err := syft.New() // package sbom/syft
+//	doc, err := sbom.Generate(ctx, sbom.Dir("./rootfs"), sbom.WithCataloger(c))
+//	d := sbom.Diff(oldDoc, doc) // d.Changes: packages added, removed or changed
 package sbom

@@ -3,5 +3,5 @@
 // health checks and Prometheus metrics over HTTP.
 //
 //	srv, err := server.New(ctx, server.Config{DB: "stella.db"})
-//	err = srv.ListenAndServe(ctx)
+//	err = srv.ListenAndServe(ctx, func(addr string) { log.Printf("listening on %s", addr) })
 package server

@@ -3,6 +3,7 @@
 // aligned table for terminals. It only presents what advisory.Matcher
 // decided; it never changes a finding or decides pass/fail.
 //
-//	r := report.New("dir:.", sbomDigest, matcherReport, advisories)
-//	err := r.WriteSARIF(os.Stdout, version)
+//	scan, err := advisory.NewMatcher(advisories).Scan(ctx, doc)
+//	r := report.New("dir:.", sbomDigest, scan, advisories, len(doc.Components))
+//	err = r.WriteSARIF(os.Stdout, version) // or WriteJSON, WriteTable
 package report
