@@ -125,7 +125,7 @@ func exceptionsRevoke(t *testing.T, s gate.ExceptionStore) {
 	if err != nil || !reflect.DeepEqual(*got, e) || rev == nil || *rev != r1 {
 		t.Fatalf("exception x-1 = %+v, %+v, %v", got, rev, err)
 	}
-	if got.ActiveAt(Cutoff.Add(30*time.Minute), revs) != true || got.ActiveAt(Cutoff.Add(time.Hour), revs) {
+	if !got.ActiveAt(Cutoff.Add(30*time.Minute), revs) || got.ActiveAt(Cutoff.Add(time.Hour), revs) {
 		t.Fatal("the stored revocation does not end the exception at its time")
 	}
 }

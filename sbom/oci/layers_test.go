@@ -142,12 +142,11 @@ func TestRootfsAppliesLayersWithWhiteouts(t *testing.T) {
 
 func TestRootfsKeepsEscapingEntriesInside(t *testing.T) {
 	dir := t.TempDir()
-	fs, err := newRootfs(filepath.Join(dir, "root"))
-	if err == nil {
+	if _, err := newRootfs(filepath.Join(dir, "root")); err == nil {
 		t.Fatal("opening a missing root should fail")
 	}
 	os.Mkdir(filepath.Join(dir, "root"), 0o755)
-	fs, err = newRootfs(filepath.Join(dir, "root"))
+	fs, err := newRootfs(filepath.Join(dir, "root"))
 	if err != nil {
 		t.Fatal(err)
 	}
