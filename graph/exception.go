@@ -26,20 +26,6 @@ func (r *Resolver) exceptionStore(ctx context.Context) (gate.ExceptionStore, str
 	return r.Exceptions, sc.Tenant, nil
 }
 
-// exceptionLog is the tenant's exception log as known at cutoff
-// (gate.LogAt). Without a store the log is empty.
-func (r *Resolver) exceptionLog(ctx context.Context, tenant string, cutoff time.Time) ([]gate.Exception, []gate.Revocation, error) {
-	if r.Exceptions == nil {
-		return nil, nil, nil
-	}
-	exs, revs, err := r.Exceptions.Exceptions(ctx, tenant)
-	if err != nil {
-		return nil, nil, err
-	}
-	exs, revs = gate.LogAt(exs, revs, cutoff)
-	return exs, revs, nil
-}
-
 // createException appends an exception approved by the caller and created
 // at the resolver's clock. The rules of gate.md §5 are checked here first,
 // so that each refusal names the input field at fault.

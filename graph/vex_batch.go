@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -245,30 +244,6 @@ func (b *vexBatch) statements(ctx context.Context, s vex.Store, subj vex.Subject
 	out := make([]vex.Statement, len(pos))
 	for i, p := range pos {
 		out[i] = b.stmts[p]
-	}
-	return out, nil
-}
-
-// evaluateVEXBatch evaluates each subject's consensus as of cutoff over the
-// statements of all of them, read in one query: the gate's findings.
-func (r *Resolver) evaluateVEXBatch(ctx context.Context, s vex.Store, tenant string, subjects []vex.Subject, cutoff time.Time) ([]vex.Verdict, error) {
-	if len(subjects) == 0 {
-		return nil, nil
-	}
-	c, err := r.vexConsensusFor(ctx, s, tenant)
-	if err != nil {
-		return nil, err
-	}
-	b := newVEXBatch(tenant, subjects)
-	out := make([]vex.Verdict, len(subjects))
-	for i, subj := range subjects {
-		stmts, err := b.statements(ctx, s, subj)
-		if err != nil {
-			return nil, err
-		}
-		if out[i], err = c.Evaluate(ctx, subj, stmts, cutoff); err != nil {
-			return nil, err
-		}
 	}
 	return out, nil
 }
