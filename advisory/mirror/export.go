@@ -11,6 +11,7 @@ import (
 
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/attest"
+	"github.com/stella-ops/stella/internal/archive"
 	"github.com/stella-ops/stella/internal/canon"
 )
 
@@ -92,7 +93,7 @@ func Export(ctx context.Context, w io.Writer, obs []advisory.Observation, signer
 		return err
 	}
 	files[ManifestPath], files[EnvelopePath] = mb, env
-	return writeArchive(w, files)
+	return archive.Write(w, files)
 }
 
 // signManifest returns the JCS DSSE envelope of a statement about manifest.json.

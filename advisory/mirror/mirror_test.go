@@ -20,6 +20,7 @@ import (
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/advisory/osv"
 	"github.com/stella-ops/stella/attest"
+	"github.com/stella-ops/stella/internal/archive"
 	"github.com/stella-ops/stella/internal/canon"
 	"github.com/stella-ops/stella/store"
 )
@@ -191,7 +192,7 @@ func rewrite(t *testing.T, raw []byte, edit func(map[string][]byte)) []byte {
 	}
 	edit(files)
 	var buf bytes.Buffer
-	if err := writeArchive(&buf, files); err != nil {
+	if err := archive.Write(&buf, files); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -311,7 +312,7 @@ func TestEscapeIsInjectiveAndSafe(t *testing.T) {
 	seen := map[string]string{}
 	for _, id := range []string{"a/b", "a%2Fb", "..", ".", ".x", "x.", "a b", "ü", "GO-2024-1"} {
 		e := escape(id)
-		if checkPath("observations/"+e+"/1.json") != nil {
+		if archive.CheckPath("observations/"+e+"/1.json") != nil {
 			t.Errorf("escape(%q) = %q is unsafe", id, e)
 		}
 		if prev, dup := seen[e]; dup {
