@@ -35,6 +35,7 @@ server over GraphQL (--server, --token, or STELLA_SERVER and STELLA_TOKEN).
 	root.AddCommand(newServeCmd(), newTokenCmd(g), newEnvCmd(g), newTargetCmd(g), newIntegrationCmd(g),
 		newComponentCmd(g), newReleaseCmd(g), newAuditCmd(g), newSBOMCmd(g))
 	root.AddCommand(newScanCmd(g), newAdvisoryCmd(g), newVEXCmd(g), newGateCmd(g))
+	root.AddCommand(newEvidenceCmd(g))
 	return root
 }
 
