@@ -20,8 +20,8 @@ const exitCodesHelp = `Exit codes (one table for every command):
   1    unexpected error, server unreachable, or INTERNAL
   2    usage error, unreadable input, or the server refused the input
        (VALIDATION, NOT_FOUND, CONFLICT, PRECONDITION)
-  3    integrity failure: a digest does not match (sbom verify, advisory import of a bundle)
-  4    authentication, permission or signature failure (UNAUTHENTICATED, FORBIDDEN, bad signature)
+  3    integrity failure: a digest does not match (sbom verify, evidence verify, advisory import of a bundle)
+  4    authentication, permission or signature failure (UNAUTHENTICATED, FORBIDDEN, bad signature or untrusted key)
   6    decision deny (gate eval; scan --fail-on found a finding at or above the threshold)
   7    decision pending (gate eval: a schedule window, approvals or a manual gate)
   8    a mirror bundle is not newer than the one imported last
