@@ -14,6 +14,7 @@ import (
 	"github.com/stella-ops/stella/graph/generated"
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/tenant"
 )
 
 // Severity is the resolver for the severity field.
@@ -73,13 +74,19 @@ func (r *matchEvidenceResolver) RangeType(ctx context.Context, obj *advisory.Evi
 
 // Advisory is the resolver for the advisory field.
 func (r *queryResolver) Advisory(ctx context.Context, id string) (*advisory.Effective, error) {
-	sc, _ := release.ScopeFrom(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return r.Resolver.Advisories.Effective(ctx, sc.Tenant, id)
 }
 
 // Advisories is the resolver for the advisories field.
 func (r *queryResolver) Advisories(ctx context.Context, ecosystem string, name string) ([]advisory.Effective, error) {
-	sc, _ := release.ScopeFrom(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return r.Resolver.Advisories.EffectiveByPackage(ctx, sc.Tenant, ecosystem, name)
 }
 

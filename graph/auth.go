@@ -7,7 +7,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/stella-ops/stella/auth"
-	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/tenant"
 )
 
 type principalKey struct{}
@@ -16,7 +16,7 @@ type principalKey struct{}
 // its tenant and name as the release scope.
 func WithPrincipal(ctx context.Context, t *auth.Token) context.Context {
 	ctx = context.WithValue(ctx, principalKey{}, t)
-	return release.WithScope(ctx, release.Scope{Tenant: t.TenantID, Actor: t.Name})
+	return tenant.WithScope(ctx, tenant.Scope{Tenant: t.TenantID, Actor: t.Name})
 }
 
 // PrincipalFrom returns the token the request is acting as.

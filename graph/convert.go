@@ -3,6 +3,7 @@ package graph
 import (
 	"sort"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/release"
 )
@@ -12,7 +13,7 @@ func listOptions(first *int, after *string) (release.ListOptions, error) {
 	var o release.ListOptions
 	if first != nil {
 		if *first < 0 || *first > release.MaxPageSize {
-			return o, &release.ValidationError{Fields: []release.FieldError{{Field: "first", Message: "must be between 0 and 500"}}}
+			return o, fault.Invalid("first", "must be between 0 and %d", release.MaxPageSize)
 		}
 		o.First = *first
 	}

@@ -12,7 +12,9 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/stella-ops/stella/auth"
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/tenant"
 )
 
 // Error codes carried in extensions.code.
@@ -32,7 +34,7 @@ var (
 )
 
 func fieldError(field, format string, args ...any) error {
-	return &release.ValidationError{Fields: []release.FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
+	return fault.Invalid(field, format, args...)
 }
 
 // ErrorPresenter gives every error a stable code. Unknown errors become INTERNAL
@@ -46,16 +48,16 @@ func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Er
 	if gerr.Extensions == nil {
 		gerr.Extensions = map[string]any{}
 	}
-	var verr *release.ValidationError
-	var uerr *release.UnreachableError
+	var verr *fault.ValidationError
+	var uerr *fault.UnreachableError
 	var rerr *release.RegistryError
 	switch {
 	case errors.As(err, &verr):
 		gerr.Extensions["code"] = CodeValidation
 		gerr.Extensions["fields"] = verr.Fields
-	case errors.Is(err, release.ErrNotFound):
+	case errors.Is(err, fault.ErrNotFound):
 		gerr.Extensions["code"] = CodeNotFound
-	case errors.Is(err, release.ErrConflict):
+	case errors.Is(err, fault.ErrConflict):
 		gerr.Extensions["code"] = CodeConflict
 	case errors.As(err, &uerr):
 		gerr.Extensions["code"] = CodePrecondition
@@ -63,7 +65,7 @@ func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Er
 	case errors.As(err, &rerr):
 		gerr.Extensions["code"] = CodePrecondition
 		gerr.Extensions["reason"] = "REGISTRY_ERROR"
-	case errors.Is(err, errUnauthenticated), errors.Is(err, auth.ErrInvalidToken), errors.Is(err, release.ErrNoScope):
+	case errors.Is(err, errUnauthenticated), errors.Is(err, auth.ErrInvalidToken), errors.Is(err, tenant.ErrNoScope):
 		gerr.Extensions["code"] = CodeUnauthenticated
 	case errors.Is(err, errForbidden):
 		gerr.Extensions["code"] = CodeForbidden

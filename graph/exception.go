@@ -8,35 +8,38 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/graph/model"
-	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/tenant"
 )
 
 // errNoExceptions answers exception queries on a server without an
 // exception store.
 var errNoExceptions = errors.New("this server keeps no exceptions")
 
-// exceptionStore returns the exception store and the caller's tenant.
-func (r *Resolver) exceptionStore(ctx context.Context) (gate.ExceptionStore, string, error) {
+// exceptionStore returns the exception store and the caller's scope.
+func (r *Resolver) exceptionStore(ctx context.Context) (gate.ExceptionStore, tenant.Scope, error) {
 	if r.Exceptions == nil {
-		return nil, "", errNoExceptions
+		return nil, tenant.Scope{}, errNoExceptions
 	}
-	sc, _ := release.ScopeFrom(ctx)
-	return r.Exceptions, sc.Tenant, nil
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, tenant.Scope{}, err
+	}
+	return r.Exceptions, sc, nil
 }
 
 // createException appends an exception approved by the caller and created
 // at the resolver's clock. The rules of gate.md §5 are checked here first,
 // so that each refusal names the input field at fault.
 func (r *Resolver) createException(ctx context.Context, in model.ExceptionInput) (*model.Exception, error) {
-	s, tenant, err := r.exceptionStore(ctx)
+	s, sc, err := r.exceptionStore(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sc, _ := release.ScopeFrom(ctx)
 	now := r.cutoffOr(nil).Truncate(time.Microsecond)
-	e := gate.Exception{Tenant: tenant, Effect: gate.EffectSuppress,
+	e := gate.Exception{Tenant: sc.Tenant, Effect: gate.EffectSuppress,
 		Scope: gate.ExceptionScope{Vulnerability: strings.TrimSpace(in.Vulnerability), PackageKey: trimmed(in.PackageKey),
 			Component: trimmed(in.Component), ReleaseName: trimmed(in.ReleaseName), Environments: []string{}},
 		DowngradeTo: advisory.Rating(trimmed(in.DowngradeTo)), Justification: strings.TrimSpace(in.Justification),
@@ -44,9 +47,9 @@ func (r *Resolver) createException(ctx context.Context, in model.ExceptionInput)
 	if in.Effect != nil {
 		e.Effect = gate.Effect(strings.ToLower(string(*in.Effect)))
 	}
-	var fields []release.FieldError
+	var fields []fault.FieldError
 	bad := func(field, format string, args ...any) {
-		fields = append(fields, release.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+		fields = append(fields, fault.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	if e.Scope.Vulnerability == "" {
 		bad("vulnerability", "is required")
@@ -86,7 +89,7 @@ func (r *Resolver) createException(ctx context.Context, in model.ExceptionInput)
 		}
 	}
 	if len(fields) > 0 {
-		return nil, &release.ValidationError{Fields: fields}
+		return nil, &fault.ValidationError{Fields: fields}
 	}
 	if r.NewID == nil {
 		return nil, errors.New("graph: the resolver has no id source")
@@ -95,10 +98,10 @@ func (r *Resolver) createException(ctx context.Context, in model.ExceptionInput)
 	if err := gate.ValidateException(e, 0); err != nil {
 		return nil, fieldError("input", "%s", strings.TrimPrefix(err.Error(), "gate: "))
 	}
-	if err := s.AppendException(ctx, tenant, e); err != nil {
+	if err := s.AppendException(ctx, sc.Tenant, e); err != nil {
 		return nil, err
 	}
-	stored, rev, err := s.Exception(ctx, tenant, e.ID)
+	stored, rev, err := s.Exception(ctx, sc.Tenant, e.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -114,19 +117,18 @@ func (r *Resolver) createException(ctx context.Context, in model.ExceptionInput)
 // revokeException appends a revocation by the caller at the resolver's
 // clock; the exception stops applying at once.
 func (r *Resolver) revokeException(ctx context.Context, id string) (*model.Exception, error) {
-	s, tenant, err := r.exceptionStore(ctx)
+	s, sc, err := r.exceptionStore(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if id = strings.TrimSpace(id); id == "" {
 		return nil, fieldError("id", "is required")
 	}
-	sc, _ := release.ScopeFrom(ctx)
 	now := r.cutoffOr(nil).Truncate(time.Microsecond)
-	if err := s.AppendRevocation(ctx, tenant, gate.Revocation{ExceptionID: id, RevokedBy: sc.Actor, At: now}); err != nil {
+	if err := s.AppendRevocation(ctx, sc.Tenant, gate.Revocation{ExceptionID: id, RevokedBy: sc.Actor, At: now}); err != nil {
 		return nil, err
 	}
-	e, rev, err := s.Exception(ctx, tenant, id)
+	e, rev, err := s.Exception(ctx, sc.Tenant, id)
 	if err != nil {
 		return nil, err
 	}
@@ -141,12 +143,12 @@ func (r *Resolver) revokeException(ctx context.Context, id string) (*model.Excep
 
 // exceptions lists the tenant's exceptions, active as of activeAt.
 func (r *Resolver) exceptions(ctx context.Context, activeAt *time.Time) ([]model.Exception, error) {
-	s, tenant, err := r.exceptionStore(ctx)
+	s, sc, err := r.exceptionStore(ctx)
 	if err != nil {
 		return nil, err
 	}
 	at := r.cutoffOr(activeAt)
-	exs, revs, err := s.Exceptions(ctx, tenant)
+	exs, revs, err := s.Exceptions(ctx, sc.Tenant)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/sbom/codec"
 	"github.com/stella-ops/stella/scan"
+	"github.com/stella-ops/stella/tenant"
 )
 
 // advisoryCache keeps, per tenant, the advisory snapshot prepared from
@@ -79,7 +80,10 @@ type effectiveView struct {
 }
 
 func (r *Resolver) effectiveView(ctx context.Context) (*effectiveView, error) {
-	sc, _ := release.ScopeFrom(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	effs, snap, err := r.Advisories.EffectiveAll(ctx, sc.Tenant)
 	if err != nil {
 		return nil, err
@@ -132,7 +136,10 @@ func (v *effectiveView) findings(ctx context.Context, rec *sbom.Record) ([]model
 
 // sbomFindings returns the findings of the stored SBOM with this content digest.
 func (r *Resolver) sbomFindings(ctx context.Context, contentDigest string) ([]model.Finding, error) {
-	sc, _ := release.ScopeFrom(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rec, err := r.SBOMs.SBOMByDigest(ctx, sc.Tenant, contentDigest)
 	if err != nil {
 		return nil, err
@@ -179,7 +186,10 @@ func (r *Resolver) releaseFindings(ctx context.Context, rel *release.Release) ([
 // match again after an import changed them (advisory.AffectedSBOMs, with the
 // groups as added).
 func (r *Resolver) sbomsAffectedBy(ctx context.Context, ids []string) (*model.AffectedSboms, error) {
-	sc, _ := release.ScopeFrom(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	res := &model.AffectedSboms{Advisories: []string{}, Unknown: []string{}}
 	var groups []advisory.Effective
 	for _, id := range ids {
@@ -197,7 +207,6 @@ func (r *Resolver) sbomsAffectedBy(ctx context.Context, ids []string) (*model.Af
 		}
 	}
 	slices.Sort(res.Advisories)
-	var err error
 	res.Sboms, err = advisory.AffectedSBOMs(ctx, r.SBOMs, sc.Tenant, nil, groups)
 	return res, err
 }
@@ -205,7 +214,10 @@ func (r *Resolver) sbomsAffectedBy(ctx context.Context, ids []string) (*model.Af
 // advisorySnapshot returns the snapshot of the tenant's effective view, nil
 // before any import.
 func (r *Resolver) advisorySnapshot(ctx context.Context) (*advisory.Snapshot, error) {
-	sc, _ := release.ScopeFrom(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	_, snap, err := r.Advisories.EffectiveAll(ctx, sc.Tenant)
 	if err != nil || snap.ID == "" {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/scan"
+	"github.com/stella-ops/stella/tenant"
 )
 
 // GateStore keeps decision records and the inputs they name, per tenant.
@@ -123,10 +124,12 @@ func (r *Resolver) decide(ctx context.Context, relKey, envKey string, phase *gat
 // snapshot, VEX statements and issuers, exception log and the release
 // of the application deployed there now, if any.
 func (r *Resolver) decisionRequest(ctx context.Context, rel *release.Release, env *release.Environment, phase gate.Phase, cutoff time.Time) (decide.Request, error) {
-	sc, _ := release.ScopeFrom(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return decide.Request{}, err
+	}
 	req := decide.Request{Tenant: sc.Tenant, Phase: phase, Cutoff: cutoff, Environment: env.GateEnvironment(),
 		Requester: gate.Requester{ID: sc.Actor}}
-	var err error
 	if req.Release, err = release.ForDecision(ctx, rel, r.sbomOf); err != nil {
 		return req, err
 	}
@@ -171,7 +174,10 @@ func (r *Resolver) decisionRequest(ctx context.Context, rel *release.Release, en
 
 // sbomOf is the tenant's stored SBOM of an image, nil when it has none.
 func (r *Resolver) sbomOf(ctx context.Context, imageDigest string) ([]byte, error) {
-	sc, _ := release.ScopeFrom(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rec, err := r.SBOMs.SBOMByImage(ctx, sc.Tenant, imageDigest)
 	switch {
 	case errors.Is(err, sbom.ErrNotFound):
@@ -207,7 +213,10 @@ func (r *Resolver) decisionRecords(ctx context.Context, relKey, envKey *string, 
 		}
 		f.Environment = env.ID
 	}
-	sc, _ := release.ScopeFrom(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	p, err := r.Gates.Store.Decisions(ctx, sc.Tenant, f, gate.PageOptions{First: opts.First, After: opts.After})
 	if err != nil {
 		return nil, err
@@ -234,7 +243,10 @@ func (r *Resolver) decisionRecord(ctx context.Context, digest string) (*model.Ga
 	if digest == "" {
 		return nil, fieldError("digest", "is required")
 	}
-	sc, _ := release.ScopeFrom(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	sd, err := r.Gates.Store.Decision(ctx, sc.Tenant, digest)
 	if err != nil {
 		return nil, err
@@ -248,7 +260,10 @@ func (r *Resolver) decisionInput(ctx context.Context, d *model.GateDecision) *ga
 	if d.Input != nil || r.Gates == nil || r.Gates.Store == nil {
 		return d.Input
 	}
-	sc, _ := release.ScopeFrom(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil
+	}
 	raw, err := r.Gates.Store.GateInputs(sc.Tenant).Get(ctx, d.Rec.Inputs.InputDocumentDigest)
 	if err != nil {
 		return nil

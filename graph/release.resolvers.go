@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/graph/generated"
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/release"
@@ -23,7 +24,7 @@ func (r *releaseResolver) Manifest(ctx context.Context, obj *release.Release) (s
 // Component is the resolver for the component field.
 func (r *releaseComponentResolver) Component(ctx context.Context, obj *release.ReleaseComponent) (*release.Component, error) {
 	c, err := r.Catalog.Component(ctx, obj.ComponentID)
-	if errors.Is(err, release.ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		return nil, nil // the release keeps its pin even if the component is gone
 	}
 	return c, err

@@ -13,6 +13,7 @@ import (
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
+	"github.com/stella-ops/stella/tenant"
 )
 
 // ScanRelease is the resolver for the scanRelease field.
@@ -36,7 +37,10 @@ func (r *packageSearchHitResolver) Releases(ctx context.Context, obj *sbom.Packa
 
 // Sbom is the resolver for the sbom field.
 func (r *queryResolver) Sbom(ctx context.Context, contentDigest *string, imageDigest *string) (*sbom.Record, error) {
-	sc, _ := release.ScopeFrom(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case deref(contentDigest) != "":
 		return r.SBOMs.SBOMByDigest(ctx, sc.Tenant, *contentDigest)

@@ -9,6 +9,7 @@ import (
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
+	"github.com/stella-ops/stella/tenant"
 )
 
 // ImageScanner makes the SBOM record of one image, pulled by digest.
@@ -18,7 +19,10 @@ type ImageScanner interface {
 
 // releaseSBOMs pairs each component of a release with its stored SBOM, if any.
 func (r *Resolver) releaseSBOMs(ctx context.Context, rel *release.Release) ([]model.ReleaseSbom, error) {
-	sc, _ := release.ScopeFrom(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]model.ReleaseSbom, 0, len(rel.Components))
 	for _, c := range rel.Components {
 		item := model.ReleaseSbom{Component: c.Name, ImageDigest: c.Digest}
@@ -48,7 +52,10 @@ func (r *Resolver) scanRelease(ctx context.Context, key string) (*model.ScanResu
 	if len(rel.Components) == 0 {
 		return nil, fieldError("key", "release %q has no components to scan", rel.Name)
 	}
-	sc, _ := release.ScopeFrom(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	res := &model.ScanResult{Release: rel}
 	for _, c := range rel.Components {
 		if _, err := r.SBOMs.SBOMByImage(ctx, sc.Tenant, c.Digest); err == nil {
@@ -96,7 +103,10 @@ func (r *Resolver) packageSearch(ctx context.Context, purl string, below *string
 			return nil, fieldError("versionBelow", "%v", err)
 		}
 	}
-	sc, _ := release.ScopeFrom(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	hits, err := r.SBOMs.SearchPackages(ctx, sc.Tenant, q)
 	if err != nil || below == nil {
 		return hits, err

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/graph/model"
-	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/tenant"
 	"github.com/stella-ops/stella/vex"
 )
 
@@ -20,7 +20,10 @@ func (r *Resolver) vexStore(ctx context.Context) (vex.Store, string, error) {
 	if r.VEX == nil {
 		return nil, "", errNoVEX
 	}
-	sc, _ := release.ScopeFrom(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, "", err
+	}
 	return r.VEX, sc.Tenant, nil
 }
 

@@ -9,7 +9,7 @@
 // context, and every change is written with its audit entry in one transaction.
 //
 //	releases := release.NewService(db, box) // db from store.Open, box from seal.New
-//	ctx = release.WithScope(ctx, release.Scope{Tenant: "acme", Actor: "ci"})
+//	ctx = tenant.WithScope(ctx, tenant.Scope{Tenant: "acme", Actor: "ci"})
 //	rel, err := releases.CreateRelease(ctx, release.Draft{Name: "myapp-v2.3.1"})
 //	rel, err = releases.AddComponent(ctx, rel.ID, release.ComponentRef{Component: "api", Tag: "v2.3.1"})
 //	rel, err = releases.FinalizeRelease(ctx, rel.ID) // immutable from here; rel.Digest set

@@ -1,78 +1,17 @@
 package release
 
 import (
-	"errors"
 	"fmt"
 	"sort"
-	"strings"
+
+	"github.com/stella-ops/stella/fault"
 )
-
-// Sentinels that callers test with errors.Is; the GraphQL layer maps them to codes.
-var (
-	ErrNotFound     = errors.New("not found")
-	ErrConflict     = errors.New("conflict")
-	ErrValidation   = errors.New("validation failed")
-	ErrUnreachable  = errors.New("unreachable")
-	ErrPrecondition = errors.New("precondition failed")
-)
-
-// NotFoundError names the object that does not exist (or belongs to another tenant).
-type NotFoundError struct {
-	Kind string // "environment", "release", …
-	Key  string // the id or name asked for
-}
-
-func (e *NotFoundError) Error() string        { return fmt.Sprintf("%s %q not found", e.Kind, e.Key) }
-func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
-
-// ConflictError says why a change clashes with the state of an object.
-type ConflictError struct {
-	Kind, Key string
-	Reason    string
-}
-
-func (e *ConflictError) Error() string {
-	return fmt.Sprintf("%s %q: %s", e.Kind, e.Key, e.Reason)
-}
-func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
-
-// FieldError is one problem with one input field.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
-
-// ValidationError lists every problem found in an input, not just the first.
-type ValidationError struct {
-	Fields []FieldError
-}
-
-func (e *ValidationError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Field + ": " + f.Message
-	}
-	return "invalid input: " + strings.Join(parts, "; ")
-}
-func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
-
-// UnreachableError names an external system (a registry, an SCM) that did not answer.
-type UnreachableError struct {
-	System string // e.g. `registry "hub" (127.0.0.1:5000)`
-	Err    error
-}
-
-func (e *UnreachableError) Error() string {
-	return fmt.Sprintf("%s is unreachable: %v", e.System, e.Err)
-}
-func (e *UnreachableError) Unwrap() error   { return e.Err }
-func (e *UnreachableError) Is(t error) bool { return t == ErrUnreachable }
 
 // validator collects field errors.
-type validator struct{ fields []FieldError }
+type validator struct{ fields []fault.FieldError }
 
 func (v *validator) add(field, format string, args ...any) {
-	v.fields = append(v.fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	v.fields = append(v.fields, fault.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
 func (v *validator) check(ok bool, field, format string, args ...any) {
@@ -86,7 +25,7 @@ func (v *validator) err() error {
 		return nil
 	}
 	sort.SliceStable(v.fields, func(i, j int) bool { return v.fields[i].Field < v.fields[j].Field })
-	return &ValidationError{Fields: v.fields}
+	return &fault.ValidationError{Fields: v.fields}
 }
 
 func invalid(field, format string, args ...any) error {

@@ -22,6 +22,7 @@ import (
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/seal"
 	"github.com/stella-ops/stella/store"
+	"github.com/stella-ops/stella/tenant"
 )
 
 func ExampleService_FinalizeRelease() {
@@ -59,7 +60,7 @@ func ExampleService_FinalizeRelease() {
 		panic(err)
 	}
 	releases := release.NewService(db, box)
-	ctx = release.WithScope(ctx, release.Scope{Tenant: "acme", Actor: "ci"})
+	ctx = tenant.WithScope(ctx, tenant.Scope{Tenant: "acme", Actor: "ci"})
 
 	if _, err := releases.CreateIntegration(ctx, release.IntegrationSpec{
 		Name: "hub", Type: release.IntegrationOCI, Config: release.IntegrationConfig{Endpoint: host, Insecure: true},

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/internal/canon"
 )
 
@@ -176,7 +177,7 @@ func (c *ComponentRef) validate() error {
 
 func (r *Release) mustBeDraft(action string) error {
 	if r.Status != StatusDraft {
-		return &ConflictError{Kind: "release", Key: r.Name, Reason: fmt.Sprintf("is %s and cannot be changed (%s)", r.Status, action)}
+		return &fault.ConflictError{Kind: "release", Key: r.Name, Reason: fmt.Sprintf("is %s and cannot be changed (%s)", r.Status, action)}
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/stella-ops/stella/internal/canon"
+	"github.com/stella-ops/stella/tenant"
 )
 
 // Sealer encrypts secrets at rest; *seal.Box is the standard one. The associated
@@ -21,7 +22,7 @@ type Sealer interface {
 
 // Service is the release catalog: environments, targets, integrations, components
 // and releases, with the rules of spec/release.md. It is safe for concurrent use.
-// Every call takes its tenant and actor from the context (WithScope), and every
+// Every call takes its tenant and actor from the context (tenant.WithScope), and every
 // change is written together with its audit entry, in one transaction.
 type Service struct {
 	store        Store
@@ -75,8 +76,8 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 
 // change runs fn in a transaction and appends the audit entry for it there too.
 // fn returns the object before and after the change (nil when absent) and its id.
-func (s *Service) change(ctx context.Context, action, entityType string, fn func(tx Store, sc Scope) (before, after any, id string, err error)) error {
-	sc, err := scopeOf(ctx)
+func (s *Service) change(ctx context.Context, action, entityType string, fn func(tx Store, sc tenant.Scope) (before, after any, id string, err error)) error {
+	sc, err := tenant.ScopeFrom(ctx)
 	if err != nil {
 		return err
 	}
@@ -89,7 +90,7 @@ func (s *Service) change(ctx context.Context, action, entityType string, fn func
 	})
 }
 
-func (s *Service) appendAudit(ctx context.Context, tx Store, sc Scope, action, entityType, id string, before, after any) error {
+func (s *Service) appendAudit(ctx context.Context, tx Store, sc tenant.Scope, action, entityType, id string, before, after any) error {
 	e := &AuditEntry{ID: s.newID(), TenantID: sc.Tenant, Actor: sc.Actor, Action: action, EntityType: entityType, EntityID: id, At: s.clock()}
 	var err error
 	if e.BeforeDigest, err = digestOrEmpty(before); err != nil {
@@ -104,7 +105,7 @@ func (s *Service) appendAudit(ctx context.Context, tx Store, sc Scope, action, e
 // RecordAudit appends an audit entry for a mutation made outside the Service
 // (for example creating an API token).
 func (s *Service) RecordAudit(ctx context.Context, action, entityType, entityID string, before, after any) error {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
 	if err != nil {
 		return err
 	}
@@ -113,7 +114,7 @@ func (s *Service) RecordAudit(ctx context.Context, action, entityType, entityID 
 
 // Audit lists the tenant's audit log, newest first.
 func (s *Service) Audit(ctx context.Context, f AuditFilter, opts ListOptions) (*Page[AuditEntry], error) {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +129,7 @@ func digestOrEmpty(v any) (string, error) {
 }
 
 // stamp fills the identity fields of a new row.
-func (s *Service) stamp(sc Scope, id, tenant *string, created, updated *time.Time, version *int) {
+func (s *Service) stamp(sc tenant.Scope, id, tenant *string, created, updated *time.Time, version *int) {
 	now := s.clock()
 	*id, *tenant, *created, *updated, *version = s.newID(), sc.Tenant, now, now, 1
 }

@@ -9,6 +9,9 @@ import (
 
 	"golang.org/x/mod/semver"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/stella-ops/stella/fault"
+	"github.com/stella-ops/stella/tenant"
 )
 
 // CreateComponent adds a component in a registry integration.
@@ -17,7 +20,7 @@ func (s *Service) CreateComponent(ctx context.Context, spec ComponentSpec) (*Com
 		return nil, err
 	}
 	var c Component
-	err := s.change(ctx, "component.create", "component", func(tx Store, sc Scope) (any, any, string, error) {
+	err := s.change(ctx, "component.create", "component", func(tx Store, sc tenant.Scope) (any, any, string, error) {
 		reg, err := tx.GetIntegration(ctx, sc.Tenant, spec.Registry)
 		if err != nil {
 			return nil, nil, "", invalid("registry", "integration %q does not exist", spec.Registry)
@@ -72,7 +75,7 @@ func componentRepository(in string, reg *Integration) (string, error) {
 
 // DeleteComponent removes a component that no release pins.
 func (s *Service) DeleteComponent(ctx context.Context, key string) error {
-	return s.change(ctx, "component.delete", "component", func(tx Store, sc Scope) (any, any, string, error) {
+	return s.change(ctx, "component.delete", "component", func(tx Store, sc tenant.Scope) (any, any, string, error) {
 		c, err := tx.GetComponent(ctx, sc.Tenant, key)
 		if err != nil {
 			return nil, nil, "", err
@@ -82,7 +85,7 @@ func (s *Service) DeleteComponent(ctx context.Context, key string) error {
 			return nil, nil, "", err
 		}
 		if n > 0 {
-			return nil, nil, "", &ConflictError{Kind: "component", Key: c.Name, Reason: fmt.Sprintf("is pinned by %d release(s)", n)}
+			return nil, nil, "", &fault.ConflictError{Kind: "component", Key: c.Name, Reason: fmt.Sprintf("is pinned by %d release(s)", n)}
 		}
 		return c, nil, c.ID, tx.DeleteComponent(ctx, sc.Tenant, c.ID)
 	})
@@ -90,7 +93,7 @@ func (s *Service) DeleteComponent(ctx context.Context, key string) error {
 
 // Component returns one component by id or name.
 func (s *Service) Component(ctx context.Context, key string) (*Component, error) {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +102,7 @@ func (s *Service) Component(ctx context.Context, key string) (*Component, error)
 
 // Components lists components by name.
 func (s *Service) Components(ctx context.Context, f ComponentFilter, opts ListOptions) (*Page[Component], error) {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +171,7 @@ func (s *Service) SyncVersions(ctx context.Context, key string) (*SyncResult, er
 	if err := g.Wait(); err != nil {
 		return nil, s.registryError(ctx, c, err)
 	}
-	err = s.change(ctx, "component.sync", "component", func(tx Store, sc Scope) (any, any, string, error) {
+	err = s.change(ctx, "component.sync", "component", func(tx Store, sc tenant.Scope) (any, any, string, error) {
 		latest, err := tx.LatestVersions(ctx, sc.Tenant, c.ID)
 		if err != nil {
 			return nil, nil, "", err
@@ -228,15 +231,16 @@ func (s *Service) componentRegistry(ctx context.Context, key string) (*Component
 
 // registryError names the registry behind a failed call, and its cause.
 func (s *Service) registryError(ctx context.Context, c *Component, err error) error {
-	sc, _ := scopeOf(ctx)
 	name := c.RegistryIntegrationID
-	if in, gerr := s.store.GetIntegration(ctx, sc.Tenant, c.RegistryIntegrationID); gerr == nil {
-		name = in.Name
+	if sc, serr := tenant.ScopeFrom(ctx); serr == nil {
+		if in, gerr := s.store.GetIntegration(ctx, sc.Tenant, c.RegistryIntegrationID); gerr == nil {
+			name = in.Name
+		}
 	}
 	host, _, _ := strings.Cut(c.ImageRepository, "/")
 	system := fmt.Sprintf("registry %q (%s)", name, host)
 	if isTransportFailure(err) {
-		return &UnreachableError{System: system, Err: err}
+		return &fault.UnreachableError{System: system, Err: err}
 	}
 	return &RegistryError{System: system, Err: err}
 }

@@ -3,6 +3,9 @@ package release
 import (
 	"context"
 	"fmt"
+
+	"github.com/stella-ops/stella/fault"
+	"github.com/stella-ops/stella/tenant"
 )
 
 // CreateEnvironment adds an environment.
@@ -11,7 +14,7 @@ func (s *Service) CreateEnvironment(ctx context.Context, spec EnvironmentSpec) (
 		return nil, err
 	}
 	var env Environment
-	err := s.change(ctx, "environment.create", "environment", func(tx Store, sc Scope) (any, any, string, error) {
+	err := s.change(ctx, "environment.create", "environment", func(tx Store, sc tenant.Scope) (any, any, string, error) {
 		if err := s.checkAutoPromote(ctx, tx, sc, &spec); err != nil {
 			return nil, nil, "", err
 		}
@@ -31,7 +34,7 @@ func (s *Service) UpdateEnvironment(ctx context.Context, key string, spec Enviro
 		return nil, err
 	}
 	var env *Environment
-	err := s.change(ctx, "environment.update", "environment", func(tx Store, sc Scope) (any, any, string, error) {
+	err := s.change(ctx, "environment.update", "environment", func(tx Store, sc tenant.Scope) (any, any, string, error) {
 		before, err := tx.GetEnvironment(ctx, sc.Tenant, key)
 		if err != nil {
 			return nil, nil, "", err
@@ -55,7 +58,7 @@ func (s *Service) UpdateEnvironment(ctx context.Context, key string, spec Enviro
 }
 
 // checkAutoPromote resolves AutoPromoteFrom (an id or name) to an id.
-func (s *Service) checkAutoPromote(ctx context.Context, tx Store, sc Scope, spec *EnvironmentSpec) error {
+func (s *Service) checkAutoPromote(ctx context.Context, tx Store, sc tenant.Scope, spec *EnvironmentSpec) error {
 	if spec.AutoPromoteFrom == "" {
 		return nil
 	}
@@ -69,7 +72,7 @@ func (s *Service) checkAutoPromote(ctx context.Context, tx Store, sc Scope, spec
 
 // DeleteEnvironment removes an environment that has no targets and no current releases.
 func (s *Service) DeleteEnvironment(ctx context.Context, key string) error {
-	return s.change(ctx, "environment.delete", "environment", func(tx Store, sc Scope) (any, any, string, error) {
+	return s.change(ctx, "environment.delete", "environment", func(tx Store, sc tenant.Scope) (any, any, string, error) {
 		env, err := tx.GetEnvironment(ctx, sc.Tenant, key)
 		if err != nil {
 			return nil, nil, "", err
@@ -79,7 +82,7 @@ func (s *Service) DeleteEnvironment(ctx context.Context, key string) error {
 			return nil, nil, "", err
 		}
 		if use.Targets > 0 || use.CurrentReleases > 0 {
-			return nil, nil, "", &ConflictError{Kind: "environment", Key: env.Name,
+			return nil, nil, "", &fault.ConflictError{Kind: "environment", Key: env.Name,
 				Reason: fmt.Sprintf("still has %d target(s) and %d current release(s); remove them first", use.Targets, use.CurrentReleases)}
 		}
 		return env, nil, env.ID, tx.DeleteEnvironment(ctx, sc.Tenant, env.ID)
@@ -88,7 +91,7 @@ func (s *Service) DeleteEnvironment(ctx context.Context, key string) error {
 
 // Environment returns one environment by id or name.
 func (s *Service) Environment(ctx context.Context, key string) (*Environment, error) {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +100,7 @@ func (s *Service) Environment(ctx context.Context, key string) (*Environment, er
 
 // Environments lists environments in promotion order.
 func (s *Service) Environments(ctx context.Context, opts ListOptions) (*Page[Environment], error) {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/stella-ops/stella/fault"
+	"github.com/stella-ops/stella/tenant"
 )
 
 // CreateIntegration adds an integration. Settings left empty are pre-filled from
@@ -16,7 +19,7 @@ func (s *Service) CreateIntegration(ctx context.Context, spec IntegrationSpec) (
 		return nil, err
 	}
 	var in Integration
-	err := s.change(ctx, "integration.create", "integration", func(tx Store, sc Scope) (any, any, string, error) {
+	err := s.change(ctx, "integration.create", "integration", func(tx Store, sc tenant.Scope) (any, any, string, error) {
 		s.stamp(sc, &in.ID, &in.TenantID, &in.CreatedAt, &in.UpdatedAt, &in.Version)
 		in.Name, in.Type, in.Config = spec.Name, spec.Type, spec.Config
 		var reused []byte
@@ -30,7 +33,7 @@ func (s *Service) CreateIntegration(ctx context.Context, spec IntegrationSpec) (
 					return nil, nil, "", fmt.Errorf("integration %q: %w", prev.Name, err)
 				}
 			}
-		} else if !errors.Is(err, ErrNotFound) {
+		} else if !errors.Is(err, fault.ErrNotFound) {
 			return nil, nil, "", err
 		} else if spec.ReuseCredential && spec.Credential.empty() {
 			return nil, nil, "", invalid("reuseCredential", "there is no earlier %s integration to reuse a credential from", spec.Type)
@@ -92,7 +95,7 @@ func prefill(c, profile IntegrationConfig) IntegrationConfig {
 
 // DeleteIntegration removes an integration that no component uses.
 func (s *Service) DeleteIntegration(ctx context.Context, key string) error {
-	return s.change(ctx, "integration.delete", "integration", func(tx Store, sc Scope) (any, any, string, error) {
+	return s.change(ctx, "integration.delete", "integration", func(tx Store, sc tenant.Scope) (any, any, string, error) {
 		in, err := tx.GetIntegration(ctx, sc.Tenant, key)
 		if err != nil {
 			return nil, nil, "", err
@@ -102,7 +105,7 @@ func (s *Service) DeleteIntegration(ctx context.Context, key string) error {
 			return nil, nil, "", err
 		}
 		if n > 0 {
-			return nil, nil, "", &ConflictError{Kind: "integration", Key: in.Name, Reason: fmt.Sprintf("is used by %d component(s)", n)}
+			return nil, nil, "", &fault.ConflictError{Kind: "integration", Key: in.Name, Reason: fmt.Sprintf("is used by %d component(s)", n)}
 		}
 		return in, nil, in.ID, tx.DeleteIntegration(ctx, sc.Tenant, in.ID)
 	})
@@ -110,7 +113,7 @@ func (s *Service) DeleteIntegration(ctx context.Context, key string) error {
 
 // Integration returns one integration by id or name. Its credential stays sealed.
 func (s *Service) Integration(ctx context.Context, key string) (*Integration, error) {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +122,7 @@ func (s *Service) Integration(ctx context.Context, key string) (*Integration, er
 
 // Integrations lists integrations by name.
 func (s *Service) Integrations(ctx context.Context, f IntegrationFilter, opts ListOptions) (*Page[Integration], error) {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +148,7 @@ func (s *Service) TestIntegration(ctx context.Context, key string) (*Integration
 		status, msg = HealthUnhealthy, err.Error()
 	}
 	var after *Integration
-	err = s.change(ctx, "integration.test", "integration", func(tx Store, sc Scope) (any, any, string, error) {
+	err = s.change(ctx, "integration.test", "integration", func(tx Store, sc tenant.Scope) (any, any, string, error) {
 		before, err := tx.GetIntegration(ctx, sc.Tenant, in.ID)
 		if err != nil {
 			return nil, nil, "", err

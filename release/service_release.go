@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+
+	"github.com/stella-ops/stella/fault"
+	"github.com/stella-ops/stella/tenant"
 )
 
 // CreateRelease starts a draft release.
@@ -16,7 +19,7 @@ func (s *Service) CreateRelease(ctx context.Context, d Draft) (*Release, error) 
 		return nil, err
 	}
 	var r Release
-	err := s.change(ctx, "release.create", "release", func(tx Store, sc Scope) (any, any, string, error) {
+	err := s.change(ctx, "release.create", "release", func(tx Store, sc tenant.Scope) (any, any, string, error) {
 		s.stamp(sc, &r.ID, &r.TenantID, &r.CreatedAt, &r.UpdatedAt, &r.Version)
 		r.Name, r.DisplayName, r.Application, r.SourceRef = d.Name, d.DisplayName, d.Application, d.SourceRef
 		if r.DisplayName == "" {
@@ -46,7 +49,7 @@ func (s *Service) AddComponent(ctx context.Context, releaseKey string, ref Compo
 		return nil, err
 	}
 	c, reg, err := s.componentRegistry(ctx, ref.Component)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		return nil, invalid("component", "component %q does not exist", ref.Component)
 	} else if err != nil {
 		return nil, err
@@ -101,7 +104,7 @@ func (s *Service) RemoveComponent(ctx context.Context, releaseKey, component str
 				return nil
 			}
 		}
-		return &NotFoundError{Kind: "release component", Key: r.Name + "/" + component}
+		return &fault.NotFoundError{Kind: "release component", Key: r.Name + "/" + component}
 	})
 }
 
@@ -119,7 +122,10 @@ func (s *Service) FinalizeRelease(ctx context.Context, key string) (*Release, er
 		if err != nil {
 			return err
 		}
-		sc, _ := scopeOf(ctx)
+		sc, err := tenant.ScopeFrom(ctx)
+		if err != nil {
+			return err
+		}
 		now := s.clock()
 		r.Status, r.Digest, r.FinalizedAt, r.FinalizedBy = StatusFinalized, digest, &now, sc.Actor
 		return nil
@@ -130,7 +136,7 @@ func (s *Service) FinalizeRelease(ctx context.Context, key string) (*Release, er
 // with its audit entry. A concurrent change since cur was read is a conflict.
 func (s *Service) editRelease(ctx context.Context, cur *Release, action string, edit func(*Release) error) (*Release, error) {
 	var after *Release
-	err := s.change(ctx, action, "release", func(tx Store, sc Scope) (any, any, string, error) {
+	err := s.change(ctx, action, "release", func(tx Store, sc tenant.Scope) (any, any, string, error) {
 		before, err := tx.GetRelease(ctx, sc.Tenant, cur.ID)
 		if err != nil {
 			return nil, nil, "", err
@@ -139,7 +145,7 @@ func (s *Service) editRelease(ctx context.Context, cur *Release, action string, 
 			return nil, nil, "", err
 		}
 		if before.Version != cur.Version {
-			return nil, nil, "", &ConflictError{Kind: "release", Key: before.Name, Reason: "was changed concurrently; retry"}
+			return nil, nil, "", &fault.ConflictError{Kind: "release", Key: before.Name, Reason: "was changed concurrently; retry"}
 		}
 		a := *before
 		a.Components = append([]ReleaseComponent(nil), before.Components...)
@@ -159,7 +165,7 @@ func (s *Service) editRelease(ctx context.Context, cur *Release, action string, 
 
 // DeleteRelease removes a draft. Finalized releases are permanent.
 func (s *Service) DeleteRelease(ctx context.Context, key string) error {
-	return s.change(ctx, "release.delete", "release", func(tx Store, sc Scope) (any, any, string, error) {
+	return s.change(ctx, "release.delete", "release", func(tx Store, sc tenant.Scope) (any, any, string, error) {
 		r, err := tx.GetRelease(ctx, sc.Tenant, key)
 		if err != nil {
 			return nil, nil, "", err
@@ -173,7 +179,7 @@ func (s *Service) DeleteRelease(ctx context.Context, key string) error {
 
 // Release returns one release by id or name.
 func (s *Service) Release(ctx context.Context, key string) (*Release, error) {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +188,7 @@ func (s *Service) Release(ctx context.Context, key string) (*Release, error) {
 
 // Releases lists releases, newest first.
 func (s *Service) Releases(ctx context.Context, f ReleaseFilter, opts ListOptions) (*Page[Release], error) {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
 	if err != nil {
 		return nil, err
 	}

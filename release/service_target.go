@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/stella-ops/stella/tenant"
 )
 
 // RegisterTarget adds a target to an environment. Secret settings are sealed.
@@ -12,7 +14,7 @@ func (s *Service) RegisterTarget(ctx context.Context, spec TargetSpec) (*Target,
 		return nil, err
 	}
 	var t Target
-	err := s.change(ctx, "target.register", "target", func(tx Store, sc Scope) (any, any, string, error) {
+	err := s.change(ctx, "target.register", "target", func(tx Store, sc tenant.Scope) (any, any, string, error) {
 		env, err := tx.GetEnvironment(ctx, sc.Tenant, spec.Environment)
 		if err != nil {
 			return nil, nil, "", invalid("environment", "environment %q does not exist", spec.Environment)
@@ -41,7 +43,7 @@ func (s *Service) RegisterTarget(ctx context.Context, spec TargetSpec) (*Target,
 
 // UnregisterTarget removes a target.
 func (s *Service) UnregisterTarget(ctx context.Context, key string) error {
-	return s.change(ctx, "target.unregister", "target", func(tx Store, sc Scope) (any, any, string, error) {
+	return s.change(ctx, "target.unregister", "target", func(tx Store, sc tenant.Scope) (any, any, string, error) {
 		t, err := tx.GetTarget(ctx, sc.Tenant, key)
 		if err != nil {
 			return nil, nil, "", err
@@ -52,7 +54,7 @@ func (s *Service) UnregisterTarget(ctx context.Context, key string) error {
 
 // Target returns one target by id or name.
 func (s *Service) Target(ctx context.Context, key string) (*Target, error) {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +63,7 @@ func (s *Service) Target(ctx context.Context, key string) (*Target, error) {
 
 // Targets lists targets by name.
 func (s *Service) Targets(ctx context.Context, f TargetFilter, opts ListOptions) (*Page[Target], error) {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.ScopeFrom(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -20,9 +20,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/seal"
 	"github.com/stella-ops/stella/store"
+	"github.com/stella-ops/stella/tenant"
 )
 
 // fixture is a Service over a SQLite file, with a real OCI registry in process.
@@ -72,7 +74,7 @@ func newFixture(t *testing.T) *fixture {
 	events := &eventLog{}
 	clock := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	svc := release.NewService(db, box, release.WithPublisher(events), release.WithClock(func() time.Time { return clock }))
-	ctx := release.WithScope(context.Background(), release.Scope{Tenant: "acme", Actor: "alice"})
+	ctx := tenant.WithScope(context.Background(), tenant.Scope{Tenant: "acme", Actor: "alice"})
 	return &fixture{svc: svc, ctx: ctx, host: strings.TrimPrefix(reg.URL, "http://"), dbPath: dbPath, events: events}
 }
 
@@ -193,14 +195,14 @@ func TestReleaseByTagKeepsItsDigestWhenTheTagMoves(t *testing.T) {
 
 	// A finalized release is immutable.
 	_, err = f.svc.AddComponent(f.ctx, rel.ID, release.ComponentRef{Component: "api", Digest: second})
-	var conflict *release.ConflictError
+	var conflict *fault.ConflictError
 	if !errors.As(err, &conflict) || !strings.Contains(err.Error(), "myapp-v2.3.1") {
 		t.Fatalf("editing a finalized release: %v, want a conflict naming it", err)
 	}
-	if _, err := f.svc.FinalizeRelease(f.ctx, rel.ID); !errors.Is(err, release.ErrConflict) {
+	if _, err := f.svc.FinalizeRelease(f.ctx, rel.ID); !errors.Is(err, fault.ErrConflict) {
 		t.Fatalf("finalizing twice: %v, want conflict", err)
 	}
-	if err := f.svc.DeleteRelease(f.ctx, rel.ID); !errors.Is(err, release.ErrConflict) {
+	if err := f.svc.DeleteRelease(f.ctx, rel.ID); !errors.Is(err, fault.ErrConflict) {
 		t.Fatalf("deleting a finalized release: %v, want conflict", err)
 	}
 }
@@ -214,7 +216,7 @@ func TestAddComponentRefusesAnUnknownTagByName(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = f.svc.AddComponent(f.ctx, rel.ID, release.ComponentRef{Component: "api", Tag: "v9.9.9"})
-	var verr *release.ValidationError
+	var verr *fault.ValidationError
 	if !errors.As(err, &verr) || verr.Fields[0].Field != "tag" || !strings.Contains(err.Error(), `"v9.9.9"`) {
 		t.Fatalf("unknown tag: %v, want a validation error on tag naming v9.9.9", err)
 	}
@@ -238,7 +240,7 @@ func TestUnreachableRegistryIsNamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = f.svc.SyncVersions(f.ctx, "web")
-	var unreachable *release.UnreachableError
+	var unreachable *fault.UnreachableError
 	if !errors.As(err, &unreachable) || !strings.Contains(err.Error(), `registry "gone" (127.0.0.1:1)`) || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("sync against a dead registry: %v, want an error naming the registry and the cause", err)
 	}
@@ -281,7 +283,7 @@ func TestIntegrationHealthAndConnectionProfile(t *testing.T) {
 		t.Fatalf("pre-filled integration = %+v, want the profile's endpoint and no credential", plain)
 	}
 	_, err = f.svc.CreateIntegration(f.ctx, release.IntegrationSpec{Name: "hub-x", Type: release.IntegrationOCI, ReuseCredential: true})
-	if !errors.Is(err, release.ErrValidation) || !strings.Contains(err.Error(), `"hub-mirror"`) {
+	if !errors.Is(err, fault.ErrValidation) || !strings.Contains(err.Error(), `"hub-mirror"`) {
 		t.Fatalf("reusing from a profile without a credential: %v, want a validation error naming it", err)
 	}
 	// Secrets are sealed in the file: the plaintext appears nowhere on disk.
@@ -311,7 +313,7 @@ func TestDeletingAnEnvironmentWithTargetsConflictsAndKeepsIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = f.svc.DeleteEnvironment(f.ctx, "prod")
-	if !errors.Is(err, release.ErrConflict) || !strings.Contains(err.Error(), `"prod"`) || !strings.Contains(err.Error(), "1 target") {
+	if !errors.Is(err, fault.ErrConflict) || !strings.Contains(err.Error(), `"prod"`) || !strings.Contains(err.Error(), "1 target") {
 		t.Fatalf("deleting prod with a target: %v, want a conflict naming prod and its target", err)
 	}
 	if _, err := f.svc.Environment(f.ctx, "prod"); err != nil {
@@ -333,7 +335,7 @@ func TestValidationListsEveryBadField(t *testing.T) {
 	f := newFixture(t)
 	_, err := f.svc.CreateEnvironment(f.ctx, release.EnvironmentSpec{Name: "Prod!", OrderIndex: -1, Tier: "live",
 		FreezeWindows: []release.FreezeWindow{{Start: time.Unix(100, 0), End: time.Unix(50, 0)}}})
-	var verr *release.ValidationError
+	var verr *fault.ValidationError
 	if !errors.As(err, &verr) {
 		t.Fatalf("err = %v, want a validation error", err)
 	}
@@ -348,7 +350,7 @@ func TestValidationListsEveryBadField(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = f.svc.CreateEnvironment(f.ctx, release.EnvironmentSpec{Name: "dev", OrderIndex: 1, Tier: release.TierDevelopment})
-	if !errors.Is(err, release.ErrConflict) || !strings.Contains(err.Error(), `"dev"`) {
+	if !errors.Is(err, fault.ErrConflict) || !strings.Contains(err.Error(), `"dev"`) {
 		t.Fatalf("duplicate name: %v, want a conflict naming dev", err)
 	}
 }
@@ -359,14 +361,14 @@ func TestTenantsAreIsolatedAndEveryChangeIsAudited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := release.WithScope(context.Background(), release.Scope{Tenant: "globex", Actor: "bob"})
-	if _, err := f.svc.Environment(other, env.ID); !errors.Is(err, release.ErrNotFound) {
+	other := tenant.WithScope(context.Background(), tenant.Scope{Tenant: "globex", Actor: "bob"})
+	if _, err := f.svc.Environment(other, env.ID); !errors.Is(err, fault.ErrNotFound) {
 		t.Fatalf("tenant globex reading acme's environment: %v, want not found", err)
 	}
-	if err := f.svc.DeleteEnvironment(other, "dev"); !errors.Is(err, release.ErrNotFound) {
+	if err := f.svc.DeleteEnvironment(other, "dev"); !errors.Is(err, fault.ErrNotFound) {
 		t.Fatalf("tenant globex deleting acme's environment: %v, want not found", err)
 	}
-	if _, err := f.svc.Environment(context.Background(), "dev"); !errors.Is(err, release.ErrNoScope) {
+	if _, err := f.svc.Environment(context.Background(), "dev"); !errors.Is(err, tenant.ErrNoScope) {
 		t.Fatalf("no scope: %v, want ErrNoScope", err)
 	}
 	audit, err := f.svc.Audit(f.ctx, release.AuditFilter{}, release.ListOptions{})

@@ -6,8 +6,8 @@ import (
 )
 
 // Store persists the release catalog. Every method is scoped by tenant: a row of
-// another tenant reads as ErrNotFound. Implementations return *NotFoundError for
-// missing rows and *ConflictError for unique-key clashes and stale versions.
+// another tenant reads as fault.ErrNotFound. Implementations return *fault.NotFoundError for
+// missing rows and *fault.ConflictError for unique-key clashes and stale versions.
 // The store in package store implements it on SQLite and PostgreSQL; package
 // release/storetest checks any implementation.
 type Store interface {

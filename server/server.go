@@ -19,6 +19,7 @@ import (
 	"github.com/stella-ops/stella/seal"
 	"github.com/stella-ops/stella/server/graphiql"
 	"github.com/stella-ops/stella/store"
+	"github.com/stella-ops/stella/tenant"
 )
 
 // DefaultTenant is the tenant of the bootstrap admin token.
@@ -151,15 +152,15 @@ func (s *Server) Bootstrap(ctx context.Context) (string, error) {
 
 // CreateToken creates a token in any tenant (an operator action, outside the API)
 // and audits it.
-func (s *Server) CreateToken(ctx context.Context, tenant, name string, role auth.Role, by string) (*auth.Token, string, error) {
-	tok, secret, err := auth.NewToken(tenant, name, role, by, s.cfg.Now(), uuid.Must(uuid.NewV7()).String())
+func (s *Server) CreateToken(ctx context.Context, tenantID, name string, role auth.Role, by string) (*auth.Token, string, error) {
+	tok, secret, err := auth.NewToken(tenantID, name, role, by, s.cfg.Now(), uuid.Must(uuid.NewV7()).String())
 	if err != nil {
 		return nil, "", err
 	}
 	if err := s.db.CreateToken(ctx, tok); err != nil {
 		return nil, "", err
 	}
-	actx := release.WithScope(ctx, release.Scope{Tenant: tenant, Actor: by})
+	actx := tenant.WithScope(ctx, tenant.Scope{Tenant: tenantID, Actor: by})
 	return tok, secret, s.catalog.RecordAudit(actx, "token.create", "api_token", tok.ID, nil, tok)
 }
 

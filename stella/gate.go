@@ -20,6 +20,7 @@ import (
 
 	"github.com/stella-ops/stella/attest"
 	"github.com/stella-ops/stella/decide"
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/gate/policy"
 	"github.com/stella-ops/stella/internal/canon"
@@ -318,7 +319,7 @@ func storedRelease(cmd *cobra.Command, sf *scanFlags, key string, src *decide.So
 				return err
 			}
 		}
-	case !errors.Is(err, release.ErrNotFound):
+	case !errors.Is(err, fault.ErrNotFound):
 		return withCode(ExitInternal, "environment %q: %v", src.Environment, err)
 	}
 

@@ -13,7 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stella-ops/stella/advisory"
-	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/fault"
 )
 
 var _ advisory.Store = (*DB)(nil)
@@ -86,11 +86,11 @@ const (
 )
 
 func advisoryNotFound(kind, key string) error {
-	return fmt.Errorf("%w: %w", advisory.ErrNotFound, &release.NotFoundError{Kind: kind, Key: key})
+	return fmt.Errorf("%w: %w", advisory.ErrNotFound, &fault.NotFoundError{Kind: kind, Key: key})
 }
 
 func advisoryConflict(key, reason string) error {
-	return fmt.Errorf("%w: %w", advisory.ErrConflict, &release.ConflictError{Kind: "advisory observation", Key: key, Reason: reason})
+	return fmt.Errorf("%w: %w", advisory.ErrConflict, &fault.ConflictError{Kind: "advisory observation", Key: key, Reason: reason})
 }
 
 // docKey identifies an upstream document within a tenant.

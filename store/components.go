@@ -6,6 +6,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/release"
 )
 
@@ -60,7 +61,7 @@ func (s *store) CreateComponent(ctx context.Context, c *release.Component) error
 	}
 	_, err = s.db.NewInsert().Model(row).Exec(ctx)
 	return mapErr(err, ref{kind: "component", key: c.Name,
-		missing: &release.NotFoundError{Kind: "integration", Key: c.RegistryIntegrationID}})
+		missing: &fault.NotFoundError{Kind: "integration", Key: c.RegistryIntegrationID}})
 }
 
 func (s *store) GetComponent(ctx context.Context, tenant, key string) (*release.Component, error) {

@@ -5,7 +5,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/fault"
 )
 
 // currentReleaseRow is the release of one application now deployed in an environment.
@@ -29,5 +29,5 @@ func (d *DB) SetCurrentRelease(ctx context.Context, tenant, envID, application, 
 		Set("release_id = EXCLUDED.release_id").
 		Exec(ctx)
 	return mapErr(err, ref{kind: "environment", key: envID,
-		missing: &release.NotFoundError{Kind: "environment or release", Key: envID + ", " + releaseID}})
+		missing: &fault.NotFoundError{Kind: "environment or release", Key: envID + ", " + releaseID}})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/release"
 )
 
@@ -118,7 +119,7 @@ func (s *store) ListEnvironments(ctx context.Context, tenant string, opts releas
 
 func (s *store) DeleteEnvironment(ctx context.Context, tenant, id string) error {
 	return s.deleteRow(ctx, "environments", tenant, id, ref{kind: "environment", key: id,
-		inUse: &release.ConflictError{Kind: "environment", Key: id, Reason: "still has targets or current releases"}})
+		inUse: &fault.ConflictError{Kind: "environment", Key: id, Reason: "still has targets or current releases"}})
 }
 
 func (s *store) EnvironmentUsage(ctx context.Context, tenant, id string) (release.Usage, error) {

@@ -10,11 +10,11 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/fault"
 )
 
 // ref names the object a statement reads or writes, so that driver errors
-// can be turned into the release package's typed errors.
+// can be turned into package fault's typed errors.
 type ref struct {
 	kind, key string
 	// clash says what a unique clash on a column means, e.g.
@@ -29,14 +29,14 @@ type ref struct {
 	inUse error
 }
 
-func (r ref) notFound() error { return &release.NotFoundError{Kind: r.kind, Key: r.key} }
+func (r ref) notFound() error { return &fault.NotFoundError{Kind: r.kind, Key: r.key} }
 
 func (r ref) conflict(reason string) error {
-	return &release.ConflictError{Kind: r.kind, Key: r.key, Reason: reason}
+	return &fault.ConflictError{Kind: r.kind, Key: r.key, Reason: reason}
 }
 
-// mapErr turns "no rows" into *release.NotFoundError, unique clashes into
-// *release.ConflictError and foreign-key failures into the ref's missing or
+// mapErr turns "no rows" into *fault.NotFoundError, unique clashes into
+// *fault.ConflictError and foreign-key failures into the ref's missing or
 // in-use error. Other errors pass through unchanged.
 func mapErr(err error, r ref) error {
 	if err == nil {

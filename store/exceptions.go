@@ -14,8 +14,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/gate"
-	"github.com/stella-ops/stella/release"
 )
 
 var _ gate.ExceptionStore = (*DB)(nil)
@@ -53,11 +53,11 @@ type gateRevocationRow struct {
 func storedTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 func exceptionNotFound(id string) error {
-	return fmt.Errorf("%w: %w", gate.ErrExceptionNotFound, &release.NotFoundError{Kind: "exception", Key: id})
+	return fmt.Errorf("%w: %w", gate.ErrExceptionNotFound, &fault.NotFoundError{Kind: "exception", Key: id})
 }
 
 func exceptionConflict(id, reason string) error {
-	return fmt.Errorf("%w: %w", gate.ErrExceptionConflict, &release.ConflictError{Kind: "exception", Key: id, Reason: reason})
+	return fmt.Errorf("%w: %w", gate.ErrExceptionConflict, &fault.ConflictError{Kind: "exception", Key: id, Reason: reason})
 }
 
 // AppendException stores a validated exception; see gate.ExceptionStore.
@@ -90,18 +90,18 @@ func (s *store) AppendException(ctx context.Context, tenant string, e gate.Excep
 // AppendRevocation appends the revocation of an existing exception; see
 // gate.ExceptionStore.
 func (s *store) AppendRevocation(ctx context.Context, tenant string, r gate.Revocation) error {
-	var missing []release.FieldError
+	var missing []fault.FieldError
 	if r.ExceptionID == "" {
-		missing = append(missing, release.FieldError{Field: "exceptionId", Message: "is required"})
+		missing = append(missing, fault.FieldError{Field: "exceptionId", Message: "is required"})
 	}
 	if r.RevokedBy == "" {
-		missing = append(missing, release.FieldError{Field: "revokedBy", Message: "is required"})
+		missing = append(missing, fault.FieldError{Field: "revokedBy", Message: "is required"})
 	}
 	if r.At.IsZero() {
-		missing = append(missing, release.FieldError{Field: "at", Message: "is required"})
+		missing = append(missing, fault.FieldError{Field: "at", Message: "is required"})
 	}
 	if len(missing) > 0 {
-		return &release.ValidationError{Fields: missing}
+		return &fault.ValidationError{Fields: missing}
 	}
 	return s.inTxStore(ctx, func(tx *store) error {
 		n, err := tx.db.NewSelect().Model((*gateExceptionRow)(nil)).

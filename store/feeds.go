@@ -10,7 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stella-ops/stella/advisory"
-	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/fault"
 )
 
 var _ advisory.CursorStore = (*DB)(nil)
@@ -45,7 +45,7 @@ func (s *store) FeedCursor(ctx context.Context, tenant, feed string) (*advisory.
 	var row feedCursorRow
 	err := s.db.NewSelect().Model(&row).Where("tenant_id = ? AND feed = ?", tenant, feed).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: %w", advisory.ErrNotFound, &release.NotFoundError{Kind: "feed cursor", Key: feed})
+		return nil, fmt.Errorf("%w: %w", advisory.ErrNotFound, &fault.NotFoundError{Kind: "feed cursor", Key: feed})
 	}
 	if err != nil {
 		return nil, err

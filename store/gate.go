@@ -11,6 +11,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/internal/canon"
 	"github.com/stella-ops/stella/release"
@@ -45,7 +46,7 @@ type gateInputRow struct {
 }
 
 func gateNotFound(digest string) error {
-	return fmt.Errorf("%w: %w", gate.ErrRecordNotFound, &release.NotFoundError{Kind: "decision record", Key: digest})
+	return fmt.Errorf("%w: %w", gate.ErrRecordNotFound, &fault.NotFoundError{Kind: "decision record", Key: digest})
 }
 
 // AppendDecision stores a sealed record; see gate.RecordStore. raw must be

@@ -6,6 +6,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/release"
 )
 
@@ -102,7 +103,7 @@ func (s *store) ListIntegrations(ctx context.Context, tenant string, f release.I
 
 func (s *store) DeleteIntegration(ctx context.Context, tenant, id string) error {
 	return s.deleteRow(ctx, "integrations", tenant, id, ref{kind: "integration", key: id,
-		inUse: &release.ConflictError{Kind: "integration", Key: id, Reason: "is still used by components"}})
+		inUse: &fault.ConflictError{Kind: "integration", Key: id, Reason: "is still used by components"}})
 }
 
 func (s *store) LastIntegrationOfType(ctx context.Context, tenant, typ string) (*release.Integration, error) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/seal"
@@ -153,12 +154,12 @@ func TestDeleteInUse(t *testing.T) {
 			"integration used by a component":    db.DeleteIntegration(ctx, "acme", hub.ID),
 			"release current in an environment":  db.DeleteRelease(ctx, "acme", rel.ID),
 		} {
-			var ce *release.ConflictError
+			var ce *fault.ConflictError
 			if !errors.As(err, &ce) {
 				t.Errorf("delete %s: got %v, want a ConflictError", what, err)
 			}
 		}
-		if err := db.SetCurrentRelease(ctx, "acme", idle.ID, "shop", newID()); !errors.Is(err, release.ErrNotFound) {
+		if err := db.SetCurrentRelease(ctx, "acme", idle.ID, "shop", newID()); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("current release that does not exist: got %v, want not found", err)
 		}
 	})

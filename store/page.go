@@ -9,6 +9,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/release"
 )
 
@@ -35,7 +36,7 @@ func decodeCursor(kind, cursor string) (string, error) {
 }
 
 func errBadCursor() error {
-	return &release.ValidationError{Fields: []release.FieldError{{Field: "after", Message: "is not a cursor of this list"}}}
+	return fault.Invalid("after", "is not a cursor of this list")
 }
 
 // keyset adds the ordering, the position after opts.After and the limit of

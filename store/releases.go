@@ -8,6 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/release"
 )
 
@@ -240,7 +241,7 @@ func (s *store) withComponents(ctx context.Context, rows []releaseRow) ([]releas
 
 func (s *store) DeleteRelease(ctx context.Context, tenant, id string) error {
 	return s.deleteRow(ctx, "releases", tenant, id, ref{kind: "release", key: id,
-		inUse: &release.ConflictError{Kind: "release", Key: id, Reason: "is the current release of an environment"}})
+		inUse: &fault.ConflictError{Kind: "release", Key: id, Reason: "is the current release of an environment"}})
 }
 
 // nameCandidates bounds the trigram lookup: a substring that matches more

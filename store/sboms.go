@@ -9,7 +9,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/sbom"
 )
 
@@ -39,10 +39,10 @@ type sbomPackageRow struct {
 	Version       string `bun:"version"`
 }
 
-// notFound matches both sbom.ErrNotFound and release.ErrNotFound, so either
+// notFound matches both sbom.ErrNotFound and fault.ErrNotFound, so either
 // caller's error handling recognizes it.
 func sbomNotFound(key string) error {
-	return fmt.Errorf("%w: %w", sbom.ErrNotFound, &release.NotFoundError{Kind: "sbom", Key: key})
+	return fmt.Errorf("%w: %w", sbom.ErrNotFound, &fault.NotFoundError{Kind: "sbom", Key: key})
 }
 
 // PutSBOM stores a record and its packages in one transaction. A record whose

@@ -7,6 +7,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/release"
 )
 
@@ -61,7 +62,7 @@ func (r *targetRow) toTarget() (release.Target, error) {
 
 func targetRef(t *release.Target) ref {
 	return ref{kind: "target", key: t.Name,
-		missing: &release.NotFoundError{Kind: "environment", Key: t.EnvironmentID}}
+		missing: &fault.NotFoundError{Kind: "environment", Key: t.EnvironmentID}}
 }
 
 func (s *store) CreateTarget(ctx context.Context, t *release.Target) error {

@@ -10,7 +10,7 @@ import (
 // updateVersioned writes model (a row with tenant_id and id as primary key)
 // only where the stored version is version-1, the version the caller read
 // before incrementing. When nothing matched it tells a missing row
-// (*release.NotFoundError) from a concurrent change (*release.ConflictError).
+// (*fault.NotFoundError) from a concurrent change (*fault.ConflictError).
 func (s *store) updateVersioned(ctx context.Context, model any, table, tenant, id string, version int, r ref) error {
 	res, err := s.db.NewUpdate().Model(model).WherePK().
 		Where("version = ?", version-1).

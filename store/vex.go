@@ -13,6 +13,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/vex"
 )
@@ -84,16 +85,16 @@ type vexIssuerRow struct {
 }
 
 func vexNotFound(kind, key string) error {
-	return fmt.Errorf("%w: %w", vex.ErrNotFound, &release.NotFoundError{Kind: kind, Key: key})
+	return fmt.Errorf("%w: %w", vex.ErrNotFound, &fault.NotFoundError{Kind: kind, Key: key})
 }
 
 func vexConflict(kind, key, reason string) error {
-	return fmt.Errorf("%w: %w", vex.ErrConflict, &release.ConflictError{Kind: kind, Key: key, Reason: reason})
+	return fmt.Errorf("%w: %w", vex.ErrConflict, &fault.ConflictError{Kind: kind, Key: key, Reason: reason})
 }
 
 // invalidField is a validation error on one field, as the API reports it.
 func invalidField(field, format string, args ...any) error {
-	return &release.ValidationError{Fields: []release.FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
+	return fault.Invalid(field, format, args...)
 }
 
 // checkDocument refuses a document whose statements were not stamped by a

@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/stella-ops/stella/auth"
-	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/fault"
 )
 
 // Run runs the suite. open is called once per subtest.
@@ -94,7 +94,7 @@ func testCreateAndLookup(t *testing.T, s auth.Store) {
 	// A hash is unique across tenants.
 	dup, _ := newToken(t, "globex", "copy", auth.RoleViewer, now)
 	dup.Hash = tok.Hash
-	if err := s.CreateToken(ctx, dup); !errors.Is(err, release.ErrConflict) {
+	if err := s.CreateToken(ctx, dup); !errors.Is(err, fault.ErrConflict) {
 		t.Errorf("a second token with the same hash: got %v, want a conflict", err)
 	}
 }
@@ -150,7 +150,7 @@ func testRevoke(t *testing.T, s auth.Store) {
 	// Another tenant's token, or none, is not found.
 	for _, tc := range []struct{ tenant, id string }{{"globex", tok.ID}, {"acme", uuid.NewString()}} {
 		_, err := s.RevokeToken(ctx, tc.tenant, tc.id, first)
-		var nf *release.NotFoundError
+		var nf *fault.NotFoundError
 		if !errors.As(err, &nf) || nf.Kind != "token" || nf.Key != tc.id {
 			t.Errorf("revoke %s's token %s: got %v, want a NotFoundError for token %q", tc.tenant, tc.id, err, tc.id)
 		}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/fault"
 )
 
 // MarshalTime writes t as RFC 3339 in UTC.
@@ -34,5 +34,5 @@ func UnmarshalTime(v any) (time.Time, error) {
 }
 
 func invalidTime(s string) error {
-	return &release.ValidationError{Fields: []release.FieldError{{Field: "time", Message: fmt.Sprintf("%q is not an RFC 3339 time such as 2026-11-28T12:00:00Z", s)}}}
+	return fault.Invalid("time", "%q is not an RFC 3339 time such as 2026-11-28T12:00:00Z", s)
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/release"
 )
 
@@ -193,7 +194,7 @@ func testConcurrentUpdates(f *fixture) {
 			switch {
 			case err == nil:
 				wins++
-			case errors.Is(err, release.ErrConflict):
+			case errors.Is(err, fault.ErrConflict):
 				conflicts++
 			default:
 				unexpected = append(unexpected, err)

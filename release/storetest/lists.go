@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/release"
 )
 
@@ -157,7 +158,7 @@ func testPaging(f *fixture) {
 	// A cursor that is not one of the list's own is refused, not misread.
 	for _, bad := range []string{"garbage!", "bm90LWEtY3Vyc29y"} {
 		_, err = f.s.ListReleases(f.ctx, tenantA, release.ReleaseFilter{}, release.ListOptions{After: bad})
-		if !errors.Is(err, release.ErrValidation) {
+		if !errors.Is(err, fault.ErrValidation) {
 			f.t.Errorf("cursor %q: want a validation error, got %v", bad, err)
 		}
 	}

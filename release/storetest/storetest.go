@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/release"
 )
 
@@ -187,11 +188,11 @@ func (f *fixture) sameJSON(what string, got, want any) {
 	}
 }
 
-// notFound checks that err is a *release.NotFoundError for kind and key.
+// notFound checks that err is a *fault.NotFoundError for kind and key.
 func (f *fixture) notFound(err error, kind, key string) {
 	f.t.Helper()
-	var nf *release.NotFoundError
-	if !errors.As(err, &nf) || !errors.Is(err, release.ErrNotFound) {
+	var nf *fault.NotFoundError
+	if !errors.As(err, &nf) || !errors.Is(err, fault.ErrNotFound) {
 		f.t.Fatalf("want a NotFoundError for %s %q, got %v", kind, key, err)
 	}
 	if nf.Kind != kind || nf.Key != key {
@@ -199,12 +200,12 @@ func (f *fixture) notFound(err error, kind, key string) {
 	}
 }
 
-// conflict checks that err is a *release.ConflictError for kind and key whose
+// conflict checks that err is a *fault.ConflictError for kind and key whose
 // reason contains reason.
 func (f *fixture) conflict(err error, kind, key, reason string) {
 	f.t.Helper()
-	var ce *release.ConflictError
-	if !errors.As(err, &ce) || !errors.Is(err, release.ErrConflict) {
+	var ce *fault.ConflictError
+	if !errors.As(err, &ce) || !errors.Is(err, fault.ErrConflict) {
 		f.t.Fatalf("want a ConflictError for %s %q (%s), got %v", kind, key, reason, err)
 	}
 	if ce.Kind != kind || ce.Key != key || !strings.Contains(ce.Reason, reason) {
