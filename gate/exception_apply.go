@@ -2,66 +2,76 @@ package gate
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/stella-ops/stella/fault"
 )
 
 // DefaultExceptionMaxDays caps how long an exception may last (gate.md §5.1).
 const DefaultExceptionMaxDays = 180
 
 // ValidateException checks an exception before it is stored: the scope
-// names a vulnerability, expiresAt is set and at most maxDays (0: the
-// default 180) after createdAt, the approver is not the owner, and a
-// downgrade names a lower severity.
+// names a vulnerability (and no empty environment), expiresAt is set and at
+// most maxDays (0: the default 180) after createdAt, the approver is not the
+// owner, and a downgrade names a severity. A refusal wraps a
+// *fault.ValidationError listing every field at fault by its JSON path
+// ("scope.vulnerability", "expiresAt"), so callers can point at the input.
 func ValidateException(e Exception, maxDays int) error {
 	if maxDays <= 0 {
 		maxDays = DefaultExceptionMaxDays
 	}
-	var errs []error
+	var fields []fault.FieldError
+	bad := func(field, format string, args ...any) {
+		fields = append(fields, fault.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
 	if e.ID == "" {
-		errs = append(errs, errors.New("id is required"))
+		bad("id", "is required")
 	}
 	if e.Scope.Vulnerability == "" {
-		errs = append(errs, errors.New("scope.vulnerability is required"))
+		bad("scope.vulnerability", "is required")
 	}
-	if e.Owner == "" {
-		errs = append(errs, errors.New("owner is required"))
-	}
-	if e.ApprovedBy == "" {
-		errs = append(errs, errors.New("approvedBy is required"))
-	} else if e.ApprovedBy == e.Owner {
-		errs = append(errs, errors.New("the approver may not be the owner"))
+	if slices.ContainsFunc(e.Scope.Environments, func(env string) bool { return strings.TrimSpace(env) == "" }) {
+		bad("scope.environments", "names must not be empty")
 	}
 	if strings.TrimSpace(e.Justification) == "" {
-		errs = append(errs, errors.New("justification is required"))
+		bad("justification", "is required")
+	}
+	switch {
+	case e.Owner == "":
+		bad("owner", "is required")
+	case e.Owner == e.ApprovedBy:
+		bad("owner", "the approver (%s) may not be the owner", e.ApprovedBy)
+	}
+	if e.ApprovedBy == "" {
+		bad("approvedBy", "is required")
 	}
 	switch {
 	case e.CreatedAt.IsZero():
-		errs = append(errs, errors.New("createdAt is required"))
+		bad("createdAt", "is required")
 	case e.ExpiresAt.IsZero():
-		errs = append(errs, errors.New("expiresAt is required"))
+		bad("expiresAt", "is required")
 	case !e.ExpiresAt.After(e.CreatedAt):
-		errs = append(errs, errors.New("expiresAt must be after createdAt"))
+		bad("expiresAt", "must be after createdAt (%s)", e.CreatedAt.UTC().Format(time.RFC3339))
 	case e.ExpiresAt.Sub(e.CreatedAt) > time.Duration(maxDays)*24*time.Hour:
-		errs = append(errs, fmt.Errorf("expiresAt is more than %d days after createdAt", maxDays))
+		bad("expiresAt", "must be at most %d days after createdAt (%s)", maxDays, e.CreatedAt.UTC().Format(time.RFC3339))
 	}
 	switch e.Effect {
 	case EffectSuppress:
 		if e.DowngradeTo != "" {
-			errs = append(errs, errors.New("downgradeTo is only for effect downgrade"))
+			bad("downgradeTo", "is only for effect downgrade")
 		}
 	case EffectDowngrade:
 		if _, ok := e.DowngradeTo.Rank(); !ok {
-			errs = append(errs, fmt.Errorf("downgradeTo %q is not a severity", e.DowngradeTo))
+			bad("downgradeTo", "%q is not one of critical, high, medium, low, none", e.DowngradeTo)
 		}
 	default:
-		errs = append(errs, fmt.Errorf("effect %q is not suppress or downgrade", e.Effect))
+		bad("effect", "%q is not suppress or downgrade", e.Effect)
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("gate: exception %s: %w", e.ID, errors.Join(errs...))
+	if len(fields) > 0 {
+		return fmt.Errorf("gate: exception %s: %w", e.ID, &fault.ValidationError{Fields: fields})
 	}
 	return nil
 }

@@ -2,12 +2,14 @@ package gate
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/vex"
 )
 
@@ -143,23 +145,45 @@ func TestExceptionExpiryAndRevocation(t *testing.T) {
 	}
 }
 
+// Every refusal is a *fault.ValidationError naming the fields at fault by
+// their JSON path, so an API can point at its own input field.
 func TestValidateException(t *testing.T) {
 	ok := engException("x", ExceptionScope{Vulnerability: "CVE-1"}, engCutoff)
 	if err := ValidateException(ok, 0); err != nil {
 		t.Fatal(err)
 	}
-	bad := map[string]func(e *Exception){
-		"no vulnerability":  func(e *Exception) { e.Scope.Vulnerability = "" },
-		"no expiry":         func(e *Exception) { e.ExpiresAt = time.Time{} },
-		"181 days":          func(e *Exception) { e.ExpiresAt = e.CreatedAt.Add(181 * 24 * time.Hour) },
-		"approver is owner": func(e *Exception) { e.ApprovedBy = e.Owner },
-		"bad downgrade":     func(e *Exception) { e.Effect, e.DowngradeTo = EffectDowngrade, "urgent" },
+	bad := map[string]struct {
+		mutate func(e *Exception)
+		fields []string
+	}{
+		"no id":             {func(e *Exception) { e.ID = "" }, []string{"id"}},
+		"no vulnerability":  {func(e *Exception) { e.Scope.Vulnerability = "" }, []string{"scope.vulnerability"}},
+		"empty environment": {func(e *Exception) { e.Scope.Environments = []string{"prod", " "} }, []string{"scope.environments"}},
+		"no expiry":         {func(e *Exception) { e.ExpiresAt = time.Time{} }, []string{"expiresAt"}},
+		"expiry first":      {func(e *Exception) { e.ExpiresAt = e.CreatedAt }, []string{"expiresAt"}},
+		"181 days":          {func(e *Exception) { e.ExpiresAt = e.CreatedAt.Add(181 * 24 * time.Hour) }, []string{"expiresAt"}},
+		"approver is owner": {func(e *Exception) { e.ApprovedBy = e.Owner }, []string{"owner"}},
+		"bad downgrade":     {func(e *Exception) { e.Effect, e.DowngradeTo = EffectDowngrade, "urgent" }, []string{"downgradeTo"}},
+		"suppress to low":   {func(e *Exception) { e.DowngradeTo = advisory.RatingLow }, []string{"downgradeTo"}},
+		"unknown effect":    {func(e *Exception) { e.Effect = "ignore" }, []string{"effect"}},
+		"nobody": {func(e *Exception) { e.Owner, e.ApprovedBy, e.Justification = "", "", " " },
+			[]string{"justification", "owner", "approvedBy"}},
 	}
-	for name, mutate := range bad {
+	for name, c := range bad {
 		e := ok
-		mutate(&e)
-		if err := ValidateException(e, 0); err == nil {
-			t.Errorf("%s: accepted", name)
+		c.mutate(&e)
+		err := ValidateException(e, 0)
+		var verr *fault.ValidationError
+		if !errors.As(err, &verr) {
+			t.Errorf("%s: %v, want a *fault.ValidationError", name, err)
+			continue
+		}
+		var fields []string
+		for _, f := range verr.Fields {
+			fields = append(fields, f.Field)
+		}
+		if !slices.Equal(fields, c.fields) {
+			t.Errorf("%s: fields %v (%v), want %v", name, fields, err, c.fields)
 		}
 	}
 	long := ok

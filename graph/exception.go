@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -31,15 +30,18 @@ func (r *Resolver) exceptionStore(ctx context.Context) (gate.ExceptionStore, ten
 }
 
 // createException appends an exception approved by the caller and created
-// at the resolver's clock. The rules of gate.md §5 are checked here first,
-// so that each refusal names the input field at fault.
+// at the resolver's clock. The rules of gate.md §5 are the store's
+// (gate.ValidateException); a refusal names the input fields at fault.
 func (r *Resolver) createException(ctx context.Context, in model.ExceptionInput) (*model.Exception, error) {
 	s, sc, err := r.exceptionStore(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if r.NewID == nil {
+		return nil, errors.New("graph: the resolver has no id source")
+	}
 	now := r.cutoffOr(nil).Truncate(time.Microsecond)
-	e := gate.Exception{Tenant: sc.Tenant, Effect: gate.EffectSuppress,
+	e := gate.Exception{ID: r.NewID(), Tenant: sc.Tenant, Effect: gate.EffectSuppress,
 		Scope: gate.ExceptionScope{Vulnerability: strings.TrimSpace(in.Vulnerability), PackageKey: trimmed(in.PackageKey),
 			Component: trimmed(in.Component), ReleaseName: trimmed(in.ReleaseName), Environments: []string{}},
 		DowngradeTo: advisory.Rating(trimmed(in.DowngradeTo)), Justification: strings.TrimSpace(in.Justification),
@@ -47,59 +49,11 @@ func (r *Resolver) createException(ctx context.Context, in model.ExceptionInput)
 	if in.Effect != nil {
 		e.Effect = gate.Effect(strings.ToLower(string(*in.Effect)))
 	}
-	var fields []fault.FieldError
-	bad := func(field, format string, args ...any) {
-		fields = append(fields, fault.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-	if e.Scope.Vulnerability == "" {
-		bad("vulnerability", "is required")
-	}
 	for _, env := range in.Environments {
-		if env = strings.TrimSpace(env); env == "" {
-			bad("environments", "names must not be empty")
-			break
-		}
-		e.Scope.Environments = append(e.Scope.Environments, env)
-	}
-	if e.Justification == "" {
-		bad("justification", "is required")
-	}
-	switch {
-	case e.Owner == "":
-		bad("owner", "is required")
-	case e.Owner == e.ApprovedBy:
-		bad("owner", "the approver (%s) may not be the owner", e.ApprovedBy)
-	}
-	switch {
-	case e.ExpiresAt.IsZero():
-		bad("expiresAt", "is required")
-	case !e.ExpiresAt.After(now):
-		bad("expiresAt", "must be after now (%s)", now.Format(time.RFC3339))
-	case e.ExpiresAt.Sub(now) > gate.DefaultExceptionMaxDays*24*time.Hour:
-		bad("expiresAt", "must be at most %d days after now (%s)", gate.DefaultExceptionMaxDays, now.Format(time.RFC3339))
-	}
-	switch e.Effect {
-	case gate.EffectSuppress:
-		if e.DowngradeTo != "" {
-			bad("downgradeTo", "is only for effect DOWNGRADE")
-		}
-	case gate.EffectDowngrade:
-		if _, ok := e.DowngradeTo.Rank(); !ok {
-			bad("downgradeTo", "%q is not one of critical, high, medium, low, none", e.DowngradeTo)
-		}
-	}
-	if len(fields) > 0 {
-		return nil, &fault.ValidationError{Fields: fields}
-	}
-	if r.NewID == nil {
-		return nil, errors.New("graph: the resolver has no id source")
-	}
-	e.ID = r.NewID()
-	if err := gate.ValidateException(e, 0); err != nil {
-		return nil, fieldError("input", "%s", strings.TrimPrefix(err.Error(), "gate: "))
+		e.Scope.Environments = append(e.Scope.Environments, strings.TrimSpace(env))
 	}
 	if err := s.AppendException(ctx, sc.Tenant, e); err != nil {
-		return nil, err
+		return nil, exceptionInputError(err)
 	}
 	stored, rev, err := s.Exception(ctx, sc.Tenant, e.ID)
 	if err != nil {
@@ -112,6 +66,22 @@ func (r *Resolver) createException(ctx context.Context, in model.ExceptionInput)
 	}
 	m := exceptionModel(*stored, rev, now)
 	return &m, nil
+}
+
+// exceptionInputError names the ExceptionInput fields of a refused
+// exception. The input flattens the exception's scope, so gate's
+// "scope.vulnerability" is the input's "vulnerability".
+func exceptionInputError(err error) error {
+	var verr *fault.ValidationError
+	if !errors.As(err, &verr) {
+		return err
+	}
+	fields := make([]fault.FieldError, len(verr.Fields))
+	for i, f := range verr.Fields {
+		f.Field = strings.TrimPrefix(f.Field, "scope.")
+		fields[i] = f
+	}
+	return &fault.ValidationError{Fields: fields}
 }
 
 // revokeException appends a revocation by the caller at the resolver's

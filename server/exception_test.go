@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,6 +90,8 @@ func exceptionsOverGraphQL(t *testing.T, e *env, cutoff time.Time) {
 		{"expiry in the past", "expiresAt", func(in map[string]any) { in["expiresAt"] = cutoff.Add(-time.Hour).Format(time.RFC3339) }},
 		{"no justification", "justification", func(in map[string]any) { in["justification"] = " " }},
 		{"downgrade to nothing", "downgradeTo", func(in map[string]any) { in["effect"] = "DOWNGRADE" }},
+		{"no vulnerability", "vulnerability", func(in map[string]any) { in["vulnerability"] = " " }},
+		{"an empty environment", "environments", func(in map[string]any) { in["environments"] = []string{"prod", ""} }},
 	} {
 		r := e.gql(approver, create, input(c.change))
 		fields, _ := func() ([]any, bool) {
@@ -100,6 +103,10 @@ func exceptionsOverGraphQL(t *testing.T, e *env, cutoff time.Time) {
 		}()
 		if r.code() != "VALIDATION" || len(fields) != 1 || path(fields[0], "field") != c.field {
 			t.Fatalf("%s = %+v, want VALIDATION on %s", c.name, r.Errors, c.field)
+		}
+		// The message speaks of the input, not of the stored exception.
+		if msg := r.Errors[0].Message; !strings.HasPrefix(msg, "invalid input: "+c.field+": ") {
+			t.Fatalf("%s: message %q", c.name, msg)
 		}
 	}
 	// A missing expiry is refused by the schema itself.

@@ -68,7 +68,7 @@ func (s *store) AppendException(ctx context.Context, tenant string, e gate.Excep
 	}
 	e.CreatedAt, e.ExpiresAt = storedTime(e.CreatedAt), storedTime(e.ExpiresAt)
 	if err := gate.ValidateException(e, 0); err != nil {
-		return invalidField("exception", "%s", strings.TrimPrefix(err.Error(), "gate: "))
+		return err // wraps a *fault.ValidationError naming the fields
 	}
 	envs, err := json.Marshal(nonNilStrings(e.Scope.Environments))
 	if err != nil {
