@@ -30,10 +30,11 @@ func (r *Resolver) exceptionStore(ctx context.Context) (gate.ExceptionStore, ten
 }
 
 // createException appends an exception approved by the caller and created
-// at the resolver's clock. The rules of gate.md §5 are the store's
-// (gate.ValidateException); a refusal names the input fields at fault.
+// at the resolver's clock, with its audit entry. The rules of gate.md §5 are
+// the store's (gate.ValidateException); a refusal names the input fields at
+// fault.
 func (r *Resolver) createException(ctx context.Context, in model.ExceptionInput) (*model.Exception, error) {
-	s, sc, err := r.exceptionStore(ctx)
+	_, sc, err := r.exceptionStore(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -52,17 +53,20 @@ func (r *Resolver) createException(ctx context.Context, in model.ExceptionInput)
 	for _, env := range in.Environments {
 		e.Scope.Environments = append(e.Scope.Environments, strings.TrimSpace(env))
 	}
-	if err := s.AppendException(ctx, sc.Tenant, e); err != nil {
-		return nil, exceptionInputError(err)
-	}
-	stored, rev, err := s.Exception(ctx, sc.Tenant, e.ID)
-	if err != nil {
-		return nil, err
-	}
-	if r.Catalog != nil {
-		if err := r.Catalog.RecordAudit(ctx, "gate.exception.create", "gate_exception", e.ID, nil, stored); err != nil {
+	var stored *gate.Exception
+	var rev *gate.Revocation
+	err = r.write(ctx, func(tx Tx) (*audit, error) {
+		if err := tx.AppendException(ctx, sc.Tenant, e); err != nil {
+			return nil, exceptionInputError(err)
+		}
+		var err error
+		if stored, rev, err = tx.Exception(ctx, sc.Tenant, e.ID); err != nil {
 			return nil, err
 		}
+		return &audit{action: "gate.exception.create", entityType: "gate_exception", entityID: e.ID, after: stored}, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	m := exceptionModel(*stored, rev, now)
 	return &m, nil
@@ -85,9 +89,9 @@ func exceptionInputError(err error) error {
 }
 
 // revokeException appends a revocation by the caller at the resolver's
-// clock; the exception stops applying at once.
+// clock, with its audit entry; the exception stops applying at once.
 func (r *Resolver) revokeException(ctx context.Context, id string) (*model.Exception, error) {
-	s, sc, err := r.exceptionStore(ctx)
+	_, sc, err := r.exceptionStore(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -95,17 +99,20 @@ func (r *Resolver) revokeException(ctx context.Context, id string) (*model.Excep
 		return nil, fieldError("id", "is required")
 	}
 	now := r.cutoffOr(nil).Truncate(time.Microsecond)
-	if err := s.AppendRevocation(ctx, sc.Tenant, gate.Revocation{ExceptionID: id, RevokedBy: sc.Actor, At: now}); err != nil {
-		return nil, err
-	}
-	e, rev, err := s.Exception(ctx, sc.Tenant, id)
-	if err != nil {
-		return nil, err
-	}
-	if r.Catalog != nil {
-		if err := r.Catalog.RecordAudit(ctx, "gate.exception.revoke", "gate_exception", id, nil, rev); err != nil {
+	var e *gate.Exception
+	var rev *gate.Revocation
+	err = r.write(ctx, func(tx Tx) (*audit, error) {
+		if err := tx.AppendRevocation(ctx, sc.Tenant, gate.Revocation{ExceptionID: id, RevokedBy: sc.Actor, At: now}); err != nil {
 			return nil, err
 		}
+		var err error
+		if e, rev, err = tx.Exception(ctx, sc.Tenant, id); err != nil {
+			return nil, err
+		}
+		return &audit{action: "gate.exception.revoke", entityType: "gate_exception", entityID: id, after: rev}, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	m := exceptionModel(*e, rev, now)
 	return &m, nil

@@ -103,17 +103,17 @@ func (r *Resolver) decide(ctx context.Context, relKey, envKey string, phase *gat
 		return nil, err
 	}
 	if store {
-		inserted, err := r.Gates.Store.AppendDecision(ctx, req.Tenant, rec, raw)
-		if err != nil {
-			return nil, err
-		}
-		if inserted && r.Catalog != nil {
-			if err := r.Catalog.RecordAudit(ctx, "gate.decide", "gate_decision", rec.RecordDigest, nil, map[string]any{
-				"release": rec.Release.Name, "releaseDigest": rec.Release.Digest, "environment": rec.Environment.Name,
-				"phase": rec.Phase, "decision": rec.Decision, "reasonCodes": rec.ReasonCodes,
-			}); err != nil {
+		if err := r.write(ctx, func(tx Tx) (*audit, error) {
+			inserted, err := tx.AppendDecision(ctx, req.Tenant, rec, raw)
+			if err != nil || !inserted {
 				return nil, err
 			}
+			return &audit{action: "gate.decide", entityType: "gate_decision", entityID: rec.RecordDigest, after: map[string]any{
+				"release": rec.Release.Name, "releaseDigest": rec.Release.Digest, "environment": rec.Environment.Name,
+				"phase": rec.Phase, "decision": rec.Decision, "reasonCodes": rec.ReasonCodes,
+			}}, nil
+		}); err != nil {
+			return nil, err
 		}
 	}
 	return &model.GateDecision{Rec: rec, Raw: raw, Input: in}, nil

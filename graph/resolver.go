@@ -31,8 +31,12 @@ type Resolver struct {
 	// Exceptions keeps the exception log decisions apply; nil: exception
 	// queries fail and decisions apply no exceptions.
 	Exceptions gate.ExceptionStore
-	Now        func() time.Time
-	NewID      func() string
+	// InTx runs a transaction of the store behind the fields above. Every
+	// mutation outside Catalog writes its rows and its audit entry through
+	// it, together; nil: those mutations fail.
+	InTx  TxFunc
+	Now   func() time.Time
+	NewID func() string
 
 	snapshots advisoryCache
 }

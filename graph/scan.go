@@ -73,11 +73,13 @@ func (r *Resolver) scanRelease(ctx context.Context, key string) (*model.ScanResu
 			return nil, fmt.Errorf("scanning %s: %w", c.Ref(), err)
 		}
 		rec.TenantID = sc.Tenant
-		if err := r.SBOMs.PutSBOM(ctx, rec); err != nil {
-			return nil, err
-		}
-		if err := r.Catalog.RecordAudit(ctx, "sbom.create", "sbom", rec.ContentDigest, nil, map[string]string{
-			"contentDigest": rec.ContentDigest, "imageDigest": rec.ImageDigest, "format": rec.Format}); err != nil {
+		if err := r.write(ctx, func(tx Tx) (*audit, error) {
+			if err := tx.PutSBOM(ctx, rec); err != nil {
+				return nil, err
+			}
+			return &audit{action: "sbom.create", entityType: "sbom", entityID: rec.ContentDigest, after: map[string]string{
+				"contentDigest": rec.ContentDigest, "imageDigest": rec.ImageDigest, "format": rec.Format}}, nil
+		}); err != nil {
 			return nil, err
 		}
 		res.Scanned++

@@ -149,10 +149,12 @@ func (r *mutationResolver) CreateAPIToken(ctx context.Context, input model.APITo
 	if err != nil {
 		return nil, fieldError("role", "%v", err)
 	}
-	if err := r.Tokens.CreateToken(ctx, tok); err != nil {
-		return nil, err
-	}
-	if err := r.Catalog.RecordAudit(ctx, "token.create", "api_token", tok.ID, nil, tok); err != nil {
+	if err := r.write(ctx, func(tx Tx) (*audit, error) {
+		if err := tx.CreateToken(ctx, tok); err != nil {
+			return nil, err
+		}
+		return &audit{action: "token.create", entityType: "api_token", entityID: tok.ID, after: tok}, nil
+	}); err != nil {
 		return nil, err
 	}
 	return &model.CreatedAPIToken{Token: tok, Secret: secret}, nil
@@ -161,11 +163,18 @@ func (r *mutationResolver) CreateAPIToken(ctx context.Context, input model.APITo
 // RevokeAPIToken is the resolver for the revokeApiToken field.
 func (r *mutationResolver) RevokeAPIToken(ctx context.Context, id string) (*auth.Token, error) {
 	p, _ := PrincipalFrom(ctx)
-	tok, err := r.Tokens.RevokeToken(ctx, p.TenantID, id, r.Now())
+	var tok *auth.Token
+	err := r.write(ctx, func(tx Tx) (*audit, error) {
+		var err error
+		if tok, err = tx.RevokeToken(ctx, p.TenantID, id, r.Now()); err != nil {
+			return nil, err
+		}
+		return &audit{action: "token.revoke", entityType: "api_token", entityID: tok.ID, after: tok}, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	return tok, r.Catalog.RecordAudit(ctx, "token.revoke", "api_token", tok.ID, nil, tok)
+	return tok, nil
 }
 
 // Viewer is the resolver for the viewer field.

@@ -69,31 +69,33 @@ func (r *Resolver) importVEX(ctx context.Context, document string) (*model.Impor
 		}
 		return nil, fieldError("document", "%s", msg)
 	}
-	return r.storeVEX(ctx, s, tenant, doc, "vex.import")
+	return r.storeVEX(ctx, tenant, doc, "vex.import")
 }
 
 // storeVEX appends a read document with its statements (append-only,
 // idempotent by content hash) and audits an insertion as action.
-func (r *Resolver) storeVEX(ctx context.Context, s vex.Store, tenant string, doc *vex.Document, action string) (*model.ImportVexResult, error) {
-	res, err := s.AppendDocument(ctx, tenant, doc, r.cutoffOr(nil))
+func (r *Resolver) storeVEX(ctx context.Context, tenant string, doc *vex.Document, action string) (*model.ImportVexResult, error) {
+	var res vex.AppendResult
+	err := r.write(ctx, func(tx Tx) (*audit, error) {
+		var err error
+		if res, err = tx.AppendDocument(ctx, tenant, doc, r.cutoffOr(nil)); err != nil || !res.Inserted {
+			return nil, err
+		}
+		return &audit{action: action, entityType: "vex_document", entityID: res.Document.ContentHash, after: map[string]any{
+			"format": res.Document.Format, "statements": res.Document.Statements, "upstreamId": res.Document.UpstreamID,
+		}}, nil
+	})
 	if err != nil {
 		return nil, err
 	}
 	vexMemoFrom(ctx).reset() // later fields of the operation see the new statements
-	if res.Inserted && r.Catalog != nil {
-		if err := r.Catalog.RecordAudit(ctx, action, "vex_document", res.Document.ContentHash, nil, map[string]any{
-			"format": res.Document.Format, "statements": res.Document.Statements, "upstreamId": res.Document.UpstreamID,
-		}); err != nil {
-			return nil, err
-		}
-	}
 	d := vexDocumentModel(res.Document)
 	return &model.ImportVexResult{Digest: d.Digest, StatementCount: d.StatementCount, Inserted: res.Inserted, Document: &d}, nil
 }
 
 // registerVEXIssuer adds or replaces an issuer, appending a registry version.
 func (r *Resolver) registerVEXIssuer(ctx context.Context, in model.VexIssuerInput) (*model.RegisterVexIssuerResult, error) {
-	s, tenant, err := r.vexStore(ctx)
+	_, tenant, err := r.vexStore(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -118,20 +120,22 @@ func (r *Resolver) registerVEXIssuer(ctx context.Context, in model.VexIssuerInpu
 	if _, err := vex.NewRegistry("", is); err != nil {
 		return nil, fieldError("input", "%s", strings.TrimPrefix(err.Error(), "vex: "))
 	}
-	v, err := s.SaveIssuer(ctx, tenant, is, r.cutoffOr(nil))
+	var v vex.RegistryVersion
+	var reg *vex.Registry
+	err = r.write(ctx, func(tx Tx) (*audit, error) {
+		var err error
+		if v, err = tx.SaveIssuer(ctx, tenant, is, r.cutoffOr(nil)); err != nil {
+			return nil, err
+		}
+		if reg, err = tx.Registry(ctx, tenant); err != nil || !v.Changed {
+			return nil, err
+		}
+		return &audit{action: "vex.issuer.register", entityType: "vex_issuer", entityID: is.ID, after: reg.Lookup(is.ID)}, nil
+	})
 	if err != nil {
 		return nil, err
 	}
 	vexMemoFrom(ctx).reset() // later fields of the operation see the new registry
-	reg, err := s.Registry(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
-	if v.Changed && r.Catalog != nil {
-		if err := r.Catalog.RecordAudit(ctx, "vex.issuer.register", "vex_issuer", is.ID, nil, reg.Lookup(is.ID)); err != nil {
-			return nil, err
-		}
-	}
 	saved := vexIssuerModel(reg.Lookup(is.ID))
 	return &model.RegisterVexIssuerResult{Issuer: &saved, Registry: vexRegistryModel(reg), Changed: v.Changed}, nil
 }

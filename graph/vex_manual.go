@@ -52,5 +52,5 @@ func (r *Resolver) addVEXStatement(ctx context.Context, in model.AddVexStatement
 	if err != nil {
 		return nil, err
 	}
-	return r.storeVEX(ctx, s, tenant, doc, "vex.add")
+	return r.storeVEX(ctx, tenant, doc, "vex.add")
 }

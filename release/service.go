@@ -90,7 +90,7 @@ func (s *Service) change(ctx context.Context, action, entityType string, fn func
 	})
 }
 
-func (s *Service) appendAudit(ctx context.Context, tx Store, sc tenant.Scope, action, entityType, id string, before, after any) error {
+func (s *Service) appendAudit(ctx context.Context, log AuditLog, sc tenant.Scope, action, entityType, id string, before, after any) error {
 	e := &AuditEntry{ID: s.newID(), TenantID: sc.Tenant, Actor: sc.Actor, Action: action, EntityType: entityType, EntityID: id, At: s.clock()}
 	var err error
 	if e.BeforeDigest, err = digestOrEmpty(before); err != nil {
@@ -99,17 +99,26 @@ func (s *Service) appendAudit(ctx context.Context, tx Store, sc tenant.Scope, ac
 	if e.AfterDigest, err = digestOrEmpty(after); err != nil {
 		return err
 	}
-	return tx.AppendAudit(ctx, e)
+	return log.AppendAudit(ctx, e)
 }
 
-// RecordAudit appends an audit entry for a mutation made outside the Service
-// (for example creating an API token).
-func (s *Service) RecordAudit(ctx context.Context, action, entityType, entityID string, before, after any) error {
+// AuditLog is where audit entries go. A Store is one, and so is the
+// transaction its InTx hands out: appending to the transaction that writes a
+// change is what makes the change and its entry land together or not at all.
+type AuditLog interface {
+	AppendAudit(ctx context.Context, e *AuditEntry) error
+}
+
+// RecordAudit appends to log the audit entry of a change made outside the
+// Service (an API token, a gate decision, an exception), as the actor of ctx.
+// log should be the transaction the change is written in; the Service only
+// supplies the entry's id, time and digests, so that every entry is made alike.
+func (s *Service) RecordAudit(ctx context.Context, log AuditLog, action, entityType, entityID string, before, after any) error {
 	sc, err := tenant.ScopeFrom(ctx)
 	if err != nil {
 		return err
 	}
-	return s.appendAudit(ctx, s.store, sc, action, entityType, entityID, before, after)
+	return s.appendAudit(ctx, log, sc, action, entityType, entityID, before, after)
 }
 
 // Audit lists the tenant's audit log, newest first.

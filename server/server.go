@@ -103,7 +103,7 @@ func loadKey(cfg Config) (*seal.Box, error) {
 
 func (s *Server) routes(newID func() string) http.Handler {
 	m := newMetrics()
-	gql := graph.NewHandler(&graph.Resolver{Catalog: s.catalog, Tokens: s.db, SBOMs: s.db, Advisories: s.db, VEX: s.db, Gates: s.gates, Exceptions: s.db, Scanner: s.scanner, Now: s.cfg.Now, NewID: newID}, s.log)
+	gql := graph.NewHandler(&graph.Resolver{Catalog: s.catalog, Tokens: s.db, SBOMs: s.db, Advisories: s.db, VEX: s.db, Gates: s.gates, Exceptions: s.db, InTx: graph.Transactions(s.db.Transact), Scanner: s.scanner, Now: s.cfg.Now, NewID: newID}, s.log)
 	gql.AroundOperations(m.aroundOperations)
 
 	mux := http.NewServeMux()
@@ -157,11 +157,17 @@ func (s *Server) CreateToken(ctx context.Context, tenantID, name string, role au
 	if err != nil {
 		return nil, "", err
 	}
-	if err := s.db.CreateToken(ctx, tok); err != nil {
+	actx := tenant.WithScope(ctx, tenant.Scope{Tenant: tenantID, Actor: by})
+	err = s.db.Transact(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateToken(ctx, tok); err != nil {
+			return err
+		}
+		return s.catalog.RecordAudit(actx, tx, "token.create", "api_token", tok.ID, nil, tok)
+	})
+	if err != nil {
 		return nil, "", err
 	}
-	actx := tenant.WithScope(ctx, tenant.Scope{Tenant: tenantID, Actor: by})
-	return tok, secret, s.catalog.RecordAudit(actx, "token.create", "api_token", tok.ID, nil, tok)
+	return tok, secret, nil
 }
 
 // ListenAndServe serves until ctx ends, then shuts down gracefully.

@@ -202,20 +202,27 @@ func importMirror(cmd *cobra.Command, g *globals, db, tenant, path string, f *mi
 	if err != nil {
 		return withCode(mirrorExitCode(err), "%s: %v", path, err)
 	}
-	res, err := ingest(ctx, s, tenant, b.Observations, func(string) {})
+	// The import, its generation and its audit entry land in one
+	// transaction: a failed import leaves no trace and can be retried.
+	var res *ingestResult
+	err = s.Transact(ctx, func(tx *store.Tx) error {
+		if res, err = ingest(ctx, tx, tenant, b.Observations, func(string) {}); err != nil {
+			return err
+		}
+		cur := &advisory.FeedCursor{Feed: mirrorFeed(v.KeyID()), Generation: int64(b.Manifest.Generation),
+			ContentHash: b.ManifestDigest, UpdatedAt: time.Now().UTC()}
+		if err := tx.PutFeedCursor(ctx, tenant, cur); err != nil {
+			return withCode(ExitInternal, "recording generation %d: %v", b.Manifest.Generation, err)
+		}
+		if err := tx.AppendAudit(ctx, &release.AuditEntry{ID: uuid.Must(uuid.NewV7()).String(), TenantID: tenant,
+			Actor: "stella advisory import", Action: "advisory.mirror.import", EntityType: "advisory-mirror", EntityID: v.KeyID(),
+			BeforeDigest: b.Manifest.SnapshotID, AfterDigest: b.ManifestDigest, At: time.Now().UTC()}); err != nil {
+			return withCode(ExitInternal, "%v", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
-	}
-	// The generation is recorded after the import landed: a failed import can be retried.
-	cur := &advisory.FeedCursor{Feed: mirrorFeed(v.KeyID()), Generation: int64(b.Manifest.Generation),
-		ContentHash: b.ManifestDigest, UpdatedAt: time.Now().UTC()}
-	if err := s.PutFeedCursor(ctx, tenant, cur); err != nil {
-		return withCode(ExitInternal, "recording generation %d: %v", b.Manifest.Generation, err)
-	}
-	if err := s.AppendAudit(ctx, &release.AuditEntry{ID: uuid.Must(uuid.NewV7()).String(), TenantID: tenant,
-		Actor: "stella advisory import", Action: "advisory.mirror.import", EntityType: "advisory-mirror", EntityID: v.KeyID(),
-		BeforeDigest: b.Manifest.SnapshotID, AfterDigest: b.ManifestDigest, At: time.Now().UTC()}); err != nil {
-		return withCode(ExitInternal, "%v", err)
 	}
 	if g.output != "json" {
 		fmt.Fprintf(cmd.OutOrStdout(), "bundle generation %d verified\n", b.Manifest.Generation)

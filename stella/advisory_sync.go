@@ -27,9 +27,16 @@ type ingestResult struct {
 	AffectedSBOMs     []string          `json:"affectedSboms"` // stored SBOMs whose findings may have changed
 }
 
+// ingestStore is what an import reads and writes: a *store.DB, or the
+// *store.Tx of an import written together with its audit entry.
+type ingestStore interface {
+	advisory.Store
+	advisory.PackageSearcher
+}
+
 // ingest appends observations, rebuilds the effective advisories with the
 // stored KEV and EPSS enrichment, and finds the SBOMs to re-evaluate.
-func ingest(ctx context.Context, s *store.DB, tenant string, obs []advisory.Observation, progress func(string)) (*ingestResult, error) {
+func ingest(ctx context.Context, s ingestStore, tenant string, obs []advisory.Observation, progress func(string)) (*ingestResult, error) {
 	progress(fmt.Sprintf("appending %d observations", len(obs)))
 	res, err := s.Append(ctx, tenant, obs)
 	if err != nil {

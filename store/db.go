@@ -5,8 +5,12 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/auth"
+	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/sbom"
+	"github.com/stella-ops/stella/vex"
 )
 
 // Dialect names returned by (*DB).Dialect.
@@ -25,6 +29,15 @@ type DB struct {
 var (
 	_ release.Store = (*DB)(nil)
 	_ auth.Store    = (*DB)(nil)
+
+	// A Tx writes everything DB writes.
+	_ release.Store       = (*Tx)(nil)
+	_ auth.Store          = (*Tx)(nil)
+	_ sbom.Store          = (*Tx)(nil)
+	_ vex.Store           = (*Tx)(nil)
+	_ advisory.Store      = (*Tx)(nil)
+	_ gate.RecordStore    = (*Tx)(nil)
+	_ gate.ExceptionStore = (*Tx)(nil)
 )
 
 // store holds the queries. It runs them either on the pool or, inside InTx,
@@ -54,6 +67,20 @@ func (d *DB) Dialect() string { return d.dialect }
 
 // Bun returns the underlying bun database, for packages that keep their own tables.
 func (d *DB) Bun() *bun.DB { return d.bun }
+
+// Tx is the store bound to one transaction: every method of DB, with writes
+// that commit or roll back together. A change made outside release.Service
+// (a gate decision, an exception, a VEX document, an API token) writes its
+// rows and appends its audit entry through the same Tx, so that no change is
+// kept without its entry and no entry without its change.
+type Tx struct{ *store }
+
+// Transact runs fn in one transaction and hands it the Tx. InTx does the
+// same for release.Service, which needs only a release.Store; Transact is
+// for everyone else. Nested transactions reuse the outer one.
+func (d *DB) Transact(ctx context.Context, fn func(tx *Tx) error) error {
+	return d.inTxStore(ctx, func(s *store) error { return fn(&Tx{s}) })
+}
 
 // InTx runs fn in one transaction. A store already bound to a transaction
 // reuses it, so nested calls commit or roll back with the outermost one.

@@ -3,6 +3,10 @@
 //
 //	func TestStore(t *testing.T) { storetest.Run(t, func(t *testing.T) release.Store { return open(t) }) }
 //
+// RunAudited checks, for a store whose transactions write more than
+// release.Store (tokens, gate decisions, VEX documents), that each such
+// change lands together with its audit entry or not at all.
+//
 // open must return a new, empty store for each call; subtests run in parallel.
 package storetest
 
@@ -60,6 +64,12 @@ func Run(t *testing.T, open func(t *testing.T) release.Store) {
 			tc.fn(newFixture(t, open(t)))
 		})
 	}
+	t.Run("AuditedChanges", func(t *testing.T) {
+		RunAudited(t, func(t *testing.T) (release.Store, Transact[release.Store]) {
+			s := open(t)
+			return s, s.InTx
+		}, releaseChanges()...)
+	})
 }
 
 // Tenants used by the suite.
