@@ -43,10 +43,10 @@ func ReadFile(path string) ([]advisory.Observation, error) {
 func readNamed(r io.Reader, name string) ([]advisory.Observation, error) {
 	raw, err := io.ReadAll(io.LimitReader(r, maxDocument+1))
 	if err != nil {
-		return nil, &ValidationError{File: name, Msg: fmt.Sprintf("read: %v", err)}
+		return nil, &advisory.ValidationError{Feed: SourceID, File: name, Msg: fmt.Sprintf("read: %v", err)}
 	}
 	if len(raw) > maxDocument {
-		return nil, &ValidationError{File: name, Msg: fmt.Sprintf("document larger than %d bytes", maxDocument)}
+		return nil, &advisory.ValidationError{Feed: SourceID, File: name, Msg: fmt.Sprintf("document larger than %d bytes", maxDocument)}
 	}
 	doc, branch, pkgs, verr := parse(raw)
 	if verr != nil {
@@ -62,7 +62,7 @@ func readNamed(r io.Reader, name string) ([]advisory.Observation, error) {
 			return nil, verr
 		}
 		if j, dup := seen[o.Upstream.ID]; dup {
-			return nil, &ValidationError{File: name, ID: o.Upstream.ID, Field: fmt.Sprintf("packages[%d]", i), Msg: fmt.Sprintf("package listed again (first at packages[%d])", j)}
+			return nil, &advisory.ValidationError{Feed: SourceID, File: name, ID: o.Upstream.ID, Field: fmt.Sprintf("packages[%d]", i), Msg: fmt.Sprintf("package listed again (first at packages[%d])", j)}
 		}
 		seen[o.Upstream.ID] = i
 		out = append(out, o)
@@ -73,18 +73,18 @@ func readNamed(r io.Reader, name string) ([]advisory.Observation, error) {
 
 // parse checks the document's shape and returns its top-level fields, the
 // branch and the raw package entries.
-func parse(raw []byte) (map[string]json.RawMessage, string, []json.RawMessage, *ValidationError) {
+func parse(raw []byte) (map[string]json.RawMessage, string, []json.RawMessage, *advisory.ValidationError) {
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, "", nil, &ValidationError{Msg: fmt.Sprintf("not a secdb document {distroversion, packages}: %v", err)}
+		return nil, "", nil, &advisory.ValidationError{Feed: SourceID, Msg: fmt.Sprintf("not a secdb document {distroversion, packages}: %v", err)}
 	}
 	var branch string
 	if err := json.Unmarshal(doc["distroversion"], &branch); err != nil || strings.TrimSpace(branch) == "" || strings.ContainsAny(branch, " \t\r\n/") {
-		return nil, "", nil, &ValidationError{Field: "distroversion", Msg: fmt.Sprintf("required: a branch such as \"v3.19\" (got %s)", orMissing(doc["distroversion"]))}
+		return nil, "", nil, &advisory.ValidationError{Feed: SourceID, Field: "distroversion", Msg: fmt.Sprintf("required: a branch such as \"v3.19\" (got %s)", orMissing(doc["distroversion"]))}
 	}
 	var pkgs []json.RawMessage
 	if err := json.Unmarshal(doc["packages"], &pkgs); err != nil || doc["packages"] == nil {
-		return nil, "", nil, &ValidationError{Field: "packages", Msg: fmt.Sprintf("required: an array (got %s)", orMissing(doc["packages"]))}
+		return nil, "", nil, &advisory.ValidationError{Feed: SourceID, Field: "packages", Msg: fmt.Sprintf("required: an array (got %s)", orMissing(doc["packages"]))}
 	}
 	return doc, branch, pkgs, nil
 }
@@ -99,14 +99,14 @@ func orMissing(raw json.RawMessage) string {
 	return string(raw)
 }
 
-func observe(doc map[string]json.RawMessage, branch string, pkgRaw json.RawMessage, field string) (advisory.Observation, *ValidationError) {
+func observe(doc map[string]json.RawMessage, branch string, pkgRaw json.RawMessage, field string) (advisory.Observation, *advisory.ValidationError) {
 	fixes, name, verr := secfixes(pkgRaw, branch, field)
 	if verr != nil {
 		return advisory.Observation{}, verr
 	}
 	upstream := branch + "/" + name
-	bad := func(format string, args ...any) *ValidationError {
-		return &ValidationError{ID: upstream, Field: field, Msg: fmt.Sprintf(format, args...)}
+	bad := func(format string, args ...any) *advisory.ValidationError {
+		return &advisory.ValidationError{Feed: SourceID, ID: upstream, Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
 	// The raw content is the secdb document holding just this package.
 	one := make(map[string]json.RawMessage, len(doc))
@@ -151,13 +151,13 @@ type Fix struct {
 
 // secfixes validates one package entry and returns its fixes sorted by id
 // then version.
-func secfixes(pkgRaw json.RawMessage, branch, field string) ([]Fix, string, *ValidationError) {
+func secfixes(pkgRaw json.RawMessage, branch, field string) ([]Fix, string, *advisory.ValidationError) {
 	var p packageJSON
 	if err := json.Unmarshal(pkgRaw, &p); err != nil {
-		return nil, "", &ValidationError{Field: field, Msg: fmt.Sprintf("not a package entry {pkg: {name, secfixes}}: %v", err)}
+		return nil, "", &advisory.ValidationError{Feed: SourceID, Field: field, Msg: fmt.Sprintf("not a package entry {pkg: {name, secfixes}}: %v", err)}
 	}
 	if p.Pkg == nil || strings.TrimSpace(p.Pkg.Name) == "" {
-		return nil, "", &ValidationError{Field: field + ".pkg.name", Msg: "required field is missing or empty"}
+		return nil, "", &advisory.ValidationError{Feed: SourceID, Field: field + ".pkg.name", Msg: "required field is missing or empty"}
 	}
 	name := strings.TrimSpace(p.Pkg.Name)
 	upstream := branch + "/" + name
@@ -172,11 +172,11 @@ func secfixes(pkgRaw json.RawMessage, branch, field string) ([]Fix, string, *Val
 		f := field + ".pkg.secfixes[" + fmt.Sprintf("%q", ver) + "]"
 		ver = strings.TrimSpace(ver)
 		if ver == "" || strings.ContainsAny(ver, " \t\r\n") {
-			return nil, "", &ValidationError{ID: upstream, Field: f, Msg: "not a package version"}
+			return nil, "", &advisory.ValidationError{Feed: SourceID, ID: upstream, Field: f, Msg: "not a package version"}
 		}
 		var entries []string
 		if err := json.Unmarshal(list, &entries); err != nil {
-			return nil, "", &ValidationError{ID: upstream, Field: f, Msg: fmt.Sprintf("not an array of strings: %v", err)}
+			return nil, "", &advisory.ValidationError{Feed: SourceID, ID: upstream, Field: f, Msg: fmt.Sprintf("not an array of strings: %v", err)}
 		}
 		for _, e := range entries {
 			for _, tok := range strings.Fields(e) {
@@ -229,7 +229,7 @@ func Fixes(o advisory.Observation) ([]Fix, error) {
 		return nil, verr
 	}
 	if len(pkgs) != 1 {
-		return nil, &ValidationError{ID: o.Upstream.ID, Field: "packages", Msg: fmt.Sprintf("observation content holds %d packages, want 1", len(pkgs))}
+		return nil, &advisory.ValidationError{Feed: SourceID, ID: o.Upstream.ID, Field: "packages", Msg: fmt.Sprintf("observation content holds %d packages, want 1", len(pkgs))}
 	}
 	fixes, _, verr := secfixes(pkgs[0], branch, "packages[0]")
 	if verr != nil {
@@ -248,7 +248,7 @@ func Advisories(o advisory.Observation) ([]advisory.Advisory, error) {
 		return nil, verr
 	}
 	if len(pkgs) != 1 {
-		return nil, &ValidationError{ID: o.Upstream.ID, Field: "packages", Msg: fmt.Sprintf("observation content holds %d packages, want 1", len(pkgs))}
+		return nil, &advisory.ValidationError{Feed: SourceID, ID: o.Upstream.ID, Field: "packages", Msg: fmt.Sprintf("observation content holds %d packages, want 1", len(pkgs))}
 	}
 	fixes, name, verr := secfixes(pkgs[0], branch, "packages[0]")
 	if verr != nil {

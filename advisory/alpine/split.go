@@ -19,7 +19,7 @@ func Split(o advisory.Observation) ([]advisory.Observation, error) {
 		return nil, verr
 	}
 	if len(pkgs) != 1 {
-		return nil, &ValidationError{ID: o.Upstream.ID, Field: "packages", Msg: fmt.Sprintf("observation content holds %d packages, want 1", len(pkgs))}
+		return nil, &advisory.ValidationError{Feed: SourceID, ID: o.Upstream.ID, Field: "packages", Msg: fmt.Sprintf("observation content holds %d packages, want 1", len(pkgs))}
 	}
 	fixes, name, verr := secfixes(pkgs[0], branch, "packages[0]")
 	if verr != nil {

@@ -63,10 +63,10 @@ func Advisories(o advisory.Observation) ([]advisory.Advisory, error) {
 func readNamed(r io.Reader, name string) ([]advisory.Observation, error) {
 	raw, err := io.ReadAll(io.LimitReader(r, maxDocument+1))
 	if err != nil {
-		return nil, &ValidationError{File: name, Msg: fmt.Sprintf("read: %v", err)}
+		return nil, &advisory.ValidationError{Feed: "csaf", File: name, Msg: fmt.Sprintf("read: %v", err)}
 	}
 	if len(raw) > maxDocument {
-		return nil, &ValidationError{File: name, Msg: fmt.Sprintf("document larger than %d bytes", maxDocument)}
+		return nil, &advisory.ValidationError{Feed: "csaf", File: name, Msg: fmt.Sprintf("document larger than %d bytes", maxDocument)}
 	}
 	p, err := parse(raw, name)
 	if err != nil {
@@ -74,7 +74,7 @@ func readNamed(r io.Reader, name string) ([]advisory.Observation, error) {
 	}
 	hash, err := advisory.ContentHash(raw)
 	if err != nil {
-		return nil, &ValidationError{File: name, ID: p.id, Msg: err.Error()}
+		return nil, &advisory.ValidationError{Feed: "csaf", File: name, ID: p.id, Msg: err.Error()}
 	}
 	var cves []string
 	for _, a := range p.perVuln {
@@ -123,7 +123,7 @@ type product struct {
 func parse(raw []byte, name string) (*parsed, error) {
 	var d documentJSON
 	if err := json.Unmarshal(raw, &d); err != nil {
-		return nil, &ValidationError{File: name, Msg: fmt.Sprintf("not a CSAF document: %v", err)}
+		return nil, &advisory.ValidationError{Feed: "csaf", File: name, Msg: fmt.Sprintf("not a CSAF document: %v", err)}
 	}
 	t := d.Document.Tracking
 	p := &parsed{
@@ -131,7 +131,7 @@ func parse(raw []byte, name string) (*parsed, error) {
 		category: d.Document.Category, specVersion: d.Document.CSAFVersion,
 	}
 	bad := func(field, format string, args ...any) error {
-		return &ValidationError{File: name, ID: p.id, Field: field, Msg: fmt.Sprintf(format, args...)}
+		return &advisory.ValidationError{Feed: "csaf", File: name, ID: p.id, Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
 	if p.id == "" {
 		return nil, bad("document.tracking.id", "required field is missing or empty")

@@ -196,7 +196,7 @@ func TestReadErrorsNameFileAndField(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := csaf.ReadFile(p)
-		var ve *csaf.ValidationError
+		var ve *advisory.ValidationError
 		if !errors.As(err, &ve) || !strings.Contains(err.Error(), "bad.json") || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%.80s…:\n error %v\n want a ValidationError naming bad.json and %q", tt.doc, err, tt.want)
 		}

@@ -74,19 +74,19 @@ func Advisories(obs []advisory.Observation) []advisory.Advisory {
 func readNamed(r io.Reader, name string) ([]advisory.Observation, error) {
 	raw, err := io.ReadAll(io.LimitReader(r, maxDocument+1))
 	if err != nil {
-		return nil, &ValidationError{File: name, Msg: fmt.Sprintf("read: %v", err)}
+		return nil, &advisory.ValidationError{Feed: SourceID, File: name, Msg: fmt.Sprintf("read: %v", err)}
 	}
 	if len(raw) > maxDocument {
-		return nil, &ValidationError{File: name, Msg: fmt.Sprintf("document larger than %d bytes", maxDocument)}
+		return nil, &advisory.ValidationError{Feed: SourceID, File: name, Msg: fmt.Sprintf("document larger than %d bytes", maxDocument)}
 	}
 	var doc map[string]map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, &ValidationError{File: name, Msg: fmt.Sprintf(`not a tracker document {package: {CVE: {…}}}: %v`, err)}
+		return nil, &advisory.ValidationError{Feed: SourceID, File: name, Msg: fmt.Sprintf(`not a tracker document {package: {CVE: {…}}}: %v`, err)}
 	}
 	var out []advisory.Observation
 	for _, pkg := range sortedKeys(doc) {
 		if strings.TrimSpace(pkg) == "" {
-			return nil, &ValidationError{File: name, Msg: "empty source package name"}
+			return nil, &advisory.ValidationError{Feed: SourceID, File: name, Msg: "empty source package name"}
 		}
 		for _, id := range sortedKeys(doc[pkg]) {
 			o, err := observe(pkg, id, doc[pkg][id])
@@ -100,10 +100,10 @@ func readNamed(r io.Reader, name string) ([]advisory.Observation, error) {
 	return out, nil
 }
 
-func observe(pkg, id string, entry json.RawMessage) (advisory.Observation, *ValidationError) {
+func observe(pkg, id string, entry json.RawMessage) (advisory.Observation, *advisory.ValidationError) {
 	upstream := pkg + "/" + id
-	bad := func(field, format string, args ...any) *ValidationError {
-		return &ValidationError{ID: upstream, Field: field, Msg: fmt.Sprintf(format, args...)}
+	bad := func(field, format string, args ...any) *advisory.ValidationError {
+		return &advisory.ValidationError{Feed: SourceID, ID: upstream, Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
 	if strings.TrimSpace(id) == "" {
 		return advisory.Observation{}, bad("", "empty vulnerability id")

@@ -42,30 +42,6 @@ type Score struct {
 	ScoreDate    string // YYYY-MM-DD
 }
 
-// ValidationError says which file, line and column is wrong.
-type ValidationError struct {
-	File  string // path given to ReadFile; "" for a bare reader
-	Line  int    // 1-based line of the CSV, 0 when not about a line
-	Field string // column or header key, e.g. "percentile", "score_date"
-	Msg   string
-}
-
-func (e *ValidationError) Error() string {
-	var b strings.Builder
-	b.WriteString("epss: ")
-	if e.File != "" {
-		b.WriteString(e.File + ": ")
-	}
-	if e.Line > 0 {
-		fmt.Fprintf(&b, "line %d: ", e.Line)
-	}
-	if e.Field != "" {
-		b.WriteString(e.Field + ": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
 // Parse reads and validates one daily file, plain or gzip.
 func Parse(r io.Reader) (*File, error) {
 	f, _, err := parseNamed(r, "")
@@ -124,7 +100,7 @@ func ContentHash(csv []byte) string {
 // the CSV bytes.
 func parseNamed(r io.Reader, name string) (*File, []byte, error) {
 	bad := func(line int, field, format string, args ...any) error {
-		return &ValidationError{File: name, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}
+		return &advisory.ValidationError{Feed: SourceID, File: name, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
 	br := bufio.NewReader(r)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {

@@ -101,7 +101,7 @@ func TestReadErrorsNameFileLineAndColumn(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := epss.ReadFile(p)
-		var ve *epss.ValidationError
+		var ve *advisory.ValidationError
 		if !errors.As(err, &ve) || !strings.Contains(err.Error(), "bad.csv") || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%q:\n error %v\n want a ValidationError naming bad.csv and %q", tt.doc, err, tt.want)
 		}

@@ -43,25 +43,6 @@ type Entry struct {
 	RequiredAction string
 }
 
-// ValidationError says which file and field of the catalog is wrong.
-type ValidationError struct {
-	File  string // path given to ReadFile; "" for a bare reader
-	Field string // e.g. "vulnerabilities[12].dateAdded"
-	Msg   string
-}
-
-func (e *ValidationError) Error() string {
-	var b strings.Builder
-	b.WriteString("kev: ")
-	for _, s := range []string{e.File, e.Field} {
-		if s != "" {
-			b.WriteString(s + ": ")
-		}
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
 type catalogJSON struct {
 	CatalogVersion  string       `json:"catalogVersion"`
 	DateReleased    string       `json:"dateReleased"`
@@ -117,7 +98,7 @@ func readNamed(r io.Reader, name string) ([]advisory.Observation, error) {
 	}
 	hash, err := advisory.ContentHash(raw)
 	if err != nil {
-		return nil, &ValidationError{File: name, Msg: err.Error()}
+		return nil, &advisory.ValidationError{Feed: SourceID, File: name, Msg: err.Error()}
 	}
 	return []advisory.Observation{{
 		Source:      advisory.SourceRef{ID: SourceID, ReaderVersion: ReaderVersion},
@@ -132,7 +113,7 @@ func readNamed(r io.Reader, name string) ([]advisory.Observation, error) {
 
 func parseNamed(r io.Reader, name string) (*Catalog, []byte, error) {
 	bad := func(field, format string, args ...any) error {
-		return &ValidationError{File: name, Field: field, Msg: fmt.Sprintf(format, args...)}
+		return &advisory.ValidationError{Feed: SourceID, File: name, Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
 	raw, err := io.ReadAll(io.LimitReader(r, maxDocument+1))
 	if err != nil {

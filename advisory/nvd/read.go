@@ -42,14 +42,14 @@ func ReadFile(path string) ([]advisory.Observation, error) {
 func readNamed(r io.Reader, name string) ([]advisory.Observation, error) {
 	raw, err := io.ReadAll(io.LimitReader(r, maxDocument+1))
 	if err != nil {
-		return nil, &ValidationError{File: name, Msg: fmt.Sprintf("read: %v", err)}
+		return nil, &advisory.ValidationError{Feed: SourceID, File: name, Msg: fmt.Sprintf("read: %v", err)}
 	}
 	if len(raw) > maxDocument {
-		return nil, &ValidationError{File: name, Msg: fmt.Sprintf("document larger than %d bytes", maxDocument)}
+		return nil, &advisory.ValidationError{Feed: SourceID, File: name, Msg: fmt.Sprintf("document larger than %d bytes", maxDocument)}
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &top); err != nil {
-		return nil, &ValidationError{File: name, Msg: fmt.Sprintf("invalid JSON object: %v", err)}
+		return nil, &advisory.ValidationError{Feed: SourceID, File: name, Msg: fmt.Sprintf("invalid JSON object: %v", err)}
 	}
 	if _, ok := top["cve"]; ok {
 		o, err := observe(bytes.TrimSpace(raw), name, "")
@@ -60,11 +60,11 @@ func readNamed(r io.Reader, name string) ([]advisory.Observation, error) {
 	}
 	vulns, ok := top["vulnerabilities"]
 	if !ok {
-		return nil, &ValidationError{File: name, Field: "vulnerabilities", Msg: `neither an API response ("vulnerabilities") nor a single item ("cve")`}
+		return nil, &advisory.ValidationError{Feed: SourceID, File: name, Field: "vulnerabilities", Msg: `neither an API response ("vulnerabilities") nor a single item ("cve")`}
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(vulns, &items); err != nil {
-		return nil, &ValidationError{File: name, Field: "vulnerabilities", Msg: fmt.Sprintf("not an array: %v", err)}
+		return nil, &advisory.ValidationError{Feed: SourceID, File: name, Field: "vulnerabilities", Msg: fmt.Sprintf("not an array: %v", err)}
 	}
 	out := make([]advisory.Observation, 0, len(items))
 	for i, it := range items {
@@ -81,7 +81,7 @@ func readNamed(r io.Reader, name string) ([]advisory.Observation, error) {
 // field names in errors.
 func observe(item []byte, name, path string) (advisory.Observation, error) {
 	bad := func(id, field, format string, args ...any) error {
-		return &ValidationError{File: name, ID: id, Field: path + field, Msg: fmt.Sprintf(format, args...)}
+		return &advisory.ValidationError{Feed: SourceID, File: name, ID: id, Field: path + field, Msg: fmt.Sprintf(format, args...)}
 	}
 	var it itemJSON
 	if err := json.Unmarshal(item, &it); err != nil {
@@ -96,7 +96,7 @@ func observe(item []byte, name, path string) (advisory.Observation, error) {
 	}
 	adv, err := convert(&c)
 	if err != nil {
-		var ve *ValidationError
+		var ve *advisory.ValidationError
 		if errors.As(err, &ve) {
 			ve.File, ve.Field = name, path+ve.Field
 		}
@@ -121,7 +121,7 @@ func observe(item []byte, name, path string) (advisory.Observation, error) {
 func convert(c *cveJSON) (*advisory.Advisory, error) {
 	id := strings.TrimSpace(c.ID)
 	bad := func(field, format string, args ...any) error {
-		return &ValidationError{ID: id, Field: "cve." + field, Msg: fmt.Sprintf(format, args...)}
+		return &advisory.ValidationError{Feed: SourceID, ID: id, Field: "cve." + field, Msg: fmt.Sprintf(format, args...)}
 	}
 	if id == "" {
 		return nil, bad("id", "required field is missing or empty")
@@ -321,7 +321,7 @@ func (e fieldErr) Error() string { return e.field + ": " + e.msg }
 func located(err error, id, prefix string) error {
 	var fe fieldErr
 	if errors.As(err, &fe) {
-		return &ValidationError{ID: id, Field: prefix + fe.field, Msg: fe.msg}
+		return &advisory.ValidationError{Feed: SourceID, ID: id, Field: prefix + fe.field, Msg: fe.msg}
 	}
-	return &ValidationError{ID: id, Field: strings.TrimSuffix(prefix, "."), Msg: err.Error()}
+	return &advisory.ValidationError{Feed: SourceID, ID: id, Field: strings.TrimSuffix(prefix, "."), Msg: err.Error()}
 }

@@ -176,7 +176,7 @@ func TestReadErrorsNameFileAndField(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := nvd.ReadFile(p)
-		var ve *nvd.ValidationError
+		var ve *advisory.ValidationError
 		if !errors.As(err, &ve) || !strings.Contains(err.Error(), "bad.json") || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s:\n error %v\n want a ValidationError naming bad.json and %q", tt.doc, err, tt.want)
 		}

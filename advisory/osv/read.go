@@ -116,7 +116,7 @@ func Advisories(obs []advisory.Observation) []advisory.Advisory {
 }
 
 func wrap(err error) error {
-	var ve *ValidationError
+	var ve *advisory.ValidationError
 	if errors.As(err, &ve) {
 		return err
 	}
@@ -158,10 +158,12 @@ func readNamed(r io.Reader, name string) ([]advisory.Observation, error) {
 	return []advisory.Observation{o}, nil
 }
 
-func fileErr(name, id, msg string) error { return &ValidationError{File: name, ID: id, Msg: msg} }
+func fileErr(name, id, msg string) error {
+	return &advisory.ValidationError{Feed: "osv", File: name, ID: id, Msg: msg}
+}
 
 func withField(err error, prefix string) error {
-	var ve *ValidationError
+	var ve *advisory.ValidationError
 	if errors.As(err, &ve) {
 		ve.Field = strings.TrimSuffix(prefix+"."+ve.Field, ".")
 	}
@@ -176,7 +178,7 @@ func observe(raw []byte, name string) (advisory.Observation, error) {
 	}
 	adv, err := convert(&rec)
 	if err != nil {
-		var ve *ValidationError
+		var ve *advisory.ValidationError
 		if errors.As(err, &ve) {
 			ve.File = name
 		}

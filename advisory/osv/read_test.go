@@ -73,7 +73,7 @@ func TestReadErrorsNameFileAndField(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := osv.ReadPath(dir)
-		var ve *osv.ValidationError
+		var ve *advisory.ValidationError
 		if !errors.As(err, &ve) || !strings.Contains(err.Error(), "bad.json") || !strings.Contains(err.Error(), tt.field) {
 			t.Errorf("%s: error %v, want a ValidationError naming bad.json and %s", tt.doc, err, tt.field)
 		}

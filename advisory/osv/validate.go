@@ -10,34 +10,10 @@ import (
 	"github.com/stella-ops/stella/advisory"
 )
 
-// ValidationError says which record and field of which file is wrong.
-type ValidationError struct {
-	File  string // path or zip entry; "" for a bare reader
-	ID    string // record id, when known
-	Field string // JSON path, e.g. "affected[0].ranges[1].events[2]"
-	Msg   string
-}
-
-func (e *ValidationError) Error() string {
-	var b strings.Builder
-	b.WriteString("osv: ")
-	if e.File != "" {
-		b.WriteString(e.File + ": ")
-	}
-	if e.ID != "" {
-		b.WriteString(e.ID + ": ")
-	}
-	if e.Field != "" {
-		b.WriteString(e.Field + ": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
 // convert validates a wire record and maps it into the model.
 func convert(rec *record) (*advisory.Advisory, error) {
 	bad := func(field, format string, args ...any) error {
-		return &ValidationError{ID: rec.ID, Field: field, Msg: fmt.Sprintf(format, args...)}
+		return &advisory.ValidationError{Feed: "osv", ID: rec.ID, Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
 	if strings.TrimSpace(rec.ID) == "" {
 		return nil, bad("id", "required field is missing or empty")
