@@ -108,7 +108,7 @@ func Input(ctx context.Context, req Request) (*gate.Input, gate.DecideMeta, erro
 		ImagesWithoutSBOM: b.withoutSBOM,
 	}
 	meta := gate.DecideMeta{Tenant: req.Tenant, PromotionID: req.PromotionID, Exceptions: exs, Revocations: revs,
-		Inputs: gate.Inputs{SBOMDigests: b.summary.Digests}}
+		Inputs: gate.InputDigests{SBOMDigests: b.summary.Digests}}
 	if req.Advisories != nil {
 		meta.Inputs.AdvisorySnapshotID = req.Advisories.Digest()
 		if req.Advisories.HasEPSS() {

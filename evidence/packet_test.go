@@ -311,7 +311,7 @@ func decision(t testing.TB) *gate.Decision {
 		Schema: gate.InputSchema, Phase: gate.PhasePreDeploy, ClockCutoff: *at(10, 6, 0),
 		Release:     gate.Release{ID: "rel-231", Name: "myapp-v2.3.1", Digest: dg(1)},
 		Environment: gate.Environment{ID: "env-prod", Name: "prod", Tier: "production"},
-	}, gate.DecideMeta{Tenant: "acme", PromotionID: "prom-1", Inputs: gate.Inputs{SBOMDigests: []string{dg(30)}, AdvisorySnapshotID: dg(31)}})
+	}, gate.DecideMeta{Tenant: "acme", PromotionID: "prom-1", Inputs: gate.InputDigests{SBOMDigests: []string{dg(30)}, AdvisorySnapshotID: dg(31)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,12 +9,12 @@
 //
 //	cfg, err := gate.LoadConfig("gates.yaml", nil)  // per-environment settings over defaults
 //	eng, err := gate.NewEngine(ctx, gate.WithConfig(cfg), gate.WithPolicies(bundle)) // prepared once
-//	dec, err := eng.Decide(ctx, in, gate.DecideMeta{Inputs: gate.Inputs{AdvisorySnapshotID: snap}}, gate.KeepInputs(cas))
+//	dec, err := eng.Decide(ctx, in, gate.DecideMeta{Inputs: gate.InputDigests{AdvisorySnapshotID: snap}}, gate.KeepInputs(cas))
 //	// dec.Decision is allow, deny or pending; dec.ReasonCodes say why.
 //	res, err := gate.Replay(ctx, dec, cas)          // res.Outcome: match, mismatch or failed
 //
 // Package decide builds the Input from SBOMs, advisories and VEX; use it
-// unless you assemble Inputs yourself. Findings enter through [BuildFindings], which applies VEX verdicts and
+// unless you assemble the Input yourself. Findings enter through [BuildFindings], which applies VEX verdicts and
 // the winning [Exception]; the Rego policy gate evaluates bundles of
 // package gate/policy on the Input document (stella.gate.input/v1).
 package gate

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/gate/policy"
+	"github.com/stella-ops/stella/internal/canon"
 )
 
 // DefaultGateTimeout bounds one gate's evaluation (gate.md §6.2).
@@ -116,7 +117,7 @@ func NewEngine(ctx context.Context, opts ...Option) (*Engine, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.cfg, e.cfgBytes, e.cfgHash = o.cfg, b, canonSHA256(b)
+		e.cfg, e.cfgBytes, e.cfgHash = o.cfg, b, canon.SHA256(b)
 		for _, g := range o.cfg.Gates {
 			ids[g.ID] = true
 		}

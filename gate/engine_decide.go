@@ -2,11 +2,14 @@ package gate
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/stella-ops/stella/internal/canon"
 )
 
 // DecideMeta is what a decision needs beyond the Input.
@@ -18,7 +21,7 @@ type DecideMeta struct {
 	// empty, policy, gate configuration, exceptions, approvals, baseline
 	// and the Input document) and keeps the rest: advisorySnapshotId and
 	// issuerRegistryDigest come only from here.
-	Inputs Inputs
+	Inputs InputDigests
 	// Exceptions and Revocations are the exception log the findings were
 	// built against; their digest is recorded as exceptionsDigest.
 	Exceptions  []Exception
@@ -54,7 +57,7 @@ func (e *Engine) Decide(ctx context.Context, in *Input, meta DecideMeta, opts ..
 	in.Gates = nil // the engine's to fill
 	in.Normalize()
 
-	inputs, err := e.inputs(ctx, in, meta, o.cas)
+	inputs, err := e.inputDigests(ctx, in, meta, o.cas)
 	if err != nil {
 		return nil, err
 	}
@@ -273,4 +276,18 @@ func appliedExceptions(fs []Finding) []Exception {
 	}
 	slices.SortFunc(out, func(a, b Exception) int { return strings.Compare(a.ID, b.ID) })
 	return out
+}
+
+// plainDetails round-trips details through JSON so the record holds plain
+// values (float64, []any, map[string]any) and decodes back equal.
+func plainDetails(d map[string]any) (map[string]any, error) {
+	raw, err := canon.Marshal(d)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -129,5 +129,5 @@ func engFixture() *Input {
 }
 
 func engMeta() DecideMeta {
-	return DecideMeta{Tenant: "t1", PromotionID: "p-1", Inputs: Inputs{AdvisorySnapshotID: engSnapshot, IssuerRegistryDigest: engVEXD}}
+	return DecideMeta{Tenant: "t1", PromotionID: "p-1", Inputs: InputDigests{AdvisorySnapshotID: engSnapshot, IssuerRegistryDigest: engVEXD}}
 }

@@ -31,7 +31,7 @@ func ExampleEngine_Decide() {
 			Components: []gate.Component{{Name: "api", Image: "registry.example/api@sha256:" + fmt.Sprintf("%064d", 2)}}},
 		Environment: gate.Environment{Name: "prod", Tier: "production"},
 		Findings:    fs,
-	}, gate.DecideMeta{Inputs: gate.Inputs{
+	}, gate.DecideMeta{Inputs: gate.InputDigests{
 		SBOMDigests:        []string{"sha256:" + fmt.Sprintf("%064d", 3)},
 		AdvisorySnapshotID: "sha256:" + fmt.Sprintf("%064d", 4),
 	}})

@@ -47,7 +47,7 @@ type Decision struct {
 	Gates           []GateRecord   `json:"gates"`
 	Approvals       []Approval     `json:"approvals"`
 	Exceptions      []Exception    `json:"exceptions"`
-	Inputs          Inputs         `json:"inputs"`
+	Inputs          InputDigests   `json:"inputs"`
 	InputsHash      string         `json:"inputsHash"`
 	ClockCutoff     time.Time      `json:"clockCutoff"`
 	EngineVersion   string         `json:"engineVersion"`
@@ -79,25 +79,6 @@ type GateRecord struct {
 	Details     map[string]any `json:"details,omitempty"`
 	NotBefore   *time.Time     `json:"notBefore,omitempty"`
 }
-
-// Inputs names every input of a decision by digest. InputDocumentDigest
-// and GateConfigDigest address the exact Input and configuration the
-// engine ran on, so a record can be replayed from a content store alone.
-type Inputs struct {
-	SBOMDigests           []string `json:"sbomDigests"`
-	AdvisorySnapshotID    string   `json:"advisorySnapshotId"`
-	VEXConsensusDigests   []string `json:"vexConsensusDigests"`
-	IssuerRegistryDigest  string   `json:"issuerRegistryDigest"`
-	PolicyDigest          string   `json:"policyDigest"`
-	GateConfigDigest      string   `json:"gateConfigDigest"`
-	ExceptionsDigest      string   `json:"exceptionsDigest"`
-	ApprovalsDigest       string   `json:"approvalsDigest"`
-	BaselineReleaseDigest string   `json:"baselineReleaseDigest,omitempty"`
-	InputDocumentDigest   string   `json:"inputDocumentDigest"`
-}
-
-// Hash is inputsHash: "sha256:" of the JCS of the inputs.
-func (in Inputs) Hash() (string, error) { return canon.Digest(in) }
 
 // Canonical returns the record's canonical JSON (RFC 8785).
 func (d *Decision) Canonical() ([]byte, error) { return canon.Marshal(d) }

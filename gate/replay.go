@@ -53,7 +53,7 @@ type ReplayOption func(*replayOptions)
 type replayOptions struct {
 	engine    []Option
 	input     *Input
-	inputs    *Inputs
+	inputs    *InputDigests
 	overrides map[string]string
 }
 
@@ -69,7 +69,7 @@ func WithReplayEngine(opts ...Option) ReplayOption {
 // digests of those sources. Any digest that differs from the record is
 // named in ChangedInputs and makes the outcome mismatch. The recorded
 // clockCutoff still applies.
-func WithReplayInput(in *Input, inputs Inputs) ReplayOption {
+func WithReplayInput(in *Input, inputs InputDigests) ReplayOption {
 	return func(o *replayOptions) { o.input, o.inputs = in, &inputs }
 }
 
@@ -233,7 +233,7 @@ func loadBundles(ctx context.Context, r Resolver, digest string) ([]*policy.Bund
 }
 
 // changedInputs names the inputs fields whose values differ.
-func changedInputs(a, b Inputs) ([]string, error) {
+func changedInputs(a, b InputDigests) ([]string, error) {
 	am, err := fieldsOf(a)
 	if err != nil {
 		return nil, err
@@ -257,7 +257,7 @@ func changedInputs(a, b Inputs) ([]string, error) {
 	return slices.Compact(out), nil
 }
 
-func fieldsOf(in Inputs) (map[string]any, error) {
+func fieldsOf(in InputDigests) (map[string]any, error) {
 	raw, err := canon.Marshal(in)
 	if err != nil {
 		return nil, err

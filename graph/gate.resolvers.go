@@ -20,7 +20,7 @@ func (r *decisionResolver) Explain(ctx context.Context, obj *model.GateDecision)
 }
 
 // BaselineReleaseDigest is the resolver for the baselineReleaseDigest field.
-func (r *decisionInputsResolver) BaselineReleaseDigest(ctx context.Context, obj *gate.Inputs) (*string, error) {
+func (r *decisionInputsResolver) BaselineReleaseDigest(ctx context.Context, obj *gate.InputDigests) (*string, error) {
 	return optional(obj.BaselineReleaseDigest), nil
 }
 

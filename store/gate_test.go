@@ -47,7 +47,7 @@ func TestGateInputsReplay(t *testing.T) {
 		in := &gate.Input{Phase: gate.PhaseRequest, ClockCutoff: gatetest.Cutoff,
 			Release:     gate.Release{ID: "r", Name: "shop-1", Digest: "sha256:" + string(make64('a'))},
 			Environment: gate.Environment{ID: "e", Name: "prod", Tier: "production"}, TargetEnvironment: "prod"}
-		rec, err := eng.Decide(ctx, in, gate.DecideMeta{Tenant: "acme", Inputs: gate.Inputs{AdvisorySnapshotID: "sha256:" + string(make64('b'))}}, gate.KeepInputs(cas))
+		rec, err := eng.Decide(ctx, in, gate.DecideMeta{Tenant: "acme", Inputs: gate.InputDigests{AdvisorySnapshotID: "sha256:" + string(make64('b'))}}, gate.KeepInputs(cas))
 		if err != nil {
 			t.Fatal(err)
 		}

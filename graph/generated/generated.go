@@ -902,7 +902,7 @@ type DecisionResolver interface {
 	Explain(ctx context.Context, obj *model.GateDecision) ([]model.GateExplanation, error)
 }
 type DecisionInputsResolver interface {
-	BaselineReleaseDigest(ctx context.Context, obj *gate.Inputs) (*string, error)
+	BaselineReleaseDigest(ctx context.Context, obj *gate.InputDigests) (*string, error)
 }
 type EnvironmentResolver interface {
 	AutoPromoteFrom(ctx context.Context, obj *release.Environment) (*release.Environment, error)
@@ -11602,8 +11602,8 @@ func (ec *executionContext) _Decision_inputs(ctx context.Context, field graphql.
 			return obj.Inputs(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *gate.Inputs) graphql.Marshaler {
-			return ec.marshalNDecisionInputs2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐInputs(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *gate.InputDigests) graphql.Marshaler {
+			return ec.marshalNDecisionInputs2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐInputDigests(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12182,7 +12182,7 @@ func (ec *executionContext) fieldContext_DecisionEnvironment_tier(_ context.Cont
 	return graphql.NewScalarFieldContext("DecisionEnvironment", field, false, false, "String")
 }
 
-func (ec *executionContext) _DecisionInputs_sbomDigests(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+func (ec *executionContext) _DecisionInputs_sbomDigests(ctx context.Context, field graphql.CollectedField, obj *gate.InputDigests) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12205,7 +12205,7 @@ func (ec *executionContext) fieldContext_DecisionInputs_sbomDigests(_ context.Co
 	return graphql.NewScalarFieldContext("DecisionInputs", field, false, false, "String")
 }
 
-func (ec *executionContext) _DecisionInputs_advisorySnapshotId(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+func (ec *executionContext) _DecisionInputs_advisorySnapshotId(ctx context.Context, field graphql.CollectedField, obj *gate.InputDigests) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12228,7 +12228,7 @@ func (ec *executionContext) fieldContext_DecisionInputs_advisorySnapshotId(_ con
 	return graphql.NewScalarFieldContext("DecisionInputs", field, false, false, "String")
 }
 
-func (ec *executionContext) _DecisionInputs_vexConsensusDigests(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+func (ec *executionContext) _DecisionInputs_vexConsensusDigests(ctx context.Context, field graphql.CollectedField, obj *gate.InputDigests) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12251,7 +12251,7 @@ func (ec *executionContext) fieldContext_DecisionInputs_vexConsensusDigests(_ co
 	return graphql.NewScalarFieldContext("DecisionInputs", field, false, false, "String")
 }
 
-func (ec *executionContext) _DecisionInputs_issuerRegistryDigest(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+func (ec *executionContext) _DecisionInputs_issuerRegistryDigest(ctx context.Context, field graphql.CollectedField, obj *gate.InputDigests) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12274,7 +12274,7 @@ func (ec *executionContext) fieldContext_DecisionInputs_issuerRegistryDigest(_ c
 	return graphql.NewScalarFieldContext("DecisionInputs", field, false, false, "String")
 }
 
-func (ec *executionContext) _DecisionInputs_policyDigest(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+func (ec *executionContext) _DecisionInputs_policyDigest(ctx context.Context, field graphql.CollectedField, obj *gate.InputDigests) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12297,7 +12297,7 @@ func (ec *executionContext) fieldContext_DecisionInputs_policyDigest(_ context.C
 	return graphql.NewScalarFieldContext("DecisionInputs", field, false, false, "String")
 }
 
-func (ec *executionContext) _DecisionInputs_gateConfigDigest(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+func (ec *executionContext) _DecisionInputs_gateConfigDigest(ctx context.Context, field graphql.CollectedField, obj *gate.InputDigests) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12320,7 +12320,7 @@ func (ec *executionContext) fieldContext_DecisionInputs_gateConfigDigest(_ conte
 	return graphql.NewScalarFieldContext("DecisionInputs", field, false, false, "String")
 }
 
-func (ec *executionContext) _DecisionInputs_exceptionsDigest(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+func (ec *executionContext) _DecisionInputs_exceptionsDigest(ctx context.Context, field graphql.CollectedField, obj *gate.InputDigests) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12343,7 +12343,7 @@ func (ec *executionContext) fieldContext_DecisionInputs_exceptionsDigest(_ conte
 	return graphql.NewScalarFieldContext("DecisionInputs", field, false, false, "String")
 }
 
-func (ec *executionContext) _DecisionInputs_approvalsDigest(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+func (ec *executionContext) _DecisionInputs_approvalsDigest(ctx context.Context, field graphql.CollectedField, obj *gate.InputDigests) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12366,7 +12366,7 @@ func (ec *executionContext) fieldContext_DecisionInputs_approvalsDigest(_ contex
 	return graphql.NewScalarFieldContext("DecisionInputs", field, false, false, "String")
 }
 
-func (ec *executionContext) _DecisionInputs_baselineReleaseDigest(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+func (ec *executionContext) _DecisionInputs_baselineReleaseDigest(ctx context.Context, field graphql.CollectedField, obj *gate.InputDigests) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12389,7 +12389,7 @@ func (ec *executionContext) fieldContext_DecisionInputs_baselineReleaseDigest(_ 
 	return graphql.NewScalarFieldContext("DecisionInputs", field, true, true, "String")
 }
 
-func (ec *executionContext) _DecisionInputs_inputDocumentDigest(ctx context.Context, field graphql.CollectedField, obj *gate.Inputs) (ret graphql.Marshaler) {
+func (ec *executionContext) _DecisionInputs_inputDocumentDigest(ctx context.Context, field graphql.CollectedField, obj *gate.InputDigests) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28064,7 +28064,7 @@ func (ec *executionContext) _DecisionEnvironment(ctx context.Context, sel ast.Se
 
 var decisionInputsImplementors = []string{"DecisionInputs"}
 
-func (ec *executionContext) _DecisionInputs(ctx context.Context, sel ast.SelectionSet, obj *gate.Inputs) graphql.Marshaler {
+func (ec *executionContext) _DecisionInputs(ctx context.Context, sel ast.SelectionSet, obj *gate.InputDigests) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, decisionInputsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32840,7 +32840,7 @@ func (ec *executionContext) marshalNDecisionEnvironment2ᚖgithubᚗcomᚋstella
 	return ec._DecisionEnvironment(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNDecisionInputs2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐInputs(ctx context.Context, sel ast.SelectionSet, v *gate.Inputs) graphql.Marshaler {
+func (ec *executionContext) marshalNDecisionInputs2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgateᚐInputDigests(ctx context.Context, sel ast.SelectionSet, v *gate.InputDigests) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DecisionInputs!")
 		return graphql.Null

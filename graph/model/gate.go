@@ -24,7 +24,7 @@ func (d *GateDecision) PendingOn() []string               { return nonNilStrings
 func (d *GateDecision) Gates() []gate.GateRecord          { return d.Rec.Gates }
 func (d *GateDecision) Release() *gate.ReleaseRef         { return &d.Rec.Release }
 func (d *GateDecision) Environment() *gate.EnvironmentRef { return &d.Rec.Environment }
-func (d *GateDecision) Inputs() *gate.Inputs              { return &d.Rec.Inputs }
+func (d *GateDecision) Inputs() *gate.InputDigests        { return &d.Rec.Inputs }
 func (d *GateDecision) InputsHash() string                { return d.Rec.InputsHash }
 func (d *GateDecision) DeterminismHash() string           { return d.Rec.DeterminismHash }
 func (d *GateDecision) RecordDigest() string              { return d.Rec.RecordDigest }
