@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/builtin"
 	"github.com/stella-ops/stella/internal/yamljson"
 )
 
@@ -41,11 +42,12 @@ type EnvironmentConfig struct {
 	FreezeWindows             []gate.FreezeWindow `json:"freezeWindows"`
 }
 
-// ParseConfigFile reads a gates file (YAML or JSON). nil is the default:
-// [gate.DefaultConfig] and no environments.
+// ParseConfigFile reads a gates file (YAML or JSON) and validates its
+// gates against the built-in types. nil is the default:
+// [builtin.DefaultConfig] and no environments.
 func ParseConfigFile(raw []byte) (ConfigFile, error) {
 	if raw == nil {
-		return ConfigFile{Gates: gate.DefaultConfig()}, nil
+		return ConfigFile{Gates: builtin.DefaultConfig()}, nil
 	}
 	var doc struct {
 		Environments []EnvironmentConfig `json:"environments"`
@@ -61,7 +63,7 @@ func ParseConfigFile(raw []byte) (ConfigFile, error) {
 		// With groups, membership is not known here; with users only,
 		// N of M must be satisfiable (gate.md §4.1).
 		if len(e.ApproverGroups) == 0 {
-			if err := gate.ValidateApprovers(e.RequiredApprovals, e.ApproverUsers); err != nil {
+			if err := builtin.ValidateApprovers(e.RequiredApprovals, e.ApproverUsers); err != nil {
 				return ConfigFile{}, fmt.Errorf("environment %q: %w", e.Name, err)
 			}
 		}
@@ -70,7 +72,7 @@ func ParseConfigFile(raw []byte) (ConfigFile, error) {
 	if err != nil {
 		return ConfigFile{}, err
 	}
-	if err := cfg.Validate(nil); err != nil {
+	if err := cfg.Validate(builtin.Types()); err != nil {
 		return ConfigFile{}, err
 	}
 	return ConfigFile{Environments: doc.Environments, Gates: cfg}, nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/builtin"
 	"github.com/stella-ops/stella/gate/policy"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/sbom/codec"
@@ -32,7 +33,7 @@ type options struct {
 	engine  []gate.Option
 }
 
-// WithConfig sets the gates (default gate.DefaultConfig).
+// WithConfig sets the gates (default builtin.DefaultConfig).
 func WithConfig(cfg gate.Config) Option { return func(o *options) { o.cfg = cfg } }
 
 // WithPolicies adds Rego policy bundles. A bundle no policy gate names by
@@ -41,20 +42,22 @@ func WithPolicies(bundles ...*policy.Bundle) Option {
 	return func(o *options) { o.bundles = append(o.bundles, bundles...) }
 }
 
-// WithEngineOptions passes options to the gate engine (gate types, gate
-// timeout, engine version).
+// WithEngineOptions passes options to the gate engine (gate timeout,
+// engine version, gate types: gate.WithTypes replaces the built-in types,
+// so pass builtin.Types() with plugin types added to extend them).
 func WithEngineOptions(opts ...gate.Option) Option {
 	return func(o *options) { o.engine = append(o.engine, opts...) }
 }
 
 // New prepares a Decider; ctx bounds the preparation.
 func New(ctx context.Context, opts ...Option) (*Decider, error) {
-	o := options{cfg: gate.DefaultConfig()}
+	o := options{cfg: builtin.DefaultConfig()}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	cfg := o.cfg.WithPolicyGates(o.bundles...)
-	eng, err := gate.NewEngine(ctx, append([]gate.Option{gate.WithConfig(cfg), gate.WithPolicies(o.bundles...)}, o.engine...)...)
+	eng, err := gate.NewEngine(ctx, append([]gate.Option{gate.WithConfig(cfg), gate.WithPolicies(o.bundles...),
+		gate.WithTypes(builtin.Types()), gate.WithDefaults(builtin.Defaults)}, o.engine...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -52,8 +52,8 @@ func ParseConfig(data []byte) (Config, error) {
 	return cfg, nil
 }
 
-// LoadConfig reads a configuration file and validates it against types
-// (nil: the built-in types).
+// LoadConfig reads a configuration file and validates it against types,
+// as [Config.Validate] does.
 func LoadConfig(path string, types map[string]Factory) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -96,9 +96,10 @@ func (c Config) check() error {
 	return nil
 }
 
-// Validate checks the configuration against the gate types (nil: the
-// built-ins): every type must be known and its factory must accept the
-// base settings and every environment override.
+// Validate checks the configuration against the gate types (for the
+// built-in ones, builtin.Types()): every type must be known and its
+// factory must accept the base settings and every environment override.
+// The policy type is always known; with nil types it is the only one.
 func (c Config) Validate(types map[string]Factory) error {
 	if err := c.check(); err != nil {
 		return err
@@ -156,7 +157,8 @@ func (c Config) Digest() (string, error) {
 // Resolve returns the gates for an environment with settings merged:
 // type defaults, then settings, then the override keyed by the tier,
 // then the one keyed by the environment name (the most specific wins).
-// defaults gives each type's defaults (nil: the built-ins').
+// defaults gives each type's defaults (builtin.Defaults for the built-in
+// types; nil: none).
 func (c Config) Resolve(env Environment, defaults DefaultsFunc) []ResolvedGate {
 	reg := newRegistry(nil, defaults)
 	out := make([]ResolvedGate, 0, len(c.Gates))

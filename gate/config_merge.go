@@ -11,15 +11,20 @@ type registry struct {
 	defaults DefaultsFunc
 }
 
+// newRegistry knows types (nil: none) with defaults (nil: none). Built-in
+// types come from the caller (package gate/builtin), so gate itself
+// knows no type but the policy type its engine and validation add.
 func newRegistry(types map[string]Factory, defaults DefaultsFunc) registry {
 	if types == nil {
-		types = builtinTypes()
+		types = map[string]Factory{}
 	}
 	if defaults == nil {
-		defaults = builtinDefaults
+		defaults = noDefaults
 	}
 	return registry{types: types, defaults: defaults}
 }
+
+func noDefaults(string, string) map[string]any { return nil }
 
 // settings merges, each over the previous: the type's defaults for the
 // tier, the configured settings, the tier override, the name override.

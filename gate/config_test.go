@@ -1,9 +1,12 @@
-package gate
+package gate_test
 
 import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/builtin"
 )
 
 const engConfigYAML = `
@@ -26,11 +29,11 @@ const engConfigJSON = `{"gates":[
   "settings":{"failSeverity":"high"},"type":"security-thresholds","id":"sec"}]}`
 
 func TestConfigYAMLAndJSONHaveOneDigest(t *testing.T) {
-	y, err := ParseConfig([]byte(engConfigYAML))
+	y, err := gate.ParseConfig([]byte(engConfigYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := ParseConfig([]byte(engConfigJSON))
+	j, err := gate.ParseConfig([]byte(engConfigJSON))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +42,7 @@ func TestConfigYAMLAndJSONHaveOneDigest(t *testing.T) {
 	if dy != dj || !strings.HasPrefix(dy, "sha256:") {
 		t.Fatalf("digests differ: %s %s", dy, dj)
 	}
-	if err := y.Validate(nil); err != nil {
+	if err := y.Validate(builtin.Types()); err != nil {
 		t.Fatal(err)
 	}
 	j.Gates[1].Settings["failSeverity"] = "critical"
@@ -49,7 +52,7 @@ func TestConfigYAMLAndJSONHaveOneDigest(t *testing.T) {
 }
 
 func TestConfigResolveMergesPerEnvironment(t *testing.T) {
-	cfg, err := ParseConfig([]byte(engConfigYAML))
+	cfg, err := gate.ParseConfig([]byte(engConfigYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,9 +61,9 @@ func TestConfigResolveMergesPerEnvironment(t *testing.T) {
 		"prod": {"failSeverity": "high", "warnSeverity": "high", "onlyFixable": false, "onlyReachable": false},
 		"dev":  {"failSeverity": "critical", "warnSeverity": "high", "onlyFixable": true, "onlyReachable": false},
 	}
-	envs := map[string]Environment{"prod": {Name: "prod", Tier: "production"}, "dev": {Name: "dev", Tier: "development"}}
+	envs := map[string]gate.Environment{"prod": {Name: "prod", Tier: "production"}, "dev": {Name: "dev", Tier: "development"}}
 	for name, env := range envs {
-		rs := cfg.Resolve(env, nil)
+		rs := cfg.Resolve(env, builtin.Defaults)
 		if len(rs) != 2 || rs[0].ID != "kev" || rs[1].ID != "sec" {
 			t.Fatalf("%s: %+v", name, rs)
 		}
@@ -76,15 +79,6 @@ func TestConfigResolveMergesPerEnvironment(t *testing.T) {
 	}
 }
 
-func TestMergeSettingsIsDeep(t *testing.T) {
-	base := map[string]any{"a": map[string]any{"x": 1.0, "y": 2.0}, "l": []any{"p"}}
-	got := mergeSettings(base, map[string]any{"a": map[string]any{"y": 3.0}, "l": []any{"q"}})
-	want := map[string]any{"a": map[string]any{"x": 1.0, "y": 3.0}, "l": []any{"q"}}
-	if !reflect.DeepEqual(got, want) || base["a"].(map[string]any)["y"] != 2.0 {
-		t.Fatalf("got %v (base %v)", got, base)
-	}
-}
-
 func TestConfigValidation(t *testing.T) {
 	for name, src := range map[string]string{
 		"unknown type":    `{"gates":[{"id":"x","type":"nope"}]}`,
@@ -94,9 +88,9 @@ func TestConfigValidation(t *testing.T) {
 		"unknown field":   `{"gates":[{"id":"x","type":"kev","setting":{}}]}`,
 		"bad policy":      `{"gates":[{"id":"x","type":"policy","settings":{"bundle":"latest"}}]}`,
 	} {
-		cfg, err := ParseConfig([]byte(src))
+		cfg, err := gate.ParseConfig([]byte(src))
 		if err == nil {
-			err = cfg.Validate(nil)
+			err = cfg.Validate(builtin.Types())
 		}
 		if err == nil {
 			t.Errorf("%s: accepted", name)

@@ -59,15 +59,21 @@ func WithGates(gs ...Gate) Option {
 	return func(o *engineOptions) { o.direct = append(o.direct, gs...) }
 }
 
-// WithTypes replaces the gate type registry (default: [Builtins]). Pass
-// Builtins() with plugin types added to extend it. The policy type is
-// always the engine's own.
+// WithTypes sets the gate types configured gates may name, keyed by type
+// name. Without it the engine knows only the policy type, which is always
+// its own; a configured gate of any other type fails with gate.unknown.
+// Package gate/builtin provides the built-in types:
+//
+//	gate.NewEngine(ctx, gate.WithConfig(cfg), gate.WithTypes(builtin.Types()), gate.WithDefaults(builtin.Defaults))
+//
+// Add plugin types to builtin.Types() to extend them.
 func WithTypes(types map[string]Factory) Option {
 	return func(o *engineOptions) { o.types = types }
 }
 
-// WithDefaults replaces the source of per-type default settings (default:
-// [Defaults]).
+// WithDefaults sets the source of per-type default settings that
+// [Config.Resolve] merges under the configured ones (default: none);
+// builtin.Defaults for the built-in types.
 func WithDefaults(d DefaultsFunc) Option { return func(o *engineOptions) { o.defaults = d } }
 
 // WithPolicies makes policy bundles available to policy gates by digest.
@@ -100,11 +106,7 @@ func NewEngine(ctx context.Context, opts ...Option) (*Engine, error) {
 	if e.version == "" {
 		e.version = moduleVersion()
 	}
-	types := o.types
-	if types == nil {
-		types = builtinTypes()
-	}
-	types = cloneTypes(types)
+	types := cloneTypes(o.types)
 	types[TypePolicy] = e.policyFactory
 	e.reg = newRegistry(types, o.defaults)
 

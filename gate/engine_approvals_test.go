@@ -1,22 +1,25 @@
-package gate
+package gate_test
 
 import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/builtin"
 )
 
 // The record lists the approvals that counted, not every one given.
 func TestRecordListsCountedApprovals(t *testing.T) {
-	in := engFixture()
+	in := gate.EngFixture()
 	in.Environment.RequiredApprovals = 2
 	in.Environment.RequireSeparationOfDuties = true
 	in.Approvals = append(in.Approvals,
-		Approval{ApproverID: "u-alice", Groups: []string{"release-managers"}, Action: "approve", At: engCutoff.Add(-2 * time.Hour), ReleaseDigest: engRelease},                 // the requester
-		Approval{ApproverID: "u-dave", Groups: []string{"release-managers"}, Action: "approve", At: engCutoff.Add(-3 * time.Hour), ReleaseDigest: "sha256:" + engSnapshot[7:]}, // another digest
-		Approval{ApproverID: "u-erin", Groups: []string{"qa"}, Action: "approve", At: engCutoff.Add(-4 * time.Hour), ReleaseDigest: engRelease},                                // not eligible
+		gate.Approval{ApproverID: "u-alice", Groups: []string{"release-managers"}, Action: "approve", At: gate.EngCutoff.Add(-2 * time.Hour), ReleaseDigest: gate.EngRelease},                 // the requester
+		gate.Approval{ApproverID: "u-dave", Groups: []string{"release-managers"}, Action: "approve", At: gate.EngCutoff.Add(-3 * time.Hour), ReleaseDigest: "sha256:" + gate.EngSnapshot[7:]}, // another digest
+		gate.Approval{ApproverID: "u-erin", Groups: []string{"qa"}, Action: "approve", At: gate.EngCutoff.Add(-4 * time.Hour), ReleaseDigest: gate.EngRelease},                                // not eligible
 	)
-	d := engDecide(t, in, WithConfig(Config{Gates: []GateConfig{{ID: "approvals", Type: TypeApprovals}}}))
+	d := gate.EngDecide(t, in, builtins(gate.WithConfig(gate.Config{Gates: []gate.GateConfig{{ID: "approvals", Type: builtin.TypeApprovals}}}))...)
 	var got []string
 	for _, a := range d.Approvals {
 		got = append(got, a.ApproverID)
@@ -24,7 +27,7 @@ func TestRecordListsCountedApprovals(t *testing.T) {
 	if !slices.Equal(got, []string{"u-bob", "u-carol"}) {
 		t.Fatalf("record approvals %v, want the two that counted: u-bob, u-carol", got)
 	}
-	if g := d.Gates[0]; g.Status != StatusPass {
+	if g := d.Gates[0]; g.Status != gate.StatusPass {
 		t.Errorf("approvals gate %s %v, want pass with two valid approvals", g.Status, g.ReasonCodes)
 	}
 }

@@ -1,4 +1,4 @@
-package gate
+package gate_test
 
 import (
 	"context"
@@ -8,33 +8,35 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/builtin"
 	"github.com/stella-ops/stella/gate/policy"
 )
 
 // benchInput is engFixture's release with n findings spread over
 // severities, KEV listings, EPSS scores and VEX verdicts.
-func benchInput(n int) *Input {
-	in := engFixture()
+func benchInput(n int) *gate.Input {
+	in := gate.EngFixture()
 	severities := []advisory.Rating{"low", "medium", "high", "critical", "none"}
 	vexStatus := []string{"affected", "not_affected", "under_investigation", "unknown", "fixed"}
-	in.Findings = make([]Finding, n)
+	in.Findings = make([]gate.Finding, n)
 	for i := range in.Findings {
 		cvss := float64(i%100) / 10
-		f := Finding{
+		f := gate.Finding{
 			ID: fmt.Sprintf("sha256:%064x", i), AdvisoryID: fmt.Sprintf("CVE-2026-%05d", i/2),
 			Aliases:   []string{fmt.Sprintf("GHSA-%04x", i)},
-			Component: FindingRef{Name: []string{"api", "web"}[i%2], Purl: fmt.Sprintf("pkg:npm/pkg-%d@1.0.%d", i%700, i%7)},
+			Component: gate.FindingRef{Name: []string{"api", "web"}[i%2], Purl: fmt.Sprintf("pkg:npm/pkg-%d@1.0.%d", i%700, i%7)},
 			Severity:  severities[i%len(severities)], CVSS: &cvss, FixState: []string{"fixed", "not-fixed"}[i%2], FixedVersions: []string{},
-			EPSS: &EPSS{Score: float64(i%1000) / 1000, Percentile: 0.5, ModelVersion: "v2025.03.14"},
-			VEX:  &VEX{Status: vexStatus[i%len(vexStatus)], Confidence: 0.9, ConsensusDigest: engVEXC},
+			EPSS: &gate.EPSS{Score: float64(i%1000) / 1000, Percentile: 0.5, ModelVersion: "v2025.03.14"},
+			VEX:  &gate.VEX{Status: vexStatus[i%len(vexStatus)], Confidence: 0.9, ConsensusDigest: gate.EngVEXC},
 		}
 		if i%97 == 0 {
-			f.KEV = &KEV{DateAdded: "2026-02-25", DueDate: "2026-03-20"}
+			f.KEV = &gate.KEV{DateAdded: "2026-02-25", DueDate: "2026-03-20"}
 		}
 		f.Active = f.VEX.Status != "not_affected" && f.VEX.Status != "fixed"
 		in.Findings[i] = f
 	}
-	in.EPSSSnapshot = engSnapshot
+	in.EPSSSnapshot = gate.EngSnapshot
 	return in
 }
 
@@ -48,11 +50,11 @@ func BenchmarkDecide10kFindings20Rules(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg := DefaultConfig()
+	cfg := builtin.DefaultConfig()
 	cfg.Gates = append(cfg.Gates,
-		GateConfig{ID: TypeEPSS, Type: TypeEPSS},
-		GateConfig{ID: TypePolicy, Type: TypePolicy, Settings: map[string]any{"bundle": bundle.Digest()}})
-	eng, err := NewEngine(context.Background(), WithConfig(cfg), WithPolicies(bundle))
+		gate.GateConfig{ID: builtin.TypeEPSS, Type: builtin.TypeEPSS},
+		gate.GateConfig{ID: gate.TypePolicy, Type: gate.TypePolicy, Settings: map[string]any{"bundle": bundle.Digest()}})
+	eng, err := gate.NewEngine(context.Background(), builtins(gate.WithConfig(cfg), gate.WithPolicies(bundle))...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -61,8 +63,8 @@ func BenchmarkDecide10kFindings20Rules(b *testing.B) {
 	}
 }
 
-func benchDecide(b *testing.B, eng *Engine, in *Input) {
-	meta := engMeta()
+func benchDecide(b *testing.B, eng *gate.Engine, in *gate.Input) {
+	meta := gate.EngMeta()
 	ctx := context.Background()
 	var lat []time.Duration
 	b.ReportAllocs()
@@ -74,7 +76,7 @@ func benchDecide(b *testing.B, eng *Engine, in *Input) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if d.Decision != Deny {
+		if d.Decision != gate.Deny {
 			b.Fatalf("decision %s, want deny", d.Decision)
 		}
 	}

@@ -113,7 +113,7 @@ func (e *Engine) Decide(ctx context.Context, in *Input, meta DecideMeta, opts ..
 func countedApprovals(in *Input, results []GateRecord) []Approval {
 	counted := map[string]bool{}
 	for _, r := range results {
-		if r.Type != TypeApprovals {
+		if r.Type != approvalsType {
 			continue
 		}
 		for _, key := range []string{"approvedBy", "rejectedBy"} {

@@ -1,4 +1,4 @@
-package gate
+package gate_test
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/builtin"
 	"github.com/stella-ops/stella/vex"
 )
 
@@ -28,56 +30,56 @@ gates:
 // verdict then flips production to allow, in a record of its own.
 func TestEndToEndEnvironmentsAndVEX(t *testing.T) {
 	ctx := context.Background()
-	cfg, err := ParseConfig([]byte(engE2EConfig))
+	cfg, err := gate.ParseConfig([]byte(engE2EConfig))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cfg.Validate(nil); err != nil {
+	if err := cfg.Validate(builtin.Types()); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := NewEngine(context.Background(), WithConfig(cfg), WithEngineVersion("e2e"))
+	eng, err := gate.NewEngine(context.Background(), builtins(gate.WithConfig(cfg), gate.WithEngineVersion("e2e"))...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	af := engAdvisoryFinding("CVE-2026-4242", "pkg:npm/left-pad@1.0.0", 9.8)
+	af := gate.EngAdvisoryFinding("CVE-2026-4242", "pkg:npm/left-pad@1.0.0", 9.8)
 	af.KEV = &advisory.KEV{DateAdded: "2026-01-10", DueDate: "2026-01-31"}
 
-	decideIn := func(env Environment, verdict vex.Status) *Decision {
+	decideIn := func(env gate.Environment, verdict vex.Status) *gate.Decision {
 		t.Helper()
-		in := engFixture()
+		in := gate.EngFixture()
 		in.Environment, in.TargetEnvironment = env, env.Name
-		src := FindingSource{Finding: af, Component: "api", VEX: &vex.Verdict{Status: verdict, Confidence: 0.9, Digest: engVEXD}}
-		if in.Findings, err = BuildFindings([]FindingSource{src}, FindingScope{Cutoff: engCutoff, ReleaseName: in.Release.Name, Environment: env.Name}); err != nil {
+		src := gate.FindingSource{Finding: af, Component: "api", VEX: &vex.Verdict{Status: verdict, Confidence: 0.9, Digest: gate.EngVEXD}}
+		if in.Findings, err = gate.BuildFindings([]gate.FindingSource{src}, gate.FindingScope{Cutoff: gate.EngCutoff, ReleaseName: in.Release.Name, Environment: env.Name}); err != nil {
 			t.Fatal(err)
 		}
-		d, err := eng.Decide(ctx, in, engMeta())
+		d, err := eng.Decide(ctx, in, gate.EngMeta())
 		if err != nil {
 			t.Fatal(err)
 		}
 		return d
 	}
-	prod := Environment{ID: "env-prod", Name: "prod", Tier: "production"}
-	dev := Environment{ID: "env-dev", Name: "dev", Tier: "development"}
+	prod := gate.Environment{ID: "env-prod", Name: "prod", Tier: "production"}
+	dev := gate.Environment{ID: "env-dev", Name: "dev", Tier: "development"}
 
 	p := decideIn(prod, vex.StatusAffected)
-	if p.Decision != Deny || !slices.Contains(p.ReasonCodes, "kev.listed") || !slices.Contains(p.ReasonCodes, "security-thresholds.severity-exceeded") {
+	if p.Decision != gate.Deny || !slices.Contains(p.ReasonCodes, "kev.listed") || !slices.Contains(p.ReasonCodes, "security-thresholds.severity-exceeded") {
 		t.Fatalf("prod: %s %v", p.Decision, p.ReasonCodes)
 	}
 	d := decideIn(dev, vex.StatusAffected)
-	if d.Decision != Allow || engGateByID(t, d, "kev").Status != StatusWarn || engGateByID(t, d, "security").Status != StatusWarn {
+	if d.Decision != gate.Allow || gate.EngGateByID(t, d, "kev").Status != gate.StatusWarn || gate.EngGateByID(t, d, "security").Status != gate.StatusWarn {
 		t.Fatalf("dev: %s %v", d.Decision, d.ReasonCodes)
 	}
 	if p.Inputs.GateConfigDigest != d.Inputs.GateConfigDigest {
 		t.Fatal("one configuration serves both environments")
 	}
 	v := decideIn(prod, vex.StatusNotAffected)
-	if v.Decision != Allow || len(v.ReasonCodes) != 0 {
+	if v.Decision != gate.Allow || len(v.ReasonCodes) != 0 {
 		t.Fatalf("prod with not_affected: %s %v", v.Decision, v.ReasonCodes)
 	}
 	if v.RecordDigest == p.RecordDigest || v.Inputs.InputDocumentDigest == p.Inputs.InputDocumentDigest {
 		t.Fatal("the VEX change must produce a distinct record")
 	}
-	for _, rec := range []*Decision{p, d, v} {
+	for _, rec := range []*gate.Decision{p, d, v} {
 		if err := rec.CheckDigests(); err != nil {
 			t.Fatal(err)
 		}

@@ -88,6 +88,27 @@ func TestUnknownGateTypeFails(t *testing.T) {
 	}
 }
 
+// Package gate knows no gate type but policy: the built-in types come from
+// the caller (gate/builtin), so without them a configured kev gate fails
+// closed and does not validate.
+func TestTypesComeFromTheCaller(t *testing.T) {
+	cfg := Config{Gates: []GateConfig{{ID: "kev", Type: "kev"}}}
+	d := engDecide(t, engFixture(), WithConfig(cfg))
+	if g := engGateByID(t, d, "kev"); d.Decision != Deny || !slices.Equal(g.ReasonCodes, []string{"gate.unknown"}) {
+		t.Fatalf("%s %+v, want deny with gate.unknown", d.Decision, g)
+	}
+	if err := cfg.Validate(nil); err == nil {
+		t.Fatal("Validate without types accepts kev")
+	}
+	if rs := cfg.Resolve(Environment{Name: "prod", Tier: "production"}, nil); len(rs) != 1 || len(rs[0].Settings) != 0 {
+		t.Fatalf("Resolve without defaults: %+v", rs)
+	}
+	policyOnly := Config{Gates: []GateConfig{{ID: "rego", Type: TypePolicy, Settings: map[string]any{"bundle": engSnapshot}}}}
+	if err := policyOnly.Validate(nil); err != nil {
+		t.Fatalf("the policy type is always known: %v", err)
+	}
+}
+
 func TestInvalidStatusFails(t *testing.T) {
 	d := engDecide(t, engFixture(), WithGates(engStatus("odd", Status("maybe"))))
 	if g := engGateByID(t, d, "odd"); g.Status != StatusFail || g.ReasonCodes[0] != "gate.error" {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/builtin"
 )
 
 func ExampleEngine_Decide() {
@@ -22,7 +23,8 @@ func ExampleEngine_Decide() {
 		Component: "api",
 	}}, gate.FindingScope{Cutoff: cutoff, ReleaseName: "myapp-v2.3.1", Environment: "prod"})
 
-	eng, _ := gate.NewEngine(context.Background(), gate.WithConfig(gate.DefaultConfig()))
+	eng, _ := gate.NewEngine(ctx, gate.WithConfig(builtin.DefaultConfig()),
+		gate.WithTypes(builtin.Types()), gate.WithDefaults(builtin.Defaults))
 	dec, _ := eng.Decide(ctx, &gate.Input{
 		Schema:      gate.InputSchema,
 		Phase:       gate.PhaseRequest,

@@ -1,20 +1,25 @@
-package gate
+package gate_test
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/builtin"
+)
 
 func TestExplainNamesTheFindingsBehindFailingGates(t *testing.T) {
-	in := engFixture()
-	d := engDecide(t, in, WithConfig(Config{Gates: []GateConfig{
-		{ID: "kev", Type: TypeKEV}, {ID: "freeze-window", Type: TypeFreezeWindow},
-	}}))
-	ex := Explain(d, in)
-	if len(ex) != 1 || ex[0].Gate.ID != "kev" || ex[0].Gate.Status != StatusFail {
+	in := gate.EngFixture()
+	d := gate.EngDecide(t, in, builtins(gate.WithConfig(gate.Config{Gates: []gate.GateConfig{
+		{ID: "kev", Type: builtin.TypeKEV}, {ID: "freeze-window", Type: builtin.TypeFreezeWindow},
+	}}))...)
+	ex := gate.Explain(d, in)
+	if len(ex) != 1 || ex[0].Gate.ID != "kev" || ex[0].Gate.Status != gate.StatusFail {
 		t.Fatalf("explanations %+v, want the failing kev gate only", ex)
 	}
 	if fs := ex[0].Findings; len(fs) != 1 || fs[0].AdvisoryID != "CVE-2026-9999" || fs[0].KEV == nil {
 		t.Fatalf("kev gate findings %+v, want the KEV-listed CVE-2026-9999", fs)
 	}
-	if none := Explain(d, nil); len(none) != 1 || len(none[0].Findings) != 0 {
+	if none := gate.Explain(d, nil); len(none) != 1 || len(none[0].Findings) != 0 {
 		t.Errorf("without the input: %+v", none)
 	}
 }

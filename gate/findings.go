@@ -50,7 +50,7 @@ func BuildFindings(srcs []FindingSource, scope FindingScope) ([]Finding, error) 
 		seen[f.ID] = true
 		out = append(out, f)
 	}
-	slices.SortFunc(out, findingOrder)
+	slices.SortFunc(out, CompareFindings)
 	return out, nil
 }
 
@@ -137,7 +137,11 @@ func buildFinding(s FindingSource, scope FindingScope) (Finding, error) {
 	return f, nil
 }
 
-func findingOrder(a, b Finding) int {
+// CompareFindings orders findings as the Input holds them (gate.md §3):
+// by advisoryId, then purl, then component name, id and layer, so the
+// order is total. Gates that list findings in their details list them in
+// this order, whatever order they arrived in.
+func CompareFindings(a, b Finding) int {
 	return cmp.Or(
 		strings.Compare(a.AdvisoryID, b.AdvisoryID),
 		strings.Compare(a.Component.Purl, b.Component.Purl),

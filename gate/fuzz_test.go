@@ -1,8 +1,11 @@
-package gate
+package gate_test
 
 import (
 	"context"
 	"testing"
+
+	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/builtin"
 )
 
 // Parsers of outside data: gate configuration files, decision records and
@@ -14,11 +17,11 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(`{"gates":[{"id":"policy","type":"policy","settings":{"bundle":"sha256:00"}}]}`))
 	f.Add([]byte("gates: [{id: x}]"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		cfg, err := ParseConfig(b)
+		cfg, err := gate.ParseConfig(b)
 		if err != nil {
 			return
 		}
-		_ = cfg.Validate(nil)
+		_ = cfg.Validate(builtin.Types())
 		d1, err := cfg.Digest()
 		if err != nil {
 			return
@@ -27,7 +30,7 @@ func FuzzParseConfig(f *testing.F) {
 		if err != nil {
 			t.Fatalf("digest but no canonical form: %v", err)
 		}
-		again, err := ParseConfig(raw)
+		again, err := gate.ParseConfig(raw)
 		if err != nil {
 			t.Fatalf("canonical config does not parse: %v\n%s", err, raw)
 		}
@@ -38,11 +41,11 @@ func FuzzParseConfig(f *testing.F) {
 }
 
 func FuzzParseDecision(f *testing.F) {
-	eng, err := NewEngine(context.Background(), WithConfig(DefaultConfig()))
+	eng, err := gate.NewEngine(context.Background(), builtins(gate.WithConfig(builtin.DefaultConfig()))...)
 	if err != nil {
 		f.Fatal(err)
 	}
-	d, err := eng.Decide(context.Background(), engFixture(), engMeta())
+	d, err := eng.Decide(context.Background(), gate.EngFixture(), gate.EngMeta())
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -53,7 +56,7 @@ func FuzzParseDecision(f *testing.F) {
 	f.Add(raw)
 	f.Add([]byte(`{"schema":"stella.gate.decision/v1"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		rec, err := ParseDecision(b)
+		rec, err := gate.ParseDecision(b)
 		if err != nil {
 			return
 		}
@@ -64,20 +67,20 @@ func FuzzParseDecision(f *testing.F) {
 }
 
 func FuzzUnmarshalReplayInput(f *testing.F) {
-	in := engFixture()
+	in := gate.EngFixture()
 	in.Normalize()
-	raw, err := MarshalReplayInput(in)
+	raw, err := gate.MarshalReplayInput(in)
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Add(raw)
 	f.Add([]byte(`{"document":{"schema":"stella.gate.input/v1"},"environment":{},"confirmations":[]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		in, err := UnmarshalReplayInput(b)
+		in, err := gate.UnmarshalReplayInput(b)
 		if err != nil {
 			return
 		}
-		if _, err := MarshalReplayInput(in); err != nil {
+		if _, err := gate.MarshalReplayInput(in); err != nil {
 			t.Fatalf("a stored input read back does not store again: %v", err)
 		}
 	})

@@ -29,7 +29,7 @@ func (in *Input) Normalize() {
 	for i := range in.Findings {
 		normalizeFinding(&in.Findings[i])
 	}
-	slices.SortFunc(in.Findings, findingOrder)
+	slices.SortFunc(in.Findings, CompareFindings)
 
 	in.SBOM.Digests = sortedUnique(in.SBOM.Digests)
 	if in.SBOM.ByType == nil {
@@ -71,7 +71,7 @@ func (in *Input) Normalize() {
 		for i := range in.Baseline.Findings {
 			normalizeFinding(&in.Baseline.Findings[i])
 		}
-		slices.SortFunc(in.Baseline.Findings, findingOrder)
+		slices.SortFunc(in.Baseline.Findings, CompareFindings)
 	}
 	for i := range in.Confirmations {
 		c := &in.Confirmations[i]

@@ -1,4 +1,4 @@
-package gate
+package gate_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/builtin"
 	"github.com/stella-ops/stella/gate/policy"
 )
 
@@ -39,17 +41,17 @@ func engBundle(t *testing.T, src string) *policy.Bundle {
 	return b
 }
 
-func engReplayConfig(b *policy.Bundle) Config {
-	return Config{Gates: []GateConfig{
-		{ID: "sec", Type: TypeSecurityThresholds},
-		{ID: "kev", Type: TypeKEV},
-		{ID: "rego", Type: TypePolicy, Settings: map[string]any{"bundle": b.Digest()}},
+func engReplayConfig(b *policy.Bundle) gate.Config {
+	return gate.Config{Gates: []gate.GateConfig{
+		{ID: "sec", Type: builtin.TypeSecurityThresholds},
+		{ID: "kev", Type: builtin.TypeKEV},
+		{ID: "rego", Type: gate.TypePolicy, Settings: map[string]any{"bundle": b.Digest()}},
 	}}
 }
 
 // withoutCritical is the fixture minus its critical KEV finding.
-func withoutCritical() *Input {
-	in := engFixture()
+func withoutCritical() *gate.Input {
+	in := gate.EngFixture()
 	in.Findings = in.Findings[1:]
 	return in
 }
@@ -59,25 +61,26 @@ func withoutCritical() *Input {
 func TestReplay(t *testing.T) {
 	ctx := context.Background()
 	b := engBundle(t, engRego)
+	known := gate.WithReplayEngine(builtins()...) // the gate types the record was decided with
 	dir := t.TempDir()
-	cas := NewDirCAS(dir)
-	eng, err := NewEngine(ctx, WithConfig(engReplayConfig(b)), WithPolicies(b))
+	cas := gate.NewDirCAS(dir)
+	eng, err := gate.NewEngine(ctx, builtins(gate.WithConfig(engReplayConfig(b)), gate.WithPolicies(b))...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := eng.Decide(ctx, withoutCritical(), engMeta(), KeepInputs(cas))
+	rec, err := eng.Decide(ctx, withoutCritical(), gate.EngMeta(), gate.KeepInputs(cas))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Decision != Allow || rec.Inputs.PolicyDigest != b.Digest() || engGateByID(t, rec, "rego").Status != StatusWarn {
+	if rec.Decision != gate.Allow || rec.Inputs.PolicyDigest != b.Digest() || gate.EngGateByID(t, rec, "rego").Status != gate.StatusWarn {
 		t.Fatalf("recorded %s %v %+v", rec.Decision, rec.ReasonCodes, rec.Gates)
 	}
 
-	res, err := Replay(ctx, rec, NewDirCAS(dir))
+	res, err := gate.Replay(ctx, rec, gate.NewDirCAS(dir), known)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Outcome != ReplayMatch || res.ReplayedHash != rec.DeterminismHash || len(res.Diff) != 0 {
+	if res.Outcome != gate.ReplayMatch || res.ReplayedHash != rec.DeterminismHash || len(res.Diff) != 0 {
 		t.Fatalf("replay: %+v", res)
 	}
 	if res.Decision.RecordDigest != rec.RecordDigest {
@@ -86,26 +89,26 @@ func TestReplay(t *testing.T) {
 
 	// What-if: the advisory snapshot recomputed with one more critical
 	// finding. The recomputed Input and digests come from raw sources.
-	recomputed := engFixture()
-	inputs := engMeta().Inputs
+	recomputed := gate.EngFixture()
+	inputs := gate.EngMeta().Inputs
 	inputs.AdvisorySnapshotID = "sha256:" + strings.Repeat("6", 64)
-	res, err = Replay(ctx, rec, cas, WithReplayInput(recomputed, inputs))
+	res, err = gate.Replay(ctx, rec, cas, known, gate.WithReplayInput(recomputed, inputs))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Outcome != ReplayMismatch || !slices.Contains(res.ChangedInputs, "advisorySnapshotId") {
+	if res.Outcome != gate.ReplayMismatch || !slices.Contains(res.ChangedInputs, "advisorySnapshotId") {
 		t.Fatalf("override: %s changed %v", res.Outcome, res.ChangedInputs)
 	}
-	if !slices.ContainsFunc(res.Diff, func(d Difference) bool { return d.Field == "decision" && d.Replayed == "deny" }) ||
-		!slices.ContainsFunc(res.Diff, func(d Difference) bool {
+	if !slices.ContainsFunc(res.Diff, func(d gate.Difference) bool { return d.Field == "decision" && d.Replayed == "deny" }) ||
+		!slices.ContainsFunc(res.Diff, func(d gate.Difference) bool {
 			return d.Field == "gates.rego.reasonCodes" && strings.Contains(d.Replayed, "policy.kev-in-prod")
 		}) {
 		t.Fatalf("diff %+v", res.Diff)
 	}
 
 	// Same findings, only the snapshot id differs: still a mismatch.
-	res, _ = Replay(ctx, rec, cas, WithReplayInput(withoutCritical(), inputs))
-	if res.Outcome != ReplayMismatch || res.ReplayedHash != rec.DeterminismHash || !slices.Equal(res.ChangedInputs, []string{"advisorySnapshotId"}) {
+	res, _ = gate.Replay(ctx, rec, cas, known, gate.WithReplayInput(withoutCritical(), inputs))
+	if res.Outcome != gate.ReplayMismatch || res.ReplayedHash != rec.DeterminismHash || !slices.Equal(res.ChangedInputs, []string{"advisorySnapshotId"}) {
 		t.Fatalf("snapshot byte change: %s %v", res.Outcome, res.ChangedInputs)
 	}
 
@@ -114,8 +117,8 @@ func TestReplay(t *testing.T) {
 	stricter.Gates[0].Settings = map[string]any{"failSeverity": "high"}
 	raw, _ := stricter.Canonical()
 	d, _ := cas.Put(ctx, raw)
-	res, _ = Replay(ctx, rec, cas, WithOverride("gateConfigDigest", d))
-	if res.Outcome != ReplayMismatch || !slices.Equal(res.ChangedInputs, []string{"gateConfigDigest"}) {
+	res, _ = gate.Replay(ctx, rec, cas, known, gate.WithOverride("gateConfigDigest", d))
+	if res.Outcome != gate.ReplayMismatch || !slices.Equal(res.ChangedInputs, []string{"gateConfigDigest"}) {
 		t.Fatalf("config override: %s %v", res.Outcome, res.ChangedInputs)
 	}
 
@@ -125,17 +128,17 @@ func TestReplay(t *testing.T) {
 	if err := os.WriteFile(p, append(orig, ' '), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if res, _ = Replay(ctx, rec, cas); res.Outcome != ReplayFailed {
+	if res, _ = gate.Replay(ctx, rec, cas, known); res.Outcome != gate.ReplayFailed {
 		t.Fatalf("edited input: %+v", res)
 	}
 	os.Remove(p)
-	if res, _ = Replay(ctx, rec, cas); res.Outcome != ReplayFailed || !strings.Contains(res.Reason, "input document") {
+	if res, _ = gate.Replay(ctx, rec, cas, known); res.Outcome != gate.ReplayFailed || !strings.Contains(res.Reason, "input document") {
 		t.Fatalf("deleted input: %+v", res)
 	}
 	bundleFile := filepath.Join(dir, "cas", "sha256", strings.TrimPrefix(b.Digest(), "sha256:"))
 	os.WriteFile(p, orig, 0o644)
 	os.Remove(bundleFile)
-	if res, _ = Replay(ctx, rec, cas); res.Outcome != ReplayFailed || !strings.Contains(res.Reason, "policy") {
+	if res, _ = gate.Replay(ctx, rec, cas, known); res.Outcome != gate.ReplayFailed || !strings.Contains(res.Reason, "policy") {
 		t.Fatalf("deleted bundle: %+v", res)
 	}
 }
@@ -146,30 +149,30 @@ func TestPolicyGateOutcomes(t *testing.T) {
 	good, broken, undefined := engBundle(t, engRego), engBundle(t, "package stella.release\ndeny contains x if {"), engBundle(t, "package other\nallow := true\n")
 	cases := []struct {
 		b    *policy.Bundle
-		in   *Input
-		want Status
+		in   *gate.Input
+		want gate.Status
 		code string
 	}{
-		{good, engFixture(), StatusFail, "policy.kev-in-prod"},
-		{good, withoutCritical(), StatusPass, ""},
-		{broken, withoutCritical(), StatusFail, "policy.compile-error"},
-		{undefined, withoutCritical(), StatusFail, "policy.undefined"},
+		{good, gate.EngFixture(), gate.StatusFail, "policy.kev-in-prod"},
+		{good, withoutCritical(), gate.StatusPass, ""},
+		{broken, withoutCritical(), gate.StatusFail, "policy.compile-error"},
+		{undefined, withoutCritical(), gate.StatusFail, "policy.undefined"},
 	}
 	for _, c := range cases {
-		cfg := Config{Gates: []GateConfig{{ID: "rego", Type: TypePolicy, Settings: map[string]any{"bundle": c.b.Digest()}}}}
-		eng, err := NewEngine(context.Background(), WithConfig(cfg), WithPolicies(c.b))
+		cfg := gate.Config{Gates: []gate.GateConfig{{ID: "rego", Type: gate.TypePolicy, Settings: map[string]any{"bundle": c.b.Digest()}}}}
+		eng, err := gate.NewEngine(context.Background(), gate.WithConfig(cfg), gate.WithPolicies(c.b))
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := eng.Decide(ctx, c.in, engMeta())
+		d, err := eng.Decide(ctx, c.in, gate.EngMeta())
 		if err != nil {
 			t.Fatal(err)
 		}
-		g := engGateByID(t, d, "rego")
+		g := gate.EngGateByID(t, d, "rego")
 		if g.Status != c.want || (c.code != "" && !slices.Contains(g.ReasonCodes, c.code)) {
 			t.Errorf("bundle %s: %s %v, want %s %s", c.b.Digest()[:15], g.Status, g.ReasonCodes, c.want, c.code)
 		}
-		if c.want == StatusFail && d.Decision != Deny {
+		if c.want == gate.StatusFail && d.Decision != gate.Deny {
 			t.Errorf("failing policy gave %s", d.Decision)
 		}
 	}

@@ -21,7 +21,7 @@ type Config struct {
 	Now     func() time.Time
 	Version string // the SDK version recorded in generated SBOMs
 	// GatesFile is a gates file (YAML or JSON, decide.ParseConfigFile);
-	// empty: gate.DefaultConfig (security-thresholds, kev, aggregate,
+	// empty: builtin.DefaultConfig (security-thresholds, kev, aggregate,
 	// vex-trust, freeze-window, approvals, each with its defaults).
 	GatesFile string
 	// PolicyDirs are Rego policy bundle directories that policy gates name.

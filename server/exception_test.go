@@ -11,6 +11,7 @@ import (
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/auth"
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/builtin"
 	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/server"
 )
@@ -156,7 +157,8 @@ func exceptionsOverGraphQL(t *testing.T, e *env, cutoff time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, err := gate.Replay(ctx, sd.Decision, e.srv.Store().GateInputs(server.DefaultTenant)); err != nil || res.Outcome != gate.ReplayMatch {
+	if res, err := gate.Replay(ctx, sd.Decision, e.srv.Store().GateInputs(server.DefaultTenant),
+		gate.WithReplayEngine(gate.WithTypes(builtin.Types()), gate.WithDefaults(builtin.Defaults))); err != nil || res.Outcome != gate.ReplayMatch {
 		t.Fatalf("replay = %+v, %v", res, err)
 	}
 

@@ -22,6 +22,7 @@ import (
 	"github.com/stella-ops/stella/decide"
 	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/builtin"
 	"github.com/stella-ops/stella/gate/policy"
 	"github.com/stella-ops/stella/internal/canon"
 	"github.com/stella-ops/stella/release"
@@ -568,7 +569,9 @@ is missing or does not match its own digest; 2 unreadable record.`,
 			if err != nil {
 				return withCode(ExitIntegrity, "--inputs %s: %v", inputs, err)
 			}
-			opts = append(opts, gate.WithReplayInput(in, meta.Inputs))
+			opts = append(opts, gate.WithReplayInput(in, meta.Inputs),
+				// decide, which made the record, decides with the built-in types.
+				gate.WithReplayEngine(gate.WithTypes(builtin.Types()), gate.WithDefaults(builtin.Defaults)))
 			res, err := gate.Replay(cmd.Context(), rec, gate.NewDirCAS(inputs), opts...)
 			if err != nil {
 				return withCode(ExitInternal, "%v", err)

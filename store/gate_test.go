@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/builtin"
 	gatetest "github.com/stella-ops/stella/gate/storetest"
 )
 
@@ -40,7 +41,8 @@ func TestGateInputsReplay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		eng, err := gate.NewEngine(ctx, gate.WithConfig(cfg))
+		known := []gate.Option{gate.WithTypes(builtin.Types()), gate.WithDefaults(builtin.Defaults)}
+		eng, err := gate.NewEngine(ctx, append(known, gate.WithConfig(cfg))...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,11 +61,11 @@ func TestGateInputsReplay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := gate.Replay(ctx, stored.Decision, db.GateInputs("acme"))
+		res, err := gate.Replay(ctx, stored.Decision, db.GateInputs("acme"), gate.WithReplayEngine(known...))
 		if err != nil || res.Outcome != gate.ReplayMatch {
 			t.Fatalf("replay = %+v, %v", res, err)
 		}
-		if res, _ := gate.Replay(ctx, stored.Decision, db.GateInputs("globex")); res.Outcome != gate.ReplayFailed {
+		if res, _ := gate.Replay(ctx, stored.Decision, db.GateInputs("globex"), gate.WithReplayEngine(known...)); res.Outcome != gate.ReplayFailed {
 			t.Fatalf("replay from another tenant's inputs = %s, want failed", res.Outcome)
 		}
 	})

@@ -1,59 +1,61 @@
-package gate
+package builtin
 
 import (
 	"testing"
+
+	"github.com/stella-ops/stella/gate"
 )
 
 // Acceptance check 4.
 func TestCVEDelta(t *testing.T) {
-	high := func(id, purl string) Finding {
+	high := func(id, purl string) gate.Finding {
 		f := active(id, purl, "high")
 		f.CVSS = ptr(7.5)
 		return f
 	}
-	baseline := func(fs ...Finding) *Baseline {
-		return &Baseline{ReleaseDigest: "sha256:rel1", Findings: fs}
+	baseline := func(fs ...gate.Finding) *gate.Baseline {
+		return &gate.Baseline{ReleaseDigest: "sha256:rel1", Findings: fs}
 	}
 	tests := []struct {
 		name     string
 		settings map[string]any
-		baseline *Baseline
-		findings []Finding
-		status   Status
+		baseline *gate.Baseline
+		findings []gate.Finding
+		status   gate.Status
 		codes    []string
 		severe   int
 	}{
 		{"new high CVE fails", nil, baseline(high("CVE-1", "pkg:npm/a@1")),
-			[]Finding{high("CVE-1", "pkg:npm/a@1"), high("CVE-2", "pkg:npm/b@2")}, StatusFail, []string{"cve-delta.new-severe"}, 1},
+			[]gate.Finding{high("CVE-1", "pkg:npm/a@1"), high("CVE-2", "pkg:npm/b@2")}, gate.StatusFail, []string{"cve-delta.new-severe"}, 1},
 		{"same CVE in the baseline passes", nil, baseline(high("CVE-2", "pkg:npm/b@1")),
-			[]Finding{high("CVE-2", "pkg:npm/b@2")}, StatusPass, nil, 0},
-		{"same CVE known under an alias passes", nil, baseline(func() Finding {
+			[]gate.Finding{high("CVE-2", "pkg:npm/b@2")}, gate.StatusPass, nil, 0},
+		{"same CVE known under an alias passes", nil, baseline(func() gate.Finding {
 			f := high("GHSA-aaaa", "pkg:npm/b@1")
 			f.Aliases = []string{"CVE-2"}
 			return f
-		}()), []Finding{high("CVE-2", "pkg:npm/b@2")}, StatusPass, nil, 0},
+		}()), []gate.Finding{high("CVE-2", "pkg:npm/b@2")}, gate.StatusPass, nil, 0},
 		{"same CVE in another package is new", nil, baseline(high("CVE-2", "pkg:npm/c@1")),
-			[]Finding{high("CVE-2", "pkg:npm/b@2")}, StatusFail, []string{"cve-delta.new-severe"}, 1},
+			[]gate.Finding{high("CVE-2", "pkg:npm/b@2")}, gate.StatusFail, []string{"cve-delta.new-severe"}, 1},
 		{"new medium passes", nil, baseline(),
-			[]Finding{func() Finding { f := active("CVE-3", "pkg:npm/b@1", "medium"); f.CVSS = ptr(5.0); return f }()}, StatusPass, nil, 0},
+			[]gate.Finding{func() gate.Finding { f := active("CVE-3", "pkg:npm/b@1", "medium"); f.CVSS = ptr(5.0); return f }()}, gate.StatusPass, nil, 0},
 		{"no score: label high is severe", nil, baseline(),
-			[]Finding{active("CVE-4", "pkg:npm/b@1", "high")}, StatusFail, []string{"cve-delta.new-severe"}, 1},
+			[]gate.Finding{active("CVE-4", "pkg:npm/b@1", "high")}, gate.StatusFail, []string{"cve-delta.new-severe"}, 1},
 		{"lower threshold", map[string]any{"newSeverityThreshold": 4.0}, baseline(),
-			[]Finding{func() Finding { f := active("CVE-3", "pkg:npm/b@1", "medium"); f.CVSS = ptr(5.0); return f }()},
-			StatusFail, []string{"cve-delta.new-severe"}, 1},
+			[]gate.Finding{func() gate.Finding { f := active("CVE-3", "pkg:npm/b@1", "medium"); f.CVSS = ptr(5.0); return f }()},
+			gate.StatusFail, []string{"cve-delta.new-severe"}, 1},
 		{"no baseline: everything is new", nil, nil,
-			[]Finding{high("CVE-1", "pkg:npm/a@1")}, StatusFail, []string{"cve-delta.new-severe"}, 1},
+			[]gate.Finding{high("CVE-1", "pkg:npm/a@1")}, gate.StatusFail, []string{"cve-delta.new-severe"}, 1},
 		{"onlyBlockReachable: unreachable does not block", map[string]any{"onlyBlockReachable": true}, baseline(),
-			[]Finding{func() Finding { f := high("CVE-5", "pkg:npm/a@1"); f.Reachable = ptr(false); return f }()}, StatusPass, nil, 0},
+			[]gate.Finding{func() gate.Finding { f := high("CVE-5", "pkg:npm/a@1"); f.Reachable = ptr(false); return f }()}, gate.StatusPass, nil, 0},
 		{"onlyBlockReachable: unknown reachability blocks", map[string]any{"onlyBlockReachable": true}, baseline(),
-			[]Finding{high("CVE-5", "pkg:npm/a@1")}, StatusFail, []string{"cve-delta.new-severe"}, 1},
+			[]gate.Finding{high("CVE-5", "pkg:npm/a@1")}, gate.StatusFail, []string{"cve-delta.new-severe"}, 1},
 		{"downgraded by an exception: the label decides", nil, baseline(),
-			[]Finding{func() Finding {
+			[]gate.Finding{func() gate.Finding {
 				f := high("CVE-6", "pkg:npm/a@1")
 				f.Severity = "low"
-				f.Exception = &Exception{ID: "ex-1", Effect: EffectDowngrade, DowngradeTo: "low"}
+				f.Exception = &gate.Exception{ID: "ex-1", Effect: gate.EffectDowngrade, DowngradeTo: "low"}
 				return f
-			}()}, StatusPass, nil, 0},
+			}()}, gate.StatusPass, nil, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,7 +71,7 @@ func TestCVEDelta(t *testing.T) {
 
 	t.Run("no baseline is noted in details", func(t *testing.T) {
 		r := evaluate(t, newTestGate(t, TypeCVEDelta, nil), newInput(active("CVE-1", "pkg:npm/a@1", "low")))
-		wantResult(t, r, StatusPass)
+		wantResult(t, r, gate.StatusPass)
 		wantDetail(t, r, "notes", []string{"cve-delta.no-baseline"})
 		wantDetail(t, r, "newFindings", 1)
 		wantDetail(t, r, "baselineReleaseDigest", "")
@@ -93,11 +95,11 @@ func TestPackageKey(t *testing.T) {
 		"pkg:golang/example.com/mod#sub/dir":               "pkg:golang/example.com/mod",
 	}
 	for purl, want := range tests {
-		if got := packageKey(&Finding{Component: FindingRef{Purl: purl}}); got != want {
+		if got := packageKey(&gate.Finding{Component: gate.FindingRef{Purl: purl}}); got != want {
 			t.Errorf("packageKey(%q) = %q, want %q", purl, got, want)
 		}
 	}
-	if got := packageKey(&Finding{Component: FindingRef{Name: "api"}}); got != "component:api" {
+	if got := packageKey(&gate.Finding{Component: gate.FindingRef{Name: "api"}}); got != "component:api" {
 		t.Errorf("packageKey without purl = %q", got)
 	}
 }

@@ -1,4 +1,4 @@
-package gate
+package builtin
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/gate"
 )
 
 type aggregateSettings struct {
@@ -48,13 +49,13 @@ func (s aggregateSettings) limits() []aggregateLimit {
 // a release may carry. A vulnerability counts once however many
 // components or aliases it appears under.
 type aggregateGate struct {
-	builtinBase
+	base
 	s aggregateSettings
 }
 
-func newAggregateGate(b builtinBase, s aggregateSettings) Gate { return &aggregateGate{b, s} }
+func newAggregateGate(b base, s aggregateSettings) gate.Gate { return &aggregateGate{b, s} }
 
-func (g *aggregateGate) Evaluate(_ context.Context, in *Input) (Result, error) {
+func (g *aggregateGate) Evaluate(_ context.Context, in *gate.Input) (gate.Result, error) {
 	groups := newAliasGroups(in.Findings)
 	// A group's severity is the highest among its active findings; an
 	// unscored one counts as critical (fail closed).
@@ -83,7 +84,7 @@ func (g *aggregateGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 		limits[sev] = l.max
 		ids[sev] = append([]string{}, keys...)
 		if l.max >= 0 && len(keys) > l.max {
-			v.add(StatusFail, sev+"-exceeded")
+			v.add(gate.StatusFail, sev+"-exceeded")
 			over = append(over, fmt.Sprintf("%d %s (max %d)", len(keys), sev, l.max))
 		}
 	}

@@ -1,9 +1,11 @@
-package gate
+package builtin
 
 import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/stella-ops/stella/gate"
 )
 
 type kevSettings struct {
@@ -32,15 +34,15 @@ func (s kevSettings) validate() error {
 // kevGate judges active findings listed in CISA KEV by how long they have
 // been listed and how close their remediation due date is.
 type kevGate struct {
-	builtinBase
+	base
 	s kevSettings
 }
 
-func newKEVGate(b builtinBase, s kevSettings) Gate { return &kevGate{b, s} }
+func newKEVGate(b base, s kevSettings) gate.Gate { return &kevGate{b, s} }
 
 const kevDate = "2006-01-02"
 
-func (g *kevGate) Evaluate(_ context.Context, in *Input) (Result, error) {
+func (g *kevGate) Evaluate(_ context.Context, in *gate.Input) (gate.Result, error) {
 	v := newVerdict(g.typ)
 	c := in.ClockCutoff.UTC()
 	today := time.Date(c.Year(), c.Month(), c.Day(), 0, 0, 0, 0, time.UTC)
@@ -56,38 +58,38 @@ func (g *kevGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 		ref["ransomware"] = f.KEV.Ransomware
 		switch {
 		case !g.s.AllowGracePeriod:
-			fv.add(StatusFail, "listed")
+			fv.add(gate.StatusFail, "listed")
 		case f.KEV.DateAdded == "":
 			// Unknown listing age: the grace period cannot be shown to hold.
-			fv.add(StatusFail, "grace-expired")
+			fv.add(gate.StatusFail, "grace-expired")
 		default:
 			added, err := time.Parse(kevDate, f.KEV.DateAdded)
 			if err != nil {
-				return Result{}, fmt.Errorf("kev: %s: dateAdded %q: want YYYY-MM-DD", f.AdvisoryID, f.KEV.DateAdded)
+				return gate.Result{}, fmt.Errorf("kev: %s: dateAdded %q: want YYYY-MM-DD", f.AdvisoryID, f.KEV.DateAdded)
 			}
 			age := daysBetween(added, today)
 			ref["ageDays"] = age
 			if age > g.s.GraceDays {
-				fv.add(StatusFail, "grace-expired")
+				fv.add(gate.StatusFail, "grace-expired")
 			} else {
-				fv.add(StatusWarn, "in-grace")
+				fv.add(gate.StatusWarn, "in-grace")
 			}
 		}
 		if f.KEV.DueDate != "" {
 			due, err := time.Parse(kevDate, f.KEV.DueDate)
 			if err != nil {
-				return Result{}, fmt.Errorf("kev: %s: dueDate %q: want YYYY-MM-DD", f.AdvisoryID, f.KEV.DueDate)
+				return gate.Result{}, fmt.Errorf("kev: %s: dueDate %q: want YYYY-MM-DD", f.AdvisoryID, f.KEV.DueDate)
 			}
 			// Due by the end of the due date: past due from the next day on.
 			left := daysBetween(today, due)
 			ref["daysToDue"] = left
 			switch {
 			case left < 0 && g.s.BlockPastDueDate:
-				fv.add(StatusFail, "past-due")
+				fv.add(gate.StatusFail, "past-due")
 			case left < 0:
-				fv.add(StatusWarn, "past-due")
+				fv.add(gate.StatusWarn, "past-due")
 			case g.s.WarnBeforeDueDate && left <= g.s.WarnDaysBeforeDue:
-				fv.add(StatusWarn, "due-soon")
+				fv.add(gate.StatusWarn, "due-soon")
 			}
 		}
 		r := fv.result("", nil)

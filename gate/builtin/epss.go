@@ -1,9 +1,11 @@
-package gate
+package builtin
 
 import (
 	"context"
 	"fmt"
 	"math"
+
+	"github.com/stella-ops/stella/gate"
 )
 
 type epssSettings struct {
@@ -22,17 +24,17 @@ func (s epssSettings) validate() error {
 // epssGate fails on active findings likely to be exploited soon. Without
 // an EPSS snapshot it cannot tell, so it fails closed.
 type epssGate struct {
-	builtinBase
+	base
 	s epssSettings
 }
 
-func newEPSSGate(b builtinBase, s epssSettings) Gate { return &epssGate{b, s} }
+func newEPSSGate(b base, s epssSettings) gate.Gate { return &epssGate{b, s} }
 
-func (g *epssGate) Evaluate(_ context.Context, in *Input) (Result, error) {
+func (g *epssGate) Evaluate(_ context.Context, in *gate.Input) (gate.Result, error) {
 	v := newVerdict(g.typ)
 	details := map[string]any{"threshold": g.s.Threshold, "snapshot": in.EPSSSnapshot}
 	if in.EPSSSnapshot == "" {
-		v.add(StatusFail, "data-missing")
+		v.add(gate.StatusFail, "data-missing")
 		return v.result("no EPSS snapshot to judge findings by", details), nil
 	}
 	var exceeded, unscored []map[string]any
@@ -54,7 +56,7 @@ func (g *epssGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 	details["unscored"] = anyList(unscored)
 	msg := fmt.Sprintf("no active finding has an EPSS score ≥ %v", g.s.Threshold)
 	if len(exceeded) > 0 {
-		v.add(StatusFail, "threshold-exceeded")
+		v.add(gate.StatusFail, "threshold-exceeded")
 		msg = fmt.Sprintf("%d active finding(s) with EPSS score ≥ %v", len(exceeded), g.s.Threshold)
 	}
 	return v.result(msg, details), nil

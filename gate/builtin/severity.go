@@ -1,11 +1,14 @@
-package gate
+package builtin
 
-import "github.com/stella-ops/stella/advisory"
+import (
+	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/gate"
+)
 
 // findingSeverity is the rating gates judge a finding by: its severity (an
 // exception downgrade is already applied to it), else the rating of its
 // CVSS score, else unknown (which advisory.Rating judges as critical).
-func findingSeverity(f *Finding) advisory.Rating {
+func findingSeverity(f *gate.Finding) advisory.Rating {
 	if _, ok := f.Severity.Rank(); ok {
 		return f.Severity
 	}

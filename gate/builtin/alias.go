@@ -1,10 +1,11 @@
-package gate
+package builtin
 
 import (
 	"slices"
 	"strings"
 
 	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/gate"
 )
 
 // aliasGroups partitions vulnerability ids into alias groups: a finding
@@ -15,7 +16,7 @@ type aliasGroups struct {
 	key    map[string]string // root → group key, filled by keys
 }
 
-func newAliasGroups(findings ...[]Finding) *aliasGroups {
+func newAliasGroups(findings ...[]gate.Finding) *aliasGroups {
 	g := &aliasGroups{parent: map[string]string{}}
 	for _, fs := range findings {
 		for i := range fs {
@@ -66,7 +67,7 @@ func (g *aliasGroups) keys() {
 }
 
 // of returns the group key of a finding.
-func (g *aliasGroups) of(f *Finding) string {
+func (g *aliasGroups) of(f *gate.Finding) string {
 	if k, ok := g.key[g.find(f.AdvisoryID)]; ok {
 		return k
 	}
@@ -76,7 +77,7 @@ func (g *aliasGroups) of(f *Finding) string {
 // packageKey identifies a package across versions: the purl without
 // version, qualifiers and subpath, so an upgraded package is the same
 // package. Without a purl the component name stands in.
-func packageKey(f *Finding) string {
+func packageKey(f *gate.Finding) string {
 	p := f.Component.Purl
 	if p == "" {
 		return "component:" + f.Component.Name

@@ -1,10 +1,12 @@
-package gate
+package builtin
 
 import (
 	"context"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/stella-ops/stella/gate"
 )
 
 // freezeSettings is empty: the windows belong to the environment.
@@ -17,14 +19,14 @@ func (freezeSettings) validate() error { return nil }
 // freezeGate blocks promotions while a freeze window of the target
 // environment covers the cut-off, except for the users a window exempts.
 type freezeGate struct {
-	builtinBase
+	base
 }
 
-func newFreezeGate(b builtinBase, _ freezeSettings) Gate { return &freezeGate{b} }
+func newFreezeGate(b base, _ freezeSettings) gate.Gate { return &freezeGate{b} }
 
-func (g *freezeGate) Evaluate(_ context.Context, in *Input) (Result, error) {
+func (g *freezeGate) Evaluate(_ context.Context, in *gate.Input) (gate.Result, error) {
 	windows := slices.Clone(in.Environment.FreezeWindows)
-	slices.SortFunc(windows, func(a, b FreezeWindow) int {
+	slices.SortFunc(windows, func(a, b gate.FreezeWindow) int {
 		if c := a.Start.Compare(b.Start); c != 0 {
 			return c
 		}
@@ -48,10 +50,10 @@ func (g *freezeGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 	msg := "no freeze window is active"
 	switch {
 	case len(blocking) > 0:
-		v.add(StatusFail, "active")
+		v.add(gate.StatusFail, "active")
 		msg = "freeze window active: " + strings.Join(blocking, ", ")
 	case len(active) > 0:
-		v.add(StatusWarn, "exception-used")
+		v.add(gate.StatusWarn, "exception-used")
 		msg = fmt.Sprintf("freeze window overridden by an exception for %s", in.Requester.ID)
 	}
 	return v.result(msg, map[string]any{"requester": in.Requester.ID, "windows": anyList(active)}), nil

@@ -1,9 +1,11 @@
-package gate
+package builtin
 
 import (
 	"context"
 	"fmt"
 	"math"
+
+	"github.com/stella-ops/stella/gate"
 )
 
 type vexTrustSettings struct {
@@ -36,13 +38,13 @@ func tierMinConfidence(tier string) float64 {
 // suppressed. Such findings are inactive for the other gates, so this gate
 // looks at VEX-suppressed findings whatever their Active flag says.
 type vexTrustGate struct {
-	builtinBase
+	base
 	s vexTrustSettings
 }
 
-func newVEXTrustGate(b builtinBase, s vexTrustSettings) Gate { return &vexTrustGate{b, s} }
+func newVEXTrustGate(b base, s vexTrustSettings) gate.Gate { return &vexTrustGate{b, s} }
 
-func (g *vexTrustGate) Evaluate(_ context.Context, in *Input) (Result, error) {
+func (g *vexTrustGate) Evaluate(_ context.Context, in *gate.Input) (gate.Result, error) {
 	floor := tierMinConfidence(in.Environment.Tier)
 	if g.s.MinConfidence != nil {
 		floor = *g.s.MinConfidence
@@ -67,11 +69,11 @@ func (g *vexTrustGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 	}
 	msg := "VEX verdicts are trusted"
 	if len(conflicts) > 0 {
-		v.add(StatusWarn, "conflict")
+		v.add(gate.StatusWarn, "conflict")
 		msg = fmt.Sprintf("%d finding(s) with conflicting VEX claims", len(conflicts))
 	}
 	if len(low) > 0 {
-		v.add(StatusFail, "low-confidence")
+		v.add(gate.StatusFail, "low-confidence")
 		msg = fmt.Sprintf("%d finding(s) suppressed by VEX with confidence below %v", len(low), floor)
 	}
 	return v.result(msg, map[string]any{

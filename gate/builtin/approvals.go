@@ -1,4 +1,4 @@
-package gate
+package builtin
 
 import (
 	"cmp"
@@ -7,68 +7,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/stella-ops/stella/gate"
 )
 
-// Codes of an approval the API refuses (gate.md §4.2–4.4).
-const (
-	ApprovalSODViolation   = "SOD_VIOLATION"
-	ApprovalNotEligible    = "APPROVER_NOT_ELIGIBLE"
-	ApprovalDigestMismatch = "DIGEST_MISMATCH"
-	ApprovalInvalidAction  = "INVALID_ACTION"
-)
-
-const (
-	approvalActionApprove = "approve"
-	approvalActionReject  = "reject"
-)
-
-// ApprovalError refuses an approval. Code is one of the Approval* codes,
-// for the API to return as is.
-type ApprovalError struct {
-	Code       string
-	ApproverID string
-	Reason     string
-}
-
-func (e *ApprovalError) Error() string {
-	return fmt.Sprintf("approval by %q refused (%s): %s", e.ApproverID, e.Code, e.Reason)
-}
-
-// CheckApproval says whether a may be recorded for a promotion of the
-// release with releaseDigest, requested by requester, into env: the API
-// calls it when the approval is given, and the approvals gate applies the
-// same rules again at every evaluation. It returns an *ApprovalError.
-func CheckApproval(env Environment, requester string, a Approval, releaseDigest string) error {
-	refuse := func(code, format string, args ...any) error {
-		return &ApprovalError{Code: code, ApproverID: a.ApproverID, Reason: fmt.Sprintf(format, args...)}
-	}
-	switch {
-	case a.Action != approvalActionApprove && a.Action != approvalActionReject:
-		return refuse(ApprovalInvalidAction, "action %q: want approve or reject", a.Action)
-	case a.System || a.ApproverID == "":
-		return refuse(ApprovalNotEligible, "system actors and anonymous records never count")
-	case a.ReleaseDigest != releaseDigest:
-		return refuse(ApprovalDigestMismatch, "given for release %s, not %s", a.ReleaseDigest, releaseDigest)
-	case env.RequireSeparationOfDuties && a.Action == approvalActionApprove && a.ApproverID == requester:
-		return refuse(ApprovalSODViolation, "the requester may not approve their own promotion")
-	case !eligibleApprover(env, a):
-		return refuse(ApprovalNotEligible, "not in the approver groups or users of environment %s", env.Name)
-	}
-	return nil
-}
-
-// eligibleApprover: listed by name, or a member (now) of an approver group.
-func eligibleApprover(env Environment, a Approval) bool {
-	if slices.Contains(env.ApproverUsers, a.ApproverID) {
-		return true
-	}
-	for _, g := range a.Groups {
-		if slices.Contains(env.ApproverGroups, g) {
-			return true
-		}
-	}
-	return false
-}
+// actionReject is an Approval.Action that rejects the promotion.
+const actionReject = "reject"
 
 // ValidateApprovers checks at configuration time that required approvals
 // can be given by the eligible users (gate.md §4.1).
@@ -112,7 +56,7 @@ func (s approvalsSettings) validate() error {
 }
 
 // apply returns env with the overrides set in s.
-func (s approvalsSettings) apply(env Environment) Environment {
+func (s approvalsSettings) apply(env gate.Environment) gate.Environment {
 	if s.RequiredApprovals != nil {
 		env.RequiredApprovals = *s.RequiredApprovals
 	}
@@ -133,26 +77,26 @@ func (s approvalsSettings) apply(env Environment) Environment {
 // groups, an approval for another release digest or the requester's own
 // approval under separation of duties does not count.
 type approvalsGate struct {
-	builtinBase
+	base
 	s approvalsSettings
 }
 
-func newApprovalsGate(b builtinBase, s approvalsSettings) Gate { return &approvalsGate{b, s} }
+func newApprovalsGate(b base, s approvalsSettings) gate.Gate { return &approvalsGate{b, s} }
 
 // approvalReasons maps refusal codes to the gate's reason codes.
 func approvalReason(code string) string {
 	switch code {
-	case ApprovalSODViolation:
+	case gate.ApprovalSODViolation:
 		return "sod-violation"
-	case ApprovalNotEligible:
+	case gate.ApprovalNotEligible:
 		return "ineligible"
-	case ApprovalDigestMismatch:
+	case gate.ApprovalDigestMismatch:
 		return "digest-mismatch"
 	}
 	return "invalid-action"
 }
 
-func (g *approvalsGate) Evaluate(_ context.Context, in *Input) (Result, error) {
+func (g *approvalsGate) Evaluate(_ context.Context, in *gate.Input) (gate.Result, error) {
 	env := g.s.apply(in.Environment)
 	need := env.RequiredApprovals
 	v := newVerdict(g.typ)
@@ -160,21 +104,21 @@ func (g *approvalsGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 		return v.result("no approvals required", map[string]any{"have": 0, "need": 0}), nil
 	}
 	records := slices.Clone(in.Approvals)
-	slices.SortStableFunc(records, func(a, b Approval) int {
+	slices.SortStableFunc(records, func(a, b gate.Approval) int {
 		return cmp.Or(a.At.Compare(b.At), strings.Compare(a.ApproverID, b.ApproverID))
 	})
 	// One approver counts once: their latest valid record is their answer,
 	// except that any valid reject stands (gate.md §4.6).
-	latest := map[string]Approval{}
+	latest := map[string]gate.Approval{}
 	rejected := map[string]bool{}
 	var ignored []map[string]any
 	for _, a := range records {
-		err := CheckApproval(env, in.Requester.ID, a, in.Release.Digest)
-		var refused *ApprovalError
+		err := gate.CheckApproval(env, in.Requester.ID, a, in.Release.Digest)
+		var refused *gate.ApprovalError
 		if errors.As(err, &refused) {
 			reason := approvalReason(refused.Code)
 			if !a.System && reason != "invalid-action" {
-				v.add(StatusPass, reason)
+				v.add(gate.StatusPass, reason)
 			}
 			if a.System {
 				reason = "system-actor"
@@ -185,13 +129,13 @@ func (g *approvalsGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 			continue
 		}
 		latest[a.ApproverID] = a
-		if a.Action == approvalActionReject {
+		if a.Action == actionReject {
 			rejected[a.ApproverID] = true
 		}
 	}
 	var approvedBy, rejectedBy []string
 	for id, a := range latest {
-		if rejected[id] || a.Action == approvalActionReject {
+		if rejected[id] || a.Action == actionReject {
 			rejectedBy = append(rejectedBy, id)
 		} else {
 			approvedBy = append(approvedBy, id)
@@ -208,10 +152,10 @@ func (g *approvalsGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 	var msg string
 	switch {
 	case len(rejectedBy) > 0:
-		v.add(StatusFail, "rejected")
+		v.add(gate.StatusFail, "rejected")
 		msg = "rejected by " + strings.Join(rejectedBy, ", ")
 	case have < need:
-		v.add(StatusPending, "missing")
+		v.add(gate.StatusPending, "missing")
 		msg = fmt.Sprintf("%d of %d approvals", have, need)
 	default:
 		msg = fmt.Sprintf("approved by %s", strings.Join(approvedBy, ", "))

@@ -1,4 +1,4 @@
-package gate
+package builtin
 
 import (
 	"context"
@@ -12,14 +12,15 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/gate"
 )
 
 var testCutoff = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // newTestGate builds a built-in gate through the public registry.
-func newTestGate(t *testing.T, typ string, settings map[string]any) Gate {
+func newTestGate(t *testing.T, typ string, settings map[string]any) gate.Gate {
 	t.Helper()
-	f, ok := Builtins()[typ]
+	f, ok := Types()[typ]
 	if !ok {
 		t.Fatalf("no built-in type %q", typ)
 	}
@@ -34,7 +35,7 @@ func newTestGate(t *testing.T, typ string, settings map[string]any) Gate {
 }
 
 // evaluate runs g and checks what every built-in result must satisfy.
-func evaluate(t *testing.T, g Gate, in *Input) Result {
+func evaluate(t *testing.T, g gate.Gate, in *gate.Input) gate.Result {
 	t.Helper()
 	r, err := g.Evaluate(context.Background(), in)
 	if err != nil {
@@ -51,7 +52,7 @@ func evaluate(t *testing.T, g Gate, in *Input) Result {
 	if r.Message == "" || strings.Contains(r.Message, "\n") {
 		t.Errorf("message %q: want one line", r.Message)
 	}
-	if (r.NotBefore != nil) != (r.Status == StatusPending && g.Type() == TypeScheduleWindow) {
+	if (r.NotBefore != nil) != (r.Status == gate.StatusPending && g.Type() == TypeScheduleWindow) {
 		t.Errorf("NotBefore = %v with status %s", r.NotBefore, r.Status)
 	}
 	checkCanonicalSafe(t, "details", r.Details)
@@ -81,7 +82,7 @@ func checkCanonicalSafe(t *testing.T, path string, v any) {
 	}
 }
 
-func wantResult(t *testing.T, r Result, status Status, codes ...string) {
+func wantResult(t *testing.T, r gate.Result, status gate.Status, codes ...string) {
 	t.Helper()
 	if codes == nil {
 		codes = []string{}
@@ -93,7 +94,7 @@ func wantResult(t *testing.T, r Result, status Status, codes ...string) {
 }
 
 // wantDetail compares one details value.
-func wantDetail(t *testing.T, r Result, key string, want any) {
+func wantDetail(t *testing.T, r gate.Result, key string, want any) {
 	t.Helper()
 	if got := r.Details[key]; !reflect.DeepEqual(got, want) {
 		t.Errorf("details[%q] = %#v, want %#v", key, got, want)
@@ -101,7 +102,7 @@ func wantDetail(t *testing.T, r Result, key string, want any) {
 }
 
 // refIDs lists the advisory ids of a details list of finding refs.
-func refIDs(t *testing.T, r Result, key string) []string {
+func refIDs(t *testing.T, r gate.Result, key string) []string {
 	t.Helper()
 	list, ok := r.Details[key].([]any)
 	if !ok {
@@ -114,40 +115,40 @@ func refIDs(t *testing.T, r Result, key string) []string {
 	return ids
 }
 
-func newInput(fs ...Finding) *Input {
-	return &Input{
-		Schema:       InputSchema,
-		Phase:        PhaseRequest,
+func newInput(fs ...gate.Finding) *gate.Input {
+	return &gate.Input{
+		Schema:       gate.InputSchema,
+		Phase:        gate.PhaseRequest,
 		ClockCutoff:  testCutoff,
-		Release:      Release{Name: "app-v2", Digest: "sha256:rel2"},
-		Environment:  Environment{Name: "prod", Tier: "production"},
-		Requester:    Requester{ID: "u-alice", Groups: []string{"dev"}},
+		Release:      gate.Release{Name: "app-v2", Digest: "sha256:rel2"},
+		Environment:  gate.Environment{Name: "prod", Tier: "production"},
+		Requester:    gate.Requester{ID: "u-alice", Groups: []string{"dev"}},
 		Findings:     fs,
 		EPSSSnapshot: "epss-2026-03-01",
 	}
 }
 
-func active(id, purl string, severity advisory.Rating) Finding {
-	return Finding{AdvisoryID: id, Component: FindingRef{Name: "api", Purl: purl}, Severity: severity,
+func active(id, purl string, severity advisory.Rating) gate.Finding {
+	return gate.Finding{AdvisoryID: id, Component: gate.FindingRef{Name: "api", Purl: purl}, Severity: severity,
 		FixState: "fixed", Active: true}
 }
 
 func ptr[T any](v T) *T { return &v }
 
-func TestBuiltinsAndDefaults(t *testing.T) {
+func TestTypesAndDefaults(t *testing.T) {
 	types := []string{TypeAggregate, TypeApprovals, TypeCVEDelta, TypeEPSS, TypeFreezeWindow, TypeKEV,
 		TypeManual, TypeScheduleWindow, TypeSecurityThresholds, TypeVEXTrust}
-	b := Builtins()
+	b := Types()
 	var got []string
 	for typ := range b {
 		got = append(got, typ)
 	}
 	slices.Sort(got)
 	if !slices.Equal(got, types) {
-		t.Fatalf("Builtins() types = %q, want %q", got, types)
+		t.Fatalf("Types() = %q, want %q", got, types)
 	}
 	for _, typ := range types {
-		d := Defaults(typ)
+		d := Defaults(typ, "")
 		if d == nil {
 			t.Errorf("Defaults(%q) = nil", typ)
 		}
@@ -156,7 +157,7 @@ func TestBuiltinsAndDefaults(t *testing.T) {
 			t.Errorf("%s: defaults rejected: %v", typ, err)
 		}
 	}
-	if Defaults("policy") != nil {
+	if Defaults("policy", "") != nil {
 		t.Error("Defaults(policy): want nil for a type that is not built in")
 	}
 	wantDefaults := map[string]map[string]any{
@@ -173,13 +174,13 @@ func TestBuiltinsAndDefaults(t *testing.T) {
 		TypeManual:         {"prompt": "", "groups": []any{}},
 	}
 	for typ, want := range wantDefaults {
-		if got := Defaults(typ); !reflect.DeepEqual(got, want) {
+		if got := Defaults(typ, ""); !reflect.DeepEqual(got, want) {
 			t.Errorf("Defaults(%q) = %#v, want %#v", typ, got, want)
 		}
 	}
 	// Defaults are a fresh copy each time.
-	Defaults(TypeKEV)["graceDays"] = 1.0
-	if Defaults(TypeKEV)["graceDays"] != 14.0 {
+	Defaults(TypeKEV, "")["graceDays"] = 1.0
+	if Defaults(TypeKEV, "")["graceDays"] != 14.0 {
 		t.Error("Defaults shares state between calls")
 	}
 }
@@ -216,7 +217,7 @@ func TestSettingsErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.typ+"/"+tt.setting, func(t *testing.T) {
-			_, err := Builtins()[tt.typ]("g", tt.settings)
+			_, err := Types()[tt.typ]("g", tt.settings)
 			var se *SettingError
 			if !errors.As(err, &se) {
 				t.Fatalf("error = %v, want *SettingError", err)
@@ -229,7 +230,7 @@ func TestSettingsErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Builtins()[TypeKEV]("", nil); err == nil {
+	if _, err := Types()[TypeKEV]("", nil); err == nil {
 		t.Error("empty gate id accepted")
 	}
 }
@@ -237,13 +238,13 @@ func TestSettingsErrors(t *testing.T) {
 func TestFindingSeverity(t *testing.T) {
 	// The label decides; without one the CVSS score does; without either
 	// the finding is unknown.
-	if got := findingSeverity(&Finding{Severity: "low", CVSS: ptr(9.8)}); got != "low" {
+	if got := findingSeverity(&gate.Finding{Severity: "low", CVSS: ptr(9.8)}); got != "low" {
 		t.Errorf("severity of a low finding scored 9.8 = %q, want low (a downgrade is in the label)", got)
 	}
-	if got := findingSeverity(&Finding{CVSS: ptr(7.5)}); got != "high" {
+	if got := findingSeverity(&gate.Finding{CVSS: ptr(7.5)}); got != "high" {
 		t.Errorf("severity from CVSS 7.5 = %q, want high", got)
 	}
-	if got := findingSeverity(&Finding{}); got != "unknown" {
+	if got := findingSeverity(&gate.Finding{}); got != "unknown" {
 		t.Errorf("severity of an unscored finding = %q, want unknown", got)
 	}
 }

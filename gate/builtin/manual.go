@@ -1,10 +1,12 @@
-package gate
+package builtin
 
 import (
 	"cmp"
 	"context"
 	"slices"
 	"strings"
+
+	"github.com/stella-ops/stella/gate"
 )
 
 type manualSettings struct {
@@ -27,18 +29,18 @@ func (s manualSettings) validate() error {
 // (a change ticket, a smoke test). The latest answer of each eligible
 // user counts; one decline fails the gate.
 type manualGate struct {
-	builtinBase
+	base
 	s manualSettings
 }
 
-func newManualGate(b builtinBase, s manualSettings) Gate { return &manualGate{b, s} }
+func newManualGate(b base, s manualSettings) gate.Gate { return &manualGate{b, s} }
 
 const (
 	manualConfirm = "confirm"
 	manualDecline = "decline"
 )
 
-func (g *manualGate) eligible(c Confirmation) bool {
+func (g *manualGate) eligible(c gate.Confirmation) bool {
 	if len(g.s.Groups) == 0 {
 		return c.UserID != ""
 	}
@@ -50,14 +52,14 @@ func (g *manualGate) eligible(c Confirmation) bool {
 	return false
 }
 
-func (g *manualGate) Evaluate(_ context.Context, in *Input) (Result, error) {
-	var mine []Confirmation
+func (g *manualGate) Evaluate(_ context.Context, in *gate.Input) (gate.Result, error) {
+	var mine []gate.Confirmation
 	for _, c := range in.Confirmations {
 		if c.GateID == g.id {
 			mine = append(mine, c)
 		}
 	}
-	slices.SortStableFunc(mine, func(a, b Confirmation) int {
+	slices.SortStableFunc(mine, func(a, b gate.Confirmation) int {
 		return cmp.Or(a.At.Compare(b.At), strings.Compare(a.UserID, b.UserID))
 	})
 	latest := map[string]string{}
@@ -82,10 +84,10 @@ func (g *manualGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 	msg := "confirmed by " + strings.Join(confirmedBy, ", ")
 	switch {
 	case len(declinedBy) > 0:
-		v.add(StatusFail, "declined")
+		v.add(gate.StatusFail, "declined")
 		msg = "declined by " + strings.Join(declinedBy, ", ")
 	case len(confirmedBy) == 0:
-		v.add(StatusPending, "awaiting")
+		v.add(gate.StatusPending, "awaiting")
 		msg = "awaiting confirmation"
 		if g.s.Prompt != "" {
 			msg += ": " + g.s.Prompt

@@ -1,4 +1,4 @@
-package gate
+package builtin
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/gate"
 )
 
 type cveDeltaSettings struct {
@@ -28,14 +29,14 @@ func (s cveDeltaSettings) validate() error {
 // cveDeltaGate blocks severe vulnerabilities the release would introduce
 // compared with the release deployed in the target environment now.
 type cveDeltaGate struct {
-	builtinBase
+	base
 	s cveDeltaSettings
 }
 
-func newCVEDeltaGate(b builtinBase, s cveDeltaSettings) Gate { return &cveDeltaGate{b, s} }
+func newCVEDeltaGate(b base, s cveDeltaSettings) gate.Gate { return &cveDeltaGate{b, s} }
 
-func (g *cveDeltaGate) Evaluate(_ context.Context, in *Input) (Result, error) {
-	var baseline []Finding
+func (g *cveDeltaGate) Evaluate(_ context.Context, in *gate.Input) (gate.Result, error) {
+	var baseline []gate.Finding
 	details := map[string]any{"newSeverityThreshold": g.s.NewSeverityThreshold, "baselineReleaseDigest": ""}
 	if in.Baseline != nil {
 		baseline = in.Baseline.Findings
@@ -77,7 +78,7 @@ func (g *cveDeltaGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 	details["newSevereUnreachable"] = anyList(unreachable)
 	msg := fmt.Sprintf("%d new active finding(s), none severe", newCount)
 	if len(severe) > 0 {
-		v.add(StatusFail, "new-severe")
+		v.add(gate.StatusFail, "new-severe")
 		msg = fmt.Sprintf("%d new severe finding(s) compared with the deployed release", len(severe))
 	}
 	return v.result(msg, details), nil
@@ -85,8 +86,8 @@ func (g *cveDeltaGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 
 // severe judges by CVSS score, or by label when there is no score or an
 // exception has downgraded the finding (the downgrade is in the label).
-func (g *cveDeltaGate) severe(f *Finding) bool {
-	downgraded := f.Exception != nil && f.Exception.Effect == EffectDowngrade
+func (g *cveDeltaGate) severe(f *gate.Finding) bool {
+	downgraded := f.Exception != nil && f.Exception.Effect == gate.EffectDowngrade
 	if f.CVSS != nil && !downgraded {
 		return *f.CVSS >= g.s.NewSeverityThreshold
 	}

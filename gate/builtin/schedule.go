@@ -1,4 +1,4 @@
-package gate
+package builtin
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // windows name IANA zones; do not depend on the host's zoneinfo
+
+	"github.com/stella-ops/stella/gate"
 )
 
 type scheduleSettings struct {
@@ -111,16 +113,16 @@ func (o openWindow) span(y int, m time.Month, d int) (open, close time.Time) {
 
 // scheduleGate lets promotions through only inside a deployment window.
 type scheduleGate struct {
-	builtinBase
+	base
 	windows []openWindow
 }
 
-func newScheduleGate(b builtinBase, s scheduleSettings) Gate {
+func newScheduleGate(b base, s scheduleSettings) gate.Gate {
 	w, _ := s.compile() // validated by the factory
 	return &scheduleGate{b, w}
 }
 
-func (g *scheduleGate) Evaluate(_ context.Context, in *Input) (Result, error) {
+func (g *scheduleGate) Evaluate(_ context.Context, in *gate.Input) (gate.Result, error) {
 	v := newVerdict(g.typ)
 	if len(g.windows) == 0 {
 		return v.result("no schedule windows: always open", map[string]any{}), nil
@@ -145,7 +147,7 @@ func (g *scheduleGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 			}
 		}
 	}
-	v.add(StatusPending, "closed")
+	v.add(gate.StatusPending, "closed")
 	next = next.UTC()
 	r := v.result("outside every schedule window; next opening "+utc(next),
 		map[string]any{"nextOpening": utc(next)})

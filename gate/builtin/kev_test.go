@@ -1,38 +1,40 @@
-package gate
+package builtin
 
 import (
 	"testing"
+
+	"github.com/stella-ops/stella/gate"
 )
 
 // Acceptance check 1 and the due-date rules.
 func TestKEV(t *testing.T) {
-	listed := func(added, due string) Finding {
+	listed := func(added, due string) gate.Finding {
 		f := active("CVE-2026-1", "pkg:npm/a@1", "high")
-		f.KEV = &KEV{DateAdded: added, DueDate: due}
+		f.KEV = &gate.KEV{DateAdded: added, DueDate: due}
 		return f
 	}
 	// The cut-off is 2026-03-01T12:00Z.
 	tests := []struct {
 		name     string
 		settings map[string]any
-		finding  Finding
-		status   Status
+		finding  gate.Finding
+		status   gate.Status
 		codes    []string
 	}{
-		{"added 20 days ago, grace 14: expired", nil, listed("2026-02-09", ""), StatusFail, []string{"kev.grace-expired"}},
-		{"added 5 days ago: in grace", nil, listed("2026-02-24", ""), StatusWarn, []string{"kev.in-grace"}},
-		{"added exactly 14 days ago: still in grace", nil, listed("2026-02-15", ""), StatusWarn, []string{"kev.in-grace"}},
-		{"added 15 days ago: expired", nil, listed("2026-02-14", ""), StatusFail, []string{"kev.grace-expired"}},
-		{"no grace period", map[string]any{"allowGracePeriod": false}, listed("2026-02-28", ""), StatusFail, []string{"kev.listed"}},
-		{"unknown dateAdded cannot be in grace", nil, listed("", ""), StatusFail, []string{"kev.grace-expired"}},
-		{"past due", nil, listed("2026-02-24", "2026-02-28"), StatusFail, []string{"kev.in-grace", "kev.past-due"}},
-		{"due today is not past due", nil, listed("2026-02-24", "2026-03-01"), StatusWarn, []string{"kev.due-soon", "kev.in-grace"}},
-		{"due in 7 days: due soon", nil, listed("2026-02-24", "2026-03-08"), StatusWarn, []string{"kev.due-soon", "kev.in-grace"}},
-		{"due in 8 days: quiet", nil, listed("2026-02-24", "2026-03-09"), StatusWarn, []string{"kev.in-grace"}},
+		{"added 20 days ago, grace 14: expired", nil, listed("2026-02-09", ""), gate.StatusFail, []string{"kev.grace-expired"}},
+		{"added 5 days ago: in grace", nil, listed("2026-02-24", ""), gate.StatusWarn, []string{"kev.in-grace"}},
+		{"added exactly 14 days ago: still in grace", nil, listed("2026-02-15", ""), gate.StatusWarn, []string{"kev.in-grace"}},
+		{"added 15 days ago: expired", nil, listed("2026-02-14", ""), gate.StatusFail, []string{"kev.grace-expired"}},
+		{"no grace period", map[string]any{"allowGracePeriod": false}, listed("2026-02-28", ""), gate.StatusFail, []string{"kev.listed"}},
+		{"unknown dateAdded cannot be in grace", nil, listed("", ""), gate.StatusFail, []string{"kev.grace-expired"}},
+		{"past due", nil, listed("2026-02-24", "2026-02-28"), gate.StatusFail, []string{"kev.in-grace", "kev.past-due"}},
+		{"due today is not past due", nil, listed("2026-02-24", "2026-03-01"), gate.StatusWarn, []string{"kev.due-soon", "kev.in-grace"}},
+		{"due in 7 days: due soon", nil, listed("2026-02-24", "2026-03-08"), gate.StatusWarn, []string{"kev.due-soon", "kev.in-grace"}},
+		{"due in 8 days: quiet", nil, listed("2026-02-24", "2026-03-09"), gate.StatusWarn, []string{"kev.in-grace"}},
 		{"past due not blocking: warns", map[string]any{"blockPastDueDate": false}, listed("2026-02-24", "2026-02-28"),
-			StatusWarn, []string{"kev.in-grace", "kev.past-due"}},
+			gate.StatusWarn, []string{"kev.in-grace", "kev.past-due"}},
 		{"no due-soon warning when disabled", map[string]any{"warnBeforeDueDate": false}, listed("2026-02-24", "2026-03-02"),
-			StatusWarn, []string{"kev.in-grace"}},
+			gate.StatusWarn, []string{"kev.in-grace"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,7 +57,7 @@ func TestKEV(t *testing.T) {
 		f := listed("2026-01-01", "2026-01-15")
 		f.Active = false
 		r := evaluate(t, newTestGate(t, TypeKEV, nil), newInput(f, active("CVE-2", "pkg:npm/b@1", "critical")))
-		wantResult(t, r, StatusPass)
+		wantResult(t, r, gate.StatusPass)
 		wantDetail(t, r, "findings", []any{})
 	})
 	t.Run("malformed date is an error", func(t *testing.T) {

@@ -1,10 +1,11 @@
-package gate
+package builtin
 
 import (
 	"context"
 	"fmt"
 
 	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/gate"
 )
 
 type securitySettings struct {
@@ -34,13 +35,13 @@ func (s securitySettings) validate() error {
 // securityGate fails on active findings at or above failSeverity and warns
 // on those at or above warnSeverity.
 type securityGate struct {
-	builtinBase
+	base
 	s securitySettings
 }
 
-func newSecurityGate(b builtinBase, s securitySettings) Gate { return &securityGate{b, s} }
+func newSecurityGate(b base, s securitySettings) gate.Gate { return &securityGate{b, s} }
 
-func (g *securityGate) Evaluate(_ context.Context, in *Input) (Result, error) {
+func (g *securityGate) Evaluate(_ context.Context, in *gate.Input) (gate.Result, error) {
 	v := newVerdict(g.typ)
 	var exceeded, warnings []map[string]any
 	for _, f := range sortedFindings(in.Findings) {
@@ -65,11 +66,11 @@ func (g *securityGate) Evaluate(_ context.Context, in *Input) (Result, error) {
 	}
 	msg := fmt.Sprintf("no active finding at or above %s", g.s.WarnSeverity)
 	if len(warnings) > 0 {
-		v.add(StatusWarn, "severity-warning")
+		v.add(gate.StatusWarn, "severity-warning")
 		msg = fmt.Sprintf("%d active finding(s) to review", len(warnings))
 	}
 	if len(exceeded) > 0 {
-		v.add(StatusFail, "severity-exceeded")
+		v.add(gate.StatusFail, "severity-exceeded")
 		msg = fmt.Sprintf("%d active finding(s) at or above %s", len(exceeded), g.s.FailSeverity)
 	}
 	return v.result(msg, map[string]any{
