@@ -4,17 +4,27 @@
 // window, N-of-M approvals, a Rego policy…) and returns a [Result] with
 // stable reason codes. The [Engine] evaluates every configured gate, fails
 // closed on any error, timeout or missing input, and returns a [Decision]
-// record that names every input by digest, so it can be signed, stored and
-// replayed later to the same bytes.
+// record that names every input by digest ([InputDigests]), so it can be
+// signed, stored and replayed later to the same bytes.
 //
-//	cfg, err := gate.LoadConfig("gates.yaml", nil)  // per-environment settings over defaults
-//	eng, err := gate.NewEngine(ctx, gate.WithConfig(cfg), gate.WithPolicies(bundle)) // prepared once
+// Package gate holds the interfaces, the value types and the engine; the
+// gate types live beside it. The ten built-in types, their settings and
+// defaults and builtin.DefaultConfig are in package gate/builtin, which
+// the caller hands to the engine (gate knows only the policy type, the
+// engine's own); Rego bundles are in gate/policy:
+//
+//	cfg, err := gate.LoadConfig("gates.yaml", builtin.Types()) // per-environment settings over defaults
+//	eng, err := gate.NewEngine(ctx, gate.WithConfig(cfg), gate.WithTypes(builtin.Types()),
+//		gate.WithDefaults(builtin.Defaults), gate.WithPolicies(bundle)) // prepared once
 //	dec, err := eng.Decide(ctx, in, gate.DecideMeta{Inputs: gate.InputDigests{AdvisorySnapshotID: snap}}, gate.KeepInputs(cas))
 //	// dec.Decision is allow, deny or pending; dec.ReasonCodes say why.
-//	res, err := gate.Replay(ctx, dec, cas)          // res.Outcome: match, mismatch or failed
+//	res, err := gate.Replay(ctx, dec, cas, gate.WithReplayEngine(gate.WithTypes(builtin.Types())))
+//	// res.Outcome: match, mismatch or failed
 //
-// Package decide builds the Input from SBOMs, advisories and VEX; use it
-// unless you assemble the Input yourself. Findings enter through [BuildFindings], which applies VEX verdicts and
-// the winning [Exception]; the Rego policy gate evaluates bundles of
-// package gate/policy on the Input document (stella.gate.input/v1).
+// Package decide builds the Input from SBOMs, advisories and VEX and
+// decides with the built-in types; use it unless you assemble the Input
+// yourself. Findings enter through [BuildFindings], which applies VEX
+// verdicts and the winning [Exception]; the Rego policy gate evaluates
+// bundles of package gate/policy on the Input document
+// (stella.gate.input/v1).
 package gate
