@@ -7,19 +7,20 @@ import (
 
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/gate/builtin"
+	"github.com/stella-ops/stella/gate/internal/fixture"
 )
 
 // The record lists the approvals that counted, not every one given.
 func TestRecordListsCountedApprovals(t *testing.T) {
-	in := gate.EngFixture()
+	in := fixture.Input()
 	in.Environment.RequiredApprovals = 2
 	in.Environment.RequireSeparationOfDuties = true
 	in.Approvals = append(in.Approvals,
-		gate.Approval{ApproverID: "u-alice", Groups: []string{"release-managers"}, Action: "approve", At: gate.EngCutoff.Add(-2 * time.Hour), ReleaseDigest: gate.EngRelease},                 // the requester
-		gate.Approval{ApproverID: "u-dave", Groups: []string{"release-managers"}, Action: "approve", At: gate.EngCutoff.Add(-3 * time.Hour), ReleaseDigest: "sha256:" + gate.EngSnapshot[7:]}, // another digest
-		gate.Approval{ApproverID: "u-erin", Groups: []string{"qa"}, Action: "approve", At: gate.EngCutoff.Add(-4 * time.Hour), ReleaseDigest: gate.EngRelease},                                // not eligible
+		gate.Approval{ApproverID: "u-alice", Groups: []string{"release-managers"}, Action: "approve", At: fixture.Cutoff.Add(-2 * time.Hour), ReleaseDigest: fixture.Release},                 // the requester
+		gate.Approval{ApproverID: "u-dave", Groups: []string{"release-managers"}, Action: "approve", At: fixture.Cutoff.Add(-3 * time.Hour), ReleaseDigest: "sha256:" + fixture.Snapshot[7:]}, // another digest
+		gate.Approval{ApproverID: "u-erin", Groups: []string{"qa"}, Action: "approve", At: fixture.Cutoff.Add(-4 * time.Hour), ReleaseDigest: fixture.Release},                                // not eligible
 	)
-	d := gate.EngDecide(t, in, builtins(gate.WithConfig(gate.Config{Gates: []gate.GateConfig{{ID: "approvals", Type: builtin.TypeApprovals}}}))...)
+	d := fixture.Decide(t, in, builtins(gate.WithConfig(gate.Config{Gates: []gate.GateConfig{{ID: "approvals", Type: builtin.TypeApprovals}}}))...)
 	var got []string
 	for _, a := range d.Approvals {
 		got = append(got, a.ApproverID)

@@ -10,13 +10,14 @@ import (
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/gate/builtin"
+	"github.com/stella-ops/stella/gate/internal/fixture"
 	"github.com/stella-ops/stella/gate/policy"
 )
 
 // benchInput is engFixture's release with n findings spread over
 // severities, KEV listings, EPSS scores and VEX verdicts.
 func benchInput(n int) *gate.Input {
-	in := gate.EngFixture()
+	in := fixture.Input()
 	severities := []advisory.Rating{"low", "medium", "high", "critical", "none"}
 	vexStatus := []string{"affected", "not_affected", "under_investigation", "unknown", "fixed"}
 	in.Findings = make([]gate.Finding, n)
@@ -28,7 +29,7 @@ func benchInput(n int) *gate.Input {
 			Component: gate.FindingRef{Name: []string{"api", "web"}[i%2], Purl: fmt.Sprintf("pkg:npm/pkg-%d@1.0.%d", i%700, i%7)},
 			Severity:  severities[i%len(severities)], CVSS: &cvss, FixState: []string{"fixed", "not-fixed"}[i%2], FixedVersions: []string{},
 			EPSS: &gate.EPSS{Score: float64(i%1000) / 1000, Percentile: 0.5, ModelVersion: "v2025.03.14"},
-			VEX:  &gate.VEX{Status: vexStatus[i%len(vexStatus)], Confidence: 0.9, ConsensusDigest: gate.EngVEXC},
+			VEX:  &gate.VEX{Status: vexStatus[i%len(vexStatus)], Confidence: 0.9, ConsensusDigest: fixture.VEXC},
 		}
 		if i%97 == 0 {
 			f.KEV = &gate.KEV{DateAdded: "2026-02-25", DueDate: "2026-03-20"}
@@ -36,7 +37,7 @@ func benchInput(n int) *gate.Input {
 		f.Active = f.VEX.Status != "not_affected" && f.VEX.Status != "fixed"
 		in.Findings[i] = f
 	}
-	in.EPSSSnapshot = gate.EngSnapshot
+	in.EPSSSnapshot = fixture.Snapshot
 	return in
 }
 
@@ -64,7 +65,7 @@ func BenchmarkDecide10kFindings20Rules(b *testing.B) {
 }
 
 func benchDecide(b *testing.B, eng *gate.Engine, in *gate.Input) {
-	meta := gate.EngMeta()
+	meta := fixture.Meta()
 	ctx := context.Background()
 	var lat []time.Duration
 	b.ReportAllocs()

@@ -8,6 +8,7 @@ import (
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/gate/builtin"
+	"github.com/stella-ops/stella/gate/internal/fixture"
 	"github.com/stella-ops/stella/vex"
 )
 
@@ -41,18 +42,18 @@ func TestEndToEndEnvironmentsAndVEX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	af := gate.EngAdvisoryFinding("CVE-2026-4242", "pkg:npm/left-pad@1.0.0", 9.8)
+	af := fixture.AdvisoryFinding("CVE-2026-4242", "pkg:npm/left-pad@1.0.0", 9.8)
 	af.KEV = &advisory.KEV{DateAdded: "2026-01-10", DueDate: "2026-01-31"}
 
 	decideIn := func(env gate.Environment, verdict vex.Status) *gate.Decision {
 		t.Helper()
-		in := gate.EngFixture()
+		in := fixture.Input()
 		in.Environment, in.TargetEnvironment = env, env.Name
-		src := gate.FindingSource{Finding: af, Component: "api", VEX: &vex.Verdict{Status: verdict, Confidence: 0.9, Digest: gate.EngVEXD}}
-		if in.Findings, err = gate.BuildFindings([]gate.FindingSource{src}, gate.FindingScope{Cutoff: gate.EngCutoff, ReleaseName: in.Release.Name, Environment: env.Name}); err != nil {
+		src := gate.FindingSource{Finding: af, Component: "api", VEX: &vex.Verdict{Status: verdict, Confidence: 0.9, Digest: fixture.VEXD}}
+		if in.Findings, err = gate.BuildFindings([]gate.FindingSource{src}, gate.FindingScope{Cutoff: fixture.Cutoff, ReleaseName: in.Release.Name, Environment: env.Name}); err != nil {
 			t.Fatal(err)
 		}
-		d, err := eng.Decide(ctx, in, gate.EngMeta())
+		d, err := eng.Decide(ctx, in, fixture.Meta())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +67,7 @@ func TestEndToEndEnvironmentsAndVEX(t *testing.T) {
 		t.Fatalf("prod: %s %v", p.Decision, p.ReasonCodes)
 	}
 	d := decideIn(dev, vex.StatusAffected)
-	if d.Decision != gate.Allow || gate.EngGateByID(t, d, "kev").Status != gate.StatusWarn || gate.EngGateByID(t, d, "security").Status != gate.StatusWarn {
+	if d.Decision != gate.Allow || fixture.GateByID(t, d, "kev").Status != gate.StatusWarn || fixture.GateByID(t, d, "security").Status != gate.StatusWarn {
 		t.Fatalf("dev: %s %v", d.Decision, d.ReasonCodes)
 	}
 	if p.Inputs.GateConfigDigest != d.Inputs.GateConfigDigest {

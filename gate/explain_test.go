@@ -5,11 +5,12 @@ import (
 
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/gate/builtin"
+	"github.com/stella-ops/stella/gate/internal/fixture"
 )
 
 func TestExplainNamesTheFindingsBehindFailingGates(t *testing.T) {
-	in := gate.EngFixture()
-	d := gate.EngDecide(t, in, builtins(gate.WithConfig(gate.Config{Gates: []gate.GateConfig{
+	in := fixture.Input()
+	d := fixture.Decide(t, in, builtins(gate.WithConfig(gate.Config{Gates: []gate.GateConfig{
 		{ID: "kev", Type: builtin.TypeKEV}, {ID: "freeze-window", Type: builtin.TypeFreezeWindow},
 	}}))...)
 	ex := gate.Explain(d, in)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/gate/builtin"
+	"github.com/stella-ops/stella/gate/internal/fixture"
 )
 
 // Parsers of outside data: gate configuration files, decision records and
@@ -45,7 +46,7 @@ func FuzzParseDecision(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	d, err := eng.Decide(context.Background(), gate.EngFixture(), gate.EngMeta())
+	d, err := eng.Decide(context.Background(), fixture.Input(), fixture.Meta())
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func FuzzParseDecision(f *testing.F) {
 }
 
 func FuzzUnmarshalReplayInput(f *testing.F) {
-	in := gate.EngFixture()
+	in := fixture.Input()
 	in.Normalize()
 	raw, err := gate.MarshalReplayInput(in)
 	if err != nil {

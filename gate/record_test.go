@@ -1,4 +1,4 @@
-package gate
+package gate_test
 
 import (
 	"bytes"
@@ -13,13 +13,15 @@ import (
 	"testing"
 
 	"github.com/stella-ops/stella/attest"
+	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/internal/fixture"
 )
 
 var engUpdate = flag.Bool("update", false, "rewrite golden files")
 
 // Acceptance 15: the Rego input of the fixture release, byte for byte.
 func TestInputDocumentGolden(t *testing.T) {
-	got, err := engFixture().Document()
+	got, err := fixture.Input().Document()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,30 +47,30 @@ func TestInputDocumentGolden(t *testing.T) {
 }
 
 func TestStoredInputRoundTrip(t *testing.T) {
-	in := engFixture()
+	in := fixture.Input()
 	in.Normalize()
-	raw, err := MarshalReplayInput(in)
+	raw, err := gate.MarshalReplayInput(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := UnmarshalReplayInput(raw)
+	back, err := gate.UnmarshalReplayInput(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := MarshalReplayInput(back)
+	again, _ := gate.MarshalReplayInput(back)
 	if !bytes.Equal(raw, again) || back.Environment.RequiredApprovals != 1 {
 		t.Fatalf("round trip lost data:\n%s\n%s", raw, again)
 	}
 }
 
 func TestRecordDigestsDetectEdits(t *testing.T) {
-	d := engDecide(t, engFixture(), WithGates(engStatus("a", StatusPass)))
+	d := fixture.Decide(t, fixture.Input(), gate.WithGates(fixture.Status("a", gate.StatusPass)))
 	raw, _ := d.Canonical()
-	if _, err := ParseDecision(raw); err != nil {
+	if _, err := gate.ParseDecision(raw); err != nil {
 		t.Fatal(err)
 	}
 	edited := bytes.Replace(raw, []byte(`"decision":"allow"`), []byte(`"decision":"deny"`), 1)
-	if _, err := ParseDecision(edited); err == nil {
+	if _, err := gate.ParseDecision(edited); err == nil {
 		t.Fatal("edited record accepted")
 	}
 }
@@ -86,13 +88,13 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := engDecide(t, engFixture(), WithGates(engCritical("crit")))
-	env, err := Sign(context.Background(), d, signer)
+	d := fixture.Decide(t, fixture.Input(), gate.WithGates(fixture.Critical("crit")))
+	env, err := gate.Sign(context.Background(), d, signer)
 	if err != nil {
 		t.Fatal(err)
 	}
 	trust := attest.Trust{Verifiers: []attest.Verifier{verifier}}
-	got, keys, err := VerifySigned(context.Background(), env, trust)
+	got, keys, err := gate.VerifySigned(context.Background(), env, trust)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +104,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	payload, _ := base64.StdEncoding.DecodeString(env.Payload)
 	tampered := *env
 	tampered.Payload = base64.StdEncoding.EncodeToString(bytes.Replace(payload, []byte(`"deny"`), []byte(`"allow"`), 1))
-	if _, _, err := VerifySigned(context.Background(), &tampered, trust); !errors.Is(err, attest.ErrVerify) {
+	if _, _, err := gate.VerifySigned(context.Background(), &tampered, trust); !errors.Is(err, attest.ErrVerify) {
 		t.Fatalf("tampered envelope: %v, want ErrVerify", err)
 	}
 }

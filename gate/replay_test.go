@@ -10,6 +10,7 @@ import (
 
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/gate/builtin"
+	"github.com/stella-ops/stella/gate/internal/fixture"
 	"github.com/stella-ops/stella/gate/policy"
 )
 
@@ -51,7 +52,7 @@ func engReplayConfig(b *policy.Bundle) gate.Config {
 
 // withoutCritical is the fixture minus its critical KEV finding.
 func withoutCritical() *gate.Input {
-	in := gate.EngFixture()
+	in := fixture.Input()
 	in.Findings = in.Findings[1:]
 	return in
 }
@@ -68,11 +69,11 @@ func TestReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := eng.Decide(ctx, withoutCritical(), gate.EngMeta(), gate.KeepInputs(cas))
+	rec, err := eng.Decide(ctx, withoutCritical(), fixture.Meta(), gate.KeepInputs(cas))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Decision != gate.Allow || rec.Inputs.PolicyDigest != b.Digest() || gate.EngGateByID(t, rec, "rego").Status != gate.StatusWarn {
+	if rec.Decision != gate.Allow || rec.Inputs.PolicyDigest != b.Digest() || fixture.GateByID(t, rec, "rego").Status != gate.StatusWarn {
 		t.Fatalf("recorded %s %v %+v", rec.Decision, rec.ReasonCodes, rec.Gates)
 	}
 
@@ -89,8 +90,8 @@ func TestReplay(t *testing.T) {
 
 	// What-if: the advisory snapshot recomputed with one more critical
 	// finding. The recomputed Input and digests come from raw sources.
-	recomputed := gate.EngFixture()
-	inputs := gate.EngMeta().Inputs
+	recomputed := fixture.Input()
+	inputs := fixture.Meta().Inputs
 	inputs.AdvisorySnapshotID = "sha256:" + strings.Repeat("6", 64)
 	res, err = gate.Replay(ctx, rec, cas, known, gate.WithReplayInput(recomputed, inputs))
 	if err != nil {
@@ -153,7 +154,7 @@ func TestPolicyGateOutcomes(t *testing.T) {
 		want gate.Status
 		code string
 	}{
-		{good, gate.EngFixture(), gate.StatusFail, "policy.kev-in-prod"},
+		{good, fixture.Input(), gate.StatusFail, "policy.kev-in-prod"},
 		{good, withoutCritical(), gate.StatusPass, ""},
 		{broken, withoutCritical(), gate.StatusFail, "policy.compile-error"},
 		{undefined, withoutCritical(), gate.StatusFail, "policy.undefined"},
@@ -164,11 +165,11 @@ func TestPolicyGateOutcomes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := eng.Decide(ctx, c.in, gate.EngMeta())
+		d, err := eng.Decide(ctx, c.in, fixture.Meta())
 		if err != nil {
 			t.Fatal(err)
 		}
-		g := gate.EngGateByID(t, d, "rego")
+		g := fixture.GateByID(t, d, "rego")
 		if g.Status != c.want || (c.code != "" && !slices.Contains(g.ReasonCodes, c.code)) {
 			t.Errorf("bundle %s: %s %v, want %s %s", c.b.Digest()[:15], g.Status, g.ReasonCodes, c.want, c.code)
 		}
