@@ -12,6 +12,7 @@ import (
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/decide"
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/record"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/sbom/codec"
 	"github.com/stella-ops/stella/scan"
@@ -136,7 +137,7 @@ func TestSourcesRoundTrip(t *testing.T) {
 		src.Components = append(src.Components, decide.SourceComponent{Name: c.Name, Image: c.Image, SBOM: ""})
 		blobs.SBOMs = append(blobs.SBOMs, c.SBOM)
 	}
-	cas := gate.MemCAS{}
+	cas := record.MemCAS{}
 	if err := src.Keep(ctx, cas, blobs); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/record"
 	"github.com/stella-ops/stella/scan"
 	"github.com/stella-ops/stella/vex"
 )
@@ -69,7 +70,7 @@ type Blobs struct {
 }
 
 // Keep stores every blob in cas and names it in s.
-func (s *Sources) Keep(ctx context.Context, cas gate.CAS, b Blobs) error {
+func (s *Sources) Keep(ctx context.Context, cas record.CAS, b Blobs) error {
 	put := func(raw []byte) (string, error) {
 		if raw == nil {
 			return "", nil
@@ -127,7 +128,7 @@ func ParseSources(raw []byte) (Sources, error) {
 }
 
 // Load reads every blob s names from r.
-func (s Sources) Load(ctx context.Context, r gate.Resolver) (Blobs, error) {
+func (s Sources) Load(ctx context.Context, r record.Resolver) (Blobs, error) {
 	var b Blobs
 	get := func(digest string) ([]byte, error) {
 		if digest == "" {

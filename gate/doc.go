@@ -7,19 +7,20 @@
 // record that names every input by digest ([InputDigests]), so it can be
 // signed, stored and replayed later to the same bytes.
 //
-// Package gate holds the interfaces, the value types and the engine; the
-// gate types live beside it. The ten built-in types, their settings and
-// defaults and builtin.DefaultConfig are in package gate/builtin, which
-// the caller hands to the engine (gate knows only the policy type, the
-// engine's own); Rego bundles are in gate/policy:
+// Package gate holds the interfaces, the value types and the engine; what
+// produces or consumes them lives beside it. The ten built-in gate types,
+// their settings and defaults and builtin.DefaultConfig are in
+// gate/builtin, which the caller hands to the engine (gate knows only the
+// policy type, the engine's own); Rego bundles are in gate/policy; signing,
+// replay, explanations and the stores of records and of their inputs are
+// in gate/record:
 //
 //	cfg, err := gate.LoadConfig("gates.yaml", builtin.Types()) // per-environment settings over defaults
 //	eng, err := gate.NewEngine(ctx, gate.WithConfig(cfg), gate.WithTypes(builtin.Types()),
 //		gate.WithDefaults(builtin.Defaults), gate.WithPolicies(bundle)) // prepared once
 //	dec, err := eng.Decide(ctx, in, gate.DecideMeta{Inputs: gate.InputDigests{AdvisorySnapshotID: snap}}, gate.KeepInputs(cas))
 //	// dec.Decision is allow, deny or pending; dec.ReasonCodes say why.
-//	res, err := gate.Replay(ctx, dec, cas, gate.WithReplayEngine(gate.WithTypes(builtin.Types())))
-//	// res.Outcome: match, mismatch or failed
+//	res, err := record.Replay(ctx, dec, cas) // res.Outcome: match, mismatch or failed
 //
 // Package decide builds the Input from SBOMs, advisories and VEX and
 // decides with the built-in types; use it unless you assemble the Input

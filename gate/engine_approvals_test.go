@@ -20,7 +20,7 @@ func TestRecordListsCountedApprovals(t *testing.T) {
 		gate.Approval{ApproverID: "u-dave", Groups: []string{"release-managers"}, Action: "approve", At: fixture.Cutoff.Add(-3 * time.Hour), ReleaseDigest: "sha256:" + fixture.Snapshot[7:]}, // another digest
 		gate.Approval{ApproverID: "u-erin", Groups: []string{"qa"}, Action: "approve", At: fixture.Cutoff.Add(-4 * time.Hour), ReleaseDigest: fixture.Release},                                // not eligible
 	)
-	d := fixture.Decide(t, in, builtins(gate.WithConfig(gate.Config{Gates: []gate.GateConfig{{ID: "approvals", Type: builtin.TypeApprovals}}}))...)
+	d := fixture.Decide(t, in, fixture.Builtins(gate.WithConfig(gate.Config{Gates: []gate.GateConfig{{ID: "approvals", Type: builtin.TypeApprovals}}}))...)
 	var got []string
 	for _, a := range d.Approvals {
 		got = append(got, a.ApproverID)

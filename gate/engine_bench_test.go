@@ -55,7 +55,7 @@ func BenchmarkDecide10kFindings20Rules(b *testing.B) {
 	cfg.Gates = append(cfg.Gates,
 		gate.GateConfig{ID: builtin.TypeEPSS, Type: builtin.TypeEPSS},
 		gate.GateConfig{ID: gate.TypePolicy, Type: gate.TypePolicy, Settings: map[string]any{"bundle": bundle.Digest()}})
-	eng, err := gate.NewEngine(context.Background(), builtins(gate.WithConfig(cfg), gate.WithPolicies(bundle))...)
+	eng, err := gate.NewEngine(context.Background(), fixture.Builtins(gate.WithConfig(cfg), gate.WithPolicies(bundle))...)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -31,12 +31,19 @@ type DecideMeta struct {
 // DecideOption sets how one decision is made.
 type DecideOption func(*decideOptions)
 
-type decideOptions struct{ cas CAS }
+type decideOptions struct{ store InputStore }
 
-// KeepInputs writes every input the decision names by digest into cas
+// InputStore is where a decision's inputs are kept by digest: Put stores
+// b and returns "sha256:" of the bytes. record.CAS is one, and record.Replay
+// reads the inputs back from it.
+type InputStore interface {
+	Put(ctx context.Context, b []byte) (string, error)
+}
+
+// KeepInputs writes every input the decision names by digest into store
 // (the Input document, configuration, policy bundles, exceptions,
 // approvals), so the record can be replayed from the store alone.
-func KeepInputs(cas CAS) DecideOption { return func(o *decideOptions) { o.cas = cas } }
+func KeepInputs(store InputStore) DecideOption { return func(o *decideOptions) { o.store = store } }
 
 // Decide evaluates every gate for the Input's target environment and
 // returns the sealed decision record. Gate failures of any kind are
@@ -57,7 +64,7 @@ func (e *Engine) Decide(ctx context.Context, in *Input, meta DecideMeta, opts ..
 	in.Gates = nil // the engine's to fill
 	in.Normalize()
 
-	inputs, err := e.inputDigests(ctx, in, meta, o.cas)
+	inputs, err := e.inputDigests(ctx, in, meta, o.store)
 	if err != nil {
 		return nil, err
 	}

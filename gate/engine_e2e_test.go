@@ -38,7 +38,7 @@ func TestEndToEndEnvironmentsAndVEX(t *testing.T) {
 	if err := cfg.Validate(builtin.Types()); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := gate.NewEngine(context.Background(), builtins(gate.WithConfig(cfg), gate.WithEngineVersion("e2e"))...)
+	eng, err := gate.NewEngine(context.Background(), fixture.Builtins(gate.WithConfig(cfg), gate.WithEngineVersion("e2e"))...)
 	if err != nil {
 		t.Fatal(err)
 	}

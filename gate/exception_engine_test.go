@@ -18,7 +18,7 @@ func TestExceptionExpiryAndRevocation(t *testing.T) {
 	src := []gate.FindingSource{{Finding: fixture.AdvisoryFinding("CVE-2026-1000", "pkg:npm/a@1.0.0", 9.8), Component: "api",
 		VEX: &vex.Verdict{Status: vex.StatusAffected, Confidence: 0.9, Digest: fixture.VEXC}}}
 	ex := fixture.Exception("x1", gate.ExceptionScope{Vulnerability: "CVE-2026-1000", Environments: []string{"prod"}}, fixture.Cutoff.Add(-24*time.Hour))
-	eng, err := gate.NewEngine(context.Background(), builtins(gate.WithConfig(gate.Config{Gates: []gate.GateConfig{{ID: "sec", Type: builtin.TypeSecurityThresholds}}}))...)
+	eng, err := gate.NewEngine(context.Background(), fixture.Builtins(gate.WithConfig(gate.Config{Gates: []gate.GateConfig{{ID: "sec", Type: builtin.TypeSecurityThresholds}}}))...)
 	if err != nil {
 		t.Fatal(err)
 	}

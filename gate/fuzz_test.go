@@ -42,7 +42,7 @@ func FuzzParseConfig(f *testing.F) {
 }
 
 func FuzzParseDecision(f *testing.F) {
-	eng, err := gate.NewEngine(context.Background(), builtins(gate.WithConfig(builtin.DefaultConfig()))...)
+	eng, err := gate.NewEngine(context.Background(), fixture.Builtins(gate.WithConfig(builtin.DefaultConfig()))...)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func (in InputDigests) Hash() (string, error) { return canon.Digest(in) }
 
 // inputDigests completes meta.Inputs with the digests the engine can
 // derive, writing the content behind each into the store when one is set.
-func (e *Engine) inputDigests(ctx context.Context, in *Input, meta DecideMeta, cas CAS) (InputDigests, error) {
+func (e *Engine) inputDigests(ctx context.Context, in *Input, meta DecideMeta, store InputStore) (InputDigests, error) {
 	x := meta.Inputs
 	x.SBOMDigests = slices.Clone(x.SBOMDigests)
 	if x.SBOMDigests == nil {
@@ -53,10 +53,10 @@ func (e *Engine) inputDigests(ctx context.Context, in *Input, meta DecideMeta, c
 	x.PolicyDigest = e.policyDigest(in.Environment)
 
 	put := func(b []byte) (string, error) {
-		if cas == nil {
+		if store == nil {
 			return canon.SHA256(b), nil
 		}
-		return cas.Put(ctx, b)
+		return store.Put(ctx, b)
 	}
 	var err error
 	doc, err := MarshalReplayInput(in)
@@ -80,13 +80,13 @@ func (e *Engine) inputDigests(ctx context.Context, in *Input, meta DecideMeta, c
 	if x.ExceptionsDigest, err = put(ex); err != nil {
 		return InputDigests{}, err
 	}
-	if cas != nil && e.cfg != nil {
-		if _, err := cas.Put(ctx, e.cfgBytes); err != nil {
+	if store != nil && e.cfg != nil {
+		if _, err := store.Put(ctx, e.cfgBytes); err != nil {
 			return InputDigests{}, err
 		}
 	}
-	if cas != nil {
-		if err := e.storePolicies(ctx, cas, in.Environment); err != nil {
+	if store != nil {
+		if err := e.storePolicies(ctx, store, in.Environment); err != nil {
 			return InputDigests{}, err
 		}
 	}

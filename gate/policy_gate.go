@@ -180,14 +180,14 @@ type BundleFile struct {
 	SHA256 string `json:"sha256"` // lowercase hex, no prefix
 }
 
-func (e *Engine) storePolicies(ctx context.Context, cas CAS, env Environment) error {
+func (e *Engine) storePolicies(ctx context.Context, store InputStore, env Environment) error {
 	ds := e.policyDigests(env)
 	if len(ds) > 1 {
 		raw, err := canon.Marshal(ds)
 		if err != nil {
 			return err
 		}
-		if _, err := cas.Put(ctx, raw); err != nil {
+		if _, err := store.Put(ctx, raw); err != nil {
 			return err
 		}
 	}
@@ -196,20 +196,21 @@ func (e *Engine) storePolicies(ctx context.Context, cas CAS, env Environment) er
 		if !ok {
 			continue
 		}
-		if err := StoreBundle(ctx, cas, b); err != nil {
+		if err := StoreBundle(ctx, store, b); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// StoreBundle writes a policy bundle into cas: each file, then the
-// manifest whose digest is the bundle digest.
-func StoreBundle(ctx context.Context, cas CAS, b *policy.Bundle) error {
+// StoreBundle writes a policy bundle into store: each file, then the
+// manifest whose digest is the bundle digest (record.LoadBundle reads it
+// back).
+func StoreBundle(ctx context.Context, store InputStore, b *policy.Bundle) error {
 	files := b.Files()
 	m := BundleManifest{Files: []BundleFile{}}
 	for _, p := range b.Paths() {
-		d, err := cas.Put(ctx, files[p])
+		d, err := store.Put(ctx, files[p])
 		if err != nil {
 			return err
 		}
@@ -219,7 +220,7 @@ func StoreBundle(ctx context.Context, cas CAS, b *policy.Bundle) error {
 	if err != nil {
 		return err
 	}
-	d, err := cas.Put(ctx, raw)
+	d, err := store.Put(ctx, raw)
 	if err != nil {
 		return err
 	}
@@ -227,32 +228,4 @@ func StoreBundle(ctx context.Context, cas CAS, b *policy.Bundle) error {
 		return fmt.Errorf("gate: stored bundle manifest %s does not match bundle digest %s", d, b.Digest())
 	}
 	return nil
-}
-
-// LoadBundle reads a policy bundle back from a resolver by digest.
-func LoadBundle(ctx context.Context, r Resolver, digest string) (*policy.Bundle, error) {
-	raw, err := resolve(ctx, r, digest)
-	if err != nil {
-		return nil, err
-	}
-	var m BundleManifest
-	if err := jsonStrict(raw, &m); err != nil {
-		return nil, fmt.Errorf("gate: bundle manifest %s: %w", digest, err)
-	}
-	files := make(map[string][]byte, len(m.Files))
-	for _, f := range m.Files {
-		c, err := resolve(ctx, r, "sha256:"+f.SHA256)
-		if err != nil {
-			return nil, err
-		}
-		files[f.Path] = c
-	}
-	b, err := policy.FromFiles(files)
-	if err != nil {
-		return nil, err
-	}
-	if b.Digest() != digest {
-		return nil, fmt.Errorf("%w: bundle %s rebuilt as %s", ErrDigestMismatch, digest, b.Digest())
-	}
-	return b, nil
 }

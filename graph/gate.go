@@ -8,6 +8,7 @@ import (
 
 	"github.com/stella-ops/stella/decide"
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/record"
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/internal/canon"
 	"github.com/stella-ops/stella/release"
@@ -18,9 +19,9 @@ import (
 
 // GateStore keeps decision records and the inputs they name, per tenant.
 type GateStore interface {
-	gate.RecordStore
+	record.Store
 	// GateInputs is the tenant's content-addressed inputs store.
-	GateInputs(tenant string) gate.CAS
+	GateInputs(tenant string) record.CAS
 	// CurrentRelease is the id of the release of application deployed in
 	// an environment, "" when none.
 	CurrentRelease(ctx context.Context, tenant, envID, application string) (string, error)
@@ -198,7 +199,7 @@ func (r *Resolver) decisionRecords(ctx context.Context, relKey, envKey *string, 
 	if err != nil {
 		return nil, err
 	}
-	var f gate.DecisionFilter
+	var f record.Filter
 	if relKey != nil {
 		rel, err := r.gateRelease(ctx, *relKey)
 		if err != nil {
@@ -217,7 +218,7 @@ func (r *Resolver) decisionRecords(ctx context.Context, relKey, envKey *string, 
 	if err != nil {
 		return nil, err
 	}
-	p, err := r.Gates.Store.Decisions(ctx, sc.Tenant, f, gate.PageOptions{First: opts.First, After: opts.After})
+	p, err := r.Gates.Store.Decisions(ctx, sc.Tenant, f, record.PageOptions{First: opts.First, After: opts.After})
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +281,7 @@ func (r *Resolver) decisionInput(ctx context.Context, d *model.GateDecision) *ga
 // document holds them.
 func (r *Resolver) explain(ctx context.Context, d *model.GateDecision) ([]model.GateExplanation, error) {
 	out := []model.GateExplanation{}
-	for _, e := range gate.Explain(d.Rec, r.decisionInput(ctx, d)) {
+	for _, e := range record.Explain(d.Rec, r.decisionInput(ctx, d)) {
 		g := e.Gate
 		m := model.GateExplanation{Gate: g.ID, Type: g.Type, Status: g.Status, ReasonCodes: nonNil(g.ReasonCodes),
 			Message: g.Message, Findings: make([]model.ExplainedFinding, len(e.Findings))}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stella-ops/stella/auth"
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/record"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/vex"
@@ -20,7 +21,7 @@ type Tx interface {
 	auth.Store
 	sbom.Store
 	vex.Store
-	gate.RecordStore
+	record.Store
 	gate.ExceptionStore
 }
 

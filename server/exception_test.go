@@ -11,7 +11,7 @@ import (
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/auth"
 	"github.com/stella-ops/stella/gate"
-	"github.com/stella-ops/stella/gate/builtin"
+	"github.com/stella-ops/stella/gate/record"
 	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/server"
 )
@@ -157,8 +157,7 @@ func exceptionsOverGraphQL(t *testing.T, e *env, cutoff time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, err := gate.Replay(ctx, sd.Decision, e.srv.Store().GateInputs(server.DefaultTenant),
-		gate.WithReplayEngine(gate.WithTypes(builtin.Types()), gate.WithDefaults(builtin.Defaults))); err != nil || res.Outcome != gate.ReplayMatch {
+	if res, err := record.Replay(ctx, sd.Decision, e.srv.Store().GateInputs(server.DefaultTenant)); err != nil || res.Outcome != record.Match {
 		t.Fatalf("replay = %+v, %v", res, err)
 	}
 

@@ -12,7 +12,7 @@ import (
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/auth"
 	"github.com/stella-ops/stella/gate"
-	"github.com/stella-ops/stella/gate/builtin"
+	"github.com/stella-ops/stella/gate/record"
 	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/server"
 )
@@ -245,9 +245,8 @@ func gatesOverGraphQL(t *testing.T, e *env, cutoff time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := gate.Replay(ctx, sd.Decision, e.srv.Store().GateInputs(server.DefaultTenant),
-		gate.WithReplayEngine(gate.WithTypes(builtin.Types()), gate.WithDefaults(builtin.Defaults)))
-	if err != nil || res.Outcome != gate.ReplayMatch {
+	res, err := record.Replay(ctx, sd.Decision, e.srv.Store().GateInputs(server.DefaultTenant))
+	if err != nil || res.Outcome != record.Match {
 		t.Fatalf("replay = %+v, %v", res, err)
 	}
 

@@ -22,8 +22,8 @@ import (
 	"github.com/stella-ops/stella/decide"
 	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/gate"
-	"github.com/stella-ops/stella/gate/builtin"
 	"github.com/stella-ops/stella/gate/policy"
+	"github.com/stella-ops/stella/gate/record"
 	"github.com/stella-ops/stella/internal/canon"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
@@ -46,7 +46,7 @@ const sourcesFile = "sources.json"
 
 func newGateEvalCmd(g *globals) *cobra.Command {
 	var sf scanFlags
-	var env, configPath, exceptionsPath, record, signKey, requester, name, cutoff string
+	var env, configPath, exceptionsPath, recordPath, signKey, requester, name, cutoff string
 	var policies []string
 	var vexAttached bool
 	cmd := &cobra.Command{
@@ -97,7 +97,7 @@ Exit codes: 0 allow, 6 deny, 7 pending, 2 bad flags or unreadable input,
 			if g.output != "table" && g.output != "json" {
 				return withCode(ExitUsage, "--output %q: want table or json", g.output)
 			}
-			if signKey != "" && record == "" {
+			if signKey != "" && recordPath == "" {
 				return withCode(ExitUsage, "--sign-key signs the record: give --record FILE too")
 			}
 			at, err := parseCutoff(cutoff)
@@ -116,7 +116,7 @@ Exit codes: 0 allow, 6 deny, 7 pending, 2 bad flags or unreadable input,
 			}
 			// Inputs are collected in memory and written with the record only
 			// once the decision is made, so a failed run leaves nothing behind.
-			cas := gate.MemCAS{}
+			cas := record.MemCAS{}
 			if err := src.Keep(cmd.Context(), cas, blobs); err != nil {
 				return withCode(ExitInternal, "%v", err)
 			}
@@ -132,8 +132,8 @@ Exit codes: 0 allow, 6 deny, 7 pending, 2 bad flags or unreadable input,
 			if err != nil {
 				return withCode(ExitInternal, "%v", err)
 			}
-			if record != "" {
-				if err := writeRecord(cmd, record, dec, signKey, cas, src); err != nil {
+			if recordPath != "" {
+				if err := writeRecord(cmd, recordPath, dec, signKey, cas, src); err != nil {
 					return err
 				}
 			}
@@ -149,7 +149,7 @@ Exit codes: 0 allow, 6 deny, 7 pending, 2 bad flags or unreadable input,
 	cmd.Flags().StringVar(&configPath, "config", "", "environments and gates (YAML or JSON)")
 	cmd.Flags().StringArrayVar(&policies, "policy", nil, "Rego policy bundle directory (repeatable)")
 	cmd.Flags().StringVar(&exceptionsPath, "exceptions", "", "exceptions file (YAML or JSON)")
-	cmd.Flags().StringVar(&record, "record", "", "write the decision record here and its inputs beside it")
+	cmd.Flags().StringVar(&recordPath, "record", "", "write the decision record here and its inputs beside it")
 	cmd.Flags().StringVar(&signKey, "sign-key", "", "with --record: sign the record (DSSE) with this PEM private key")
 	cmd.Flags().StringVar(&requester, "requester", "", "user asking for the promotion (freeze-window exceptions)")
 	cmd.Flags().StringVar(&name, "name", "", "release name (default: SOURCE)")
@@ -400,12 +400,12 @@ func loadSources(ctx context.Context, dir string) (decide.Sources, decide.Blobs,
 	if err != nil {
 		return s, decide.Blobs{}, fmt.Errorf("%s: %w", sourcesFile, err)
 	}
-	b, err := s.Load(ctx, uncheckedDir{gate.NewDirCAS(dir)})
+	b, err := s.Load(ctx, uncheckedDir{record.NewDirCAS(dir)})
 	return s, b, err
 }
 
 // uncheckedDir reads a DirCAS without checking content against digests.
-type uncheckedDir struct{ *gate.DirCAS }
+type uncheckedDir struct{ *record.DirCAS }
 
 func (d uncheckedDir) Get(_ context.Context, digest string) ([]byte, error) {
 	p, err := d.Path(digest)
@@ -431,7 +431,7 @@ func loadPolicies(dirs []string) ([]*policy.Bundle, error) {
 // that names the raw sources), then the canonical record, then its DSSE
 // envelope when a key is given; each file through a rename, so no
 // half-written file remains.
-func writeRecord(cmd *cobra.Command, path string, dec *gate.Decision, key string, inputs gate.MemCAS, src decide.Sources) error {
+func writeRecord(cmd *cobra.Command, path string, dec *gate.Decision, key string, inputs record.MemCAS, src decide.Sources) error {
 	raw, err := dec.Canonical()
 	if err != nil {
 		return withCode(ExitInternal, "%v", err)
@@ -442,7 +442,7 @@ func writeRecord(cmd *cobra.Command, path string, dec *gate.Decision, key string
 		if err != nil {
 			return withCode(ExitTrust, "%v", err)
 		}
-		e, err := gate.Sign(cmd.Context(), dec, signer)
+		e, err := record.Sign(cmd.Context(), dec, signer)
 		if err != nil {
 			return withCode(ExitTrust, "%v", err)
 		}
@@ -450,8 +450,8 @@ func writeRecord(cmd *cobra.Command, path string, dec *gate.Decision, key string
 			return withCode(ExitInternal, "%v", err)
 		}
 	}
-	dir := gate.RecordInputsDir(path)
-	cas := gate.NewDirCAS(dir)
+	dir := record.InputsDir(path)
+	cas := record.NewDirCAS(dir)
 	for _, b := range inputs {
 		if _, err := cas.Put(cmd.Context(), b); err != nil {
 			return withCode(ExitUsage, "--record: %v", err)
@@ -554,9 +554,9 @@ is missing or does not match its own digest; 2 unreadable record.`,
 				return err
 			}
 			if inputs == "" {
-				inputs = gate.RecordInputsDir(args[0])
+				inputs = record.InputsDir(args[0])
 			}
-			var opts []gate.ReplayOption
+			var opts []record.Option
 			src, blobs, err := loadSources(cmd.Context(), inputs)
 			if err != nil {
 				return withCode(ExitIntegrity, "--inputs %s: %v", inputs, err)
@@ -569,10 +569,8 @@ is missing or does not match its own digest; 2 unreadable record.`,
 			if err != nil {
 				return withCode(ExitIntegrity, "--inputs %s: %v", inputs, err)
 			}
-			opts = append(opts, gate.WithReplayInput(in, meta.Inputs),
-				// decide, which made the record, decides with the built-in types.
-				gate.WithReplayEngine(gate.WithTypes(builtin.Types()), gate.WithDefaults(builtin.Defaults)))
-			res, err := gate.Replay(cmd.Context(), rec, gate.NewDirCAS(inputs), opts...)
+			opts = append(opts, record.WithInput(in, meta.Inputs))
+			res, err := record.Replay(cmd.Context(), rec, record.NewDirCAS(inputs), opts...)
 			if err != nil {
 				return withCode(ExitInternal, "%v", err)
 			}
@@ -580,9 +578,9 @@ is missing or does not match its own digest; 2 unreadable record.`,
 				return withCode(ExitInternal, "%v", err)
 			}
 			switch res.Outcome {
-			case gate.ReplayMatch:
+			case record.Match:
 				return nil
-			case gate.ReplayMismatch:
+			case record.Mismatch:
 				return withCode(ExitMismatch, "replay mismatch: changed inputs %v", res.ChangedInputs)
 			}
 			return withCode(ExitIntegrity, "replay failed: %s", res.Reason)
@@ -611,22 +609,22 @@ func readRecord(path string) (*gate.Decision, error) {
 
 // replayReport is the JSON form of a replay result.
 type replayReport struct {
-	Outcome       gate.ReplayOutcome `json:"outcome"`
-	Reason        string             `json:"reason,omitempty"`
-	RecordedHash  string             `json:"recordedDeterminismHash"`
-	ReplayedHash  string             `json:"replayedDeterminismHash,omitempty"`
-	ChangedInputs []string           `json:"changedInputs"`
-	Diff          []gate.Difference  `json:"diff"`
+	Outcome       record.Outcome      `json:"outcome"`
+	Reason        string              `json:"reason,omitempty"`
+	RecordedHash  string              `json:"recordedDeterminismHash"`
+	ReplayedHash  string              `json:"replayedDeterminismHash,omitempty"`
+	ChangedInputs []string            `json:"changedInputs"`
+	Diff          []record.Difference `json:"diff"`
 }
 
-func printReplay(w io.Writer, output string, res gate.ReplayResult) error {
+func printReplay(w io.Writer, output string, res record.ReplayResult) error {
 	rep := replayReport{Outcome: res.Outcome, Reason: res.Reason, RecordedHash: res.RecordedHash, ReplayedHash: res.ReplayedHash,
 		ChangedInputs: res.ChangedInputs, Diff: res.Diff}
 	if rep.ChangedInputs == nil {
 		rep.ChangedInputs = []string{}
 	}
 	if rep.Diff == nil {
-		rep.Diff = []gate.Difference{}
+		rep.Diff = []record.Difference{}
 	}
 	if output == "json" {
 		b, err := json.MarshalIndent(rep, "", "  ")
@@ -671,9 +669,9 @@ not match its digest.`,
 				return err
 			}
 			if inputs == "" {
-				inputs = gate.RecordInputsDir(args[0])
+				inputs = record.InputsDir(args[0])
 			}
-			doc, err := gate.NewDirCAS(inputs).Get(cmd.Context(), rec.Inputs.InputDocumentDigest)
+			doc, err := record.NewDirCAS(inputs).Get(cmd.Context(), rec.Inputs.InputDocumentDigest)
 			if err != nil {
 				return withCode(ExitIntegrity, "--inputs %s: %v", inputs, err)
 			}
@@ -681,7 +679,7 @@ not match its digest.`,
 			if err != nil {
 				return withCode(ExitIntegrity, "--inputs %s: %v", inputs, err)
 			}
-			if err := printExplanation(cmd.OutOrStdout(), g.output, rec, gate.Explain(rec, in)); err != nil {
+			if err := printExplanation(cmd.OutOrStdout(), g.output, rec, record.Explain(rec, in)); err != nil {
 				return withCode(ExitInternal, "%v", err)
 			}
 			return nil
@@ -691,7 +689,7 @@ not match its digest.`,
 	return cmd
 }
 
-func printExplanation(w io.Writer, output string, rec *gate.Decision, ex []gate.Explanation) error {
+func printExplanation(w io.Writer, output string, rec *gate.Decision, ex []record.Explanation) error {
 	if output == "json" {
 		type gateJSON struct {
 			Gate     gate.GateRecord `json:"gate"`

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/record"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/sbom/codec"
@@ -147,34 +148,34 @@ func TestGateEvalFailsClosedOnBrokenPolicy(t *testing.T) {
 func TestGateReplay(t *testing.T) {
 	db := gateDB(t)
 	dir := t.TempDir()
-	record := filepath.Join(dir, "prod.json")
+	recordPath := filepath.Join(dir, "prod.json")
 	key, _ := testKeyPair(t)
-	if _, out, code := gateEval(t, db, "prod", record, "--policy", gateDir+"/policy", "--sign-key", key); code != ExitDeny {
+	if _, out, code := gateEval(t, db, "prod", recordPath, "--policy", gateDir+"/policy", "--sign-key", key); code != ExitDeny {
 		t.Fatalf("eval: exit %d: %s", code, out)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "prod.dsse.json")); err != nil {
-		t.Errorf("signed record missing: %v", err)
+		t.Errorf("signed recordPath missing: %v", err)
 	}
 
-	out, code := run(t, "", "", "gate", "replay", record, "-o", "json")
+	out, code := run(t, "", "", "gate", "replay", recordPath, "-o", "json")
 	if code != ExitOK || !strings.Contains(out, `"outcome": "match"`) {
 		t.Fatalf("replay: exit %d: %s", code, out)
 	}
 
 	// Explain names the finding behind each failing gate.
-	out, code = run(t, "", "", "gate", "explain", record)
+	out, code = run(t, "", "", "gate", "explain", recordPath)
 	if code != ExitOK || !strings.Contains(out, "kev (kev): fail") || !strings.Contains(out, "CVE-2026-0001") ||
 		!strings.Contains(out, "pkg:golang/gopkg.in/yaml.v2@v2.2.2") || !strings.Contains(out, "since 2026-01-10") {
 		t.Fatalf("explain: exit %d:\n%s", code, out)
 	}
 
 	// One changed advisory byte: mismatch naming the advisory snapshot.
-	inputs := gate.RecordInputsDir(record)
+	inputs := record.InputsDir(recordPath)
 	src, _, err := loadSources(context.Background(), inputs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := gate.NewDirCAS(inputs).Path(src.Advisories)
+	p, err := record.NewDirCAS(inputs).Path(src.Advisories)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +186,7 @@ func TestGateReplay(t *testing.T) {
 	if err := os.WriteFile(p, bytes.Replace(raw, []byte("remote code execution"), []byte("remote code executioN"), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, code = run(t, "", "", "gate", "replay", record, "-o", "json")
+	out, code = run(t, "", "", "gate", "replay", recordPath, "-o", "json")
 	if code != ExitMismatch || !strings.Contains(out, `"advisorySnapshotId"`) {
 		t.Fatalf("replay after an advisory edit: exit %d, want %d naming advisorySnapshotId: %s", code, ExitMismatch, out)
 	}
@@ -194,14 +195,14 @@ func TestGateReplay(t *testing.T) {
 	}
 
 	// A deleted input: failed, exit 3.
-	cfg, err := gate.NewDirCAS(inputs).Path(src.Gates)
+	cfg, err := record.NewDirCAS(inputs).Path(src.Gates)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Remove(cfg); err != nil {
 		t.Fatal(err)
 	}
-	if out, code := run(t, "", "", "gate", "replay", record); code != ExitIntegrity {
+	if out, code := run(t, "", "", "gate", "replay", recordPath); code != ExitIntegrity {
 		t.Errorf("replay without an input: exit %d, want %d: %s", code, ExitIntegrity, out)
 	}
 }

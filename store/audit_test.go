@@ -14,6 +14,8 @@ import (
 	advisorytest "github.com/stella-ops/stella/advisory/storetest"
 	"github.com/stella-ops/stella/auth"
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/record"
+	recordtest "github.com/stella-ops/stella/gate/record/storetest"
 	gatetest "github.com/stella-ops/stella/gate/storetest"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/release/storetest"
@@ -54,7 +56,7 @@ func auditedChanges(t *testing.T) []storetest.Change[*Tx] {
 		return tok
 	}
 	tokens := func(ctx context.Context, tx *Tx) ([]auth.Token, error) { return tx.ListTokens(ctx, auditTenant) }
-	rec, raw := gatetest.Decide(t, auditTenant, "shop-1", "prod", gatetest.Cutoff)
+	rec, raw := recordtest.Decide(t, auditTenant, "shop-1", "prod", recordtest.Cutoff)
 	exception := gatetest.Exception(auditTenant, "x-1", "CVE-2024-0001", gatetest.Cutoff)
 	doc := vextest.OpenVEX(t, "", "audited", vextest.ImageDigest, "pkg:deb/debian/openssl", "not_affected", "CVE-2024-0001")
 	issuer := vex.Issuer{ID: "vendor", Name: "Vendor", Class: vex.ClassVendor}
@@ -112,7 +114,7 @@ func auditedChanges(t *testing.T) []storetest.Change[*Tx] {
 			},
 			Made: func(ctx context.Context, tx *Tx) (bool, error) {
 				_, err := tx.Decision(ctx, auditTenant, rec.RecordDigest)
-				return found(err, gate.ErrRecordNotFound)
+				return found(err, record.ErrDecisionNotFound)
 			},
 		},
 		{

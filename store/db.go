@@ -8,6 +8,7 @@ import (
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/auth"
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/record"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/vex"
@@ -36,7 +37,7 @@ var (
 	_ sbom.Store          = (*Tx)(nil)
 	_ vex.Store           = (*Tx)(nil)
 	_ advisory.Store      = (*Tx)(nil)
-	_ gate.RecordStore    = (*Tx)(nil)
+	_ record.Store        = (*Tx)(nil)
 	_ gate.ExceptionStore = (*Tx)(nil)
 )
 

@@ -13,11 +13,12 @@ import (
 
 	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/record"
 	"github.com/stella-ops/stella/internal/canon"
 	"github.com/stella-ops/stella/release"
 )
 
-var _ gate.RecordStore = (*DB)(nil)
+var _ record.Store = (*DB)(nil)
 
 type gateDecisionRow struct {
 	bun.BaseModel `bun:"table:gate_decisions,alias:g"`
@@ -46,10 +47,10 @@ type gateInputRow struct {
 }
 
 func gateNotFound(digest string) error {
-	return fmt.Errorf("%w: %w", gate.ErrRecordNotFound, &fault.NotFoundError{Kind: "decision record", Key: digest})
+	return fmt.Errorf("%w: %w", record.ErrDecisionNotFound, &fault.NotFoundError{Kind: "decision record", Key: digest})
 }
 
-// AppendDecision stores a sealed record; see gate.RecordStore. raw must be
+// AppendDecision stores a sealed record; see record.Store. raw must be
 // the record's canonical bytes, so what is listed later is exactly what
 // was decided.
 func (s *store) AppendDecision(ctx context.Context, tenant string, d *gate.Decision, raw []byte) (bool, error) {
@@ -84,7 +85,7 @@ func (s *store) AppendDecision(ctx context.Context, tenant string, d *gate.Decis
 // gateCursor is "<clockCutoff>|<createdAt>|<recordDigest>" of the last row.
 const cursorGate = "g"
 
-func (s *store) Decisions(ctx context.Context, tenant string, f gate.DecisionFilter, page gate.PageOptions) (*gate.DecisionPage, error) {
+func (s *store) Decisions(ctx context.Context, tenant string, f record.Filter, page record.PageOptions) (*record.Page, error) {
 	lo := release.ListOptions{First: page.First, After: page.After}
 	if lo.First < 0 || lo.First > release.MaxPageSize {
 		return nil, invalidField("first", "must be between 0 and %d", release.MaxPageSize)
@@ -124,14 +125,14 @@ func (s *store) Decisions(ctx context.Context, tenant string, f gate.DecisionFil
 		func(r *gateDecisionRow) string {
 			return r.ClockCutoff.UTC().Format(time.RFC3339Nano) + "|" + r.CreatedAt.UTC().Format(time.RFC3339Nano) + "|" + r.RecordDigest
 		},
-		func(r *gateDecisionRow) (gate.StoredDecision, error) { return r.stored() })
+		func(r *gateDecisionRow) (record.Stored, error) { return r.stored() })
 	if err != nil {
 		return nil, err
 	}
-	return &gate.DecisionPage{Items: p.Items, Cursors: p.Cursors, HasNext: p.HasNext}, nil
+	return &record.Page{Items: p.Items, Cursors: p.Cursors, HasNext: p.HasNext}, nil
 }
 
-func (s *store) Decision(ctx context.Context, tenant, recordDigest string) (*gate.StoredDecision, error) {
+func (s *store) Decision(ctx context.Context, tenant, recordDigest string) (*record.Stored, error) {
 	var row gateDecisionRow
 	err := s.db.NewSelect().Model(&row).Where("g.tenant_id = ? AND g.record_digest = ?", tenant, recordDigest).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -147,18 +148,18 @@ func (s *store) Decision(ctx context.Context, tenant, recordDigest string) (*gat
 	return &sd, nil
 }
 
-func (r *gateDecisionRow) stored() (gate.StoredDecision, error) {
+func (r *gateDecisionRow) stored() (record.Stored, error) {
 	d, err := gate.ParseDecision([]byte(r.Record))
 	if err != nil {
-		return gate.StoredDecision{}, fmt.Errorf("stored decision %s: %w", r.RecordDigest, err)
+		return record.Stored{}, fmt.Errorf("stored decision %s: %w", r.RecordDigest, err)
 	}
-	return gate.StoredDecision{Decision: d, Raw: []byte(r.Record), CreatedAt: r.CreatedAt.UTC()}, nil
+	return record.Stored{Decision: d, Raw: []byte(r.Record), CreatedAt: r.CreatedAt.UTC()}, nil
 }
 
 // GateInputs is the tenant's content-addressed store of decision inputs
 // (input documents, gate configurations, policy bundles, approvals and
-// exception logs), for gate.KeepInputs and gate.Replay.
-func (d *DB) GateInputs(tenant string) gate.CAS {
+// exception logs), for gate.KeepInputs and record.Replay.
+func (d *DB) GateInputs(tenant string) record.CAS {
 	return &gateCAS{s: d.store, tenant: tenant}
 }
 
@@ -182,13 +183,13 @@ func (c *gateCAS) Get(ctx context.Context, digest string) ([]byte, error) {
 	var row gateInputRow
 	err := c.s.db.NewSelect().Model(&row).Where("tenant_id = ? AND digest = ?", c.tenant, digest).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: %s", gate.ErrNotFound, digest)
+		return nil, fmt.Errorf("%w: %s", record.ErrNotFound, digest)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("gate inputs: %w", err)
 	}
 	if got := canon.SHA256(row.Content); got != digest {
-		return nil, fmt.Errorf("%w: %s holds %s", gate.ErrDigestMismatch, digest, got)
+		return nil, fmt.Errorf("%w: %s holds %s", record.ErrDigestMismatch, digest, got)
 	}
 	return row.Content, nil
 }

@@ -7,12 +7,13 @@ import (
 
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/gate/builtin"
-	gatetest "github.com/stella-ops/stella/gate/storetest"
+	"github.com/stella-ops/stella/gate/record"
+	recordtest "github.com/stella-ops/stella/gate/record/storetest"
 )
 
 func TestGateRecordStore(t *testing.T) {
 	eachBackend(t, func(t *testing.T, open func(t *testing.T) *DB) {
-		gatetest.Run(t, func(t *testing.T) gate.RecordStore { return open(t) })
+		recordtest.Run(t, func(t *testing.T) record.Store { return open(t) })
 	})
 }
 
@@ -33,7 +34,7 @@ func TestGateInputsReplay(t *testing.T) {
 		if b, err := cas.Get(ctx, d1); err != nil || string(b) != "hello" {
 			t.Fatalf("get = %q, %v", b, err)
 		}
-		if _, err := db.GateInputs("globex").Get(ctx, d1); !errors.Is(err, gate.ErrNotFound) {
+		if _, err := db.GateInputs("globex").Get(ctx, d1); !errors.Is(err, record.ErrNotFound) {
 			t.Fatalf("another tenant reads the input: %v", err)
 		}
 
@@ -46,7 +47,7 @@ func TestGateInputsReplay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		in := &gate.Input{Phase: gate.PhaseRequest, ClockCutoff: gatetest.Cutoff,
+		in := &gate.Input{Phase: gate.PhaseRequest, ClockCutoff: recordtest.Cutoff,
 			Release:     gate.Release{ID: "r", Name: "shop-1", Digest: "sha256:" + string(make64('a'))},
 			Environment: gate.Environment{ID: "e", Name: "prod", Tier: "production"}, TargetEnvironment: "prod"}
 		rec, err := eng.Decide(ctx, in, gate.DecideMeta{Tenant: "acme", Inputs: gate.InputDigests{AdvisorySnapshotID: "sha256:" + string(make64('b'))}}, gate.KeepInputs(cas))
@@ -61,11 +62,11 @@ func TestGateInputsReplay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := gate.Replay(ctx, stored.Decision, db.GateInputs("acme"), gate.WithReplayEngine(known...))
-		if err != nil || res.Outcome != gate.ReplayMatch {
+		res, err := record.Replay(ctx, stored.Decision, db.GateInputs("acme"))
+		if err != nil || res.Outcome != record.Match {
 			t.Fatalf("replay = %+v, %v", res, err)
 		}
-		if res, _ := gate.Replay(ctx, stored.Decision, db.GateInputs("globex"), gate.WithReplayEngine(known...)); res.Outcome != gate.ReplayFailed {
+		if res, _ := record.Replay(ctx, stored.Decision, db.GateInputs("globex")); res.Outcome != record.Failed {
 			t.Fatalf("replay from another tenant's inputs = %s, want failed", res.Outcome)
 		}
 	})
@@ -85,7 +86,7 @@ func TestGateTablesAreAppendOnly(t *testing.T) {
 	eachBackend(t, func(t *testing.T, open func(t *testing.T) *DB) {
 		ctx := context.Background()
 		db := open(t)
-		d, raw := gatetest.Decide(t, "acme", "shop-1", "prod", gatetest.Cutoff)
+		d, raw := recordtest.Decide(t, "acme", "shop-1", "prod", recordtest.Cutoff)
 		if _, err := db.AppendDecision(ctx, "acme", d, raw); err != nil {
 			t.Fatal(err)
 		}

@@ -1,3 +1,6 @@
+// Package storetest checks that a gate.ExceptionStore behaves as the
+// interface says (RunExceptions); the decision record store has its own
+// suite in gate/record/storetest.
 package storetest
 
 import (
@@ -10,6 +13,9 @@ import (
 	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/gate"
 )
+
+// Cutoff is the clock cut-off the suite's exceptions are created around.
+var Cutoff = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // Exception returns a valid suppress exception of tenant for vuln, owned
 // by alice, approved by bob, created at created and lasting 30 days.

@@ -1,25 +1,27 @@
-package gate
+package record
 
 import (
 	"maps"
 	"slices"
+
+	"github.com/stella-ops/stella/gate"
 )
 
 // Explanation is one gate that did not pass, with the findings its
 // details name, resolved against the decision's Input (gate.md §8.3).
 type Explanation struct {
-	Gate     GateRecord
-	Findings []Finding // in the order the details name them
+	Gate     gate.GateRecord
+	Findings []gate.Finding // in the order the details name them
 }
 
 // Explain lists, for every gate of d that did not pass, the findings of in
 // that the gate's details refer to (objects carrying advisoryId and purl,
 // and component when given). in is the Input the decision was made on,
-// e.g. loaded with UnmarshalReplayInput; with nil, gates come without
+// e.g. loaded with gate.UnmarshalReplayInput; with nil, gates come without
 // findings.
-func Explain(d *Decision, in *Input) []Explanation {
+func Explain(d *gate.Decision, in *gate.Input) []Explanation {
 	type key struct{ advisory, component, purl string }
-	byKey := map[key]*Finding{}
+	byKey := map[key]*gate.Finding{}
 	if in != nil {
 		for i := range in.Findings {
 			f := &in.Findings[i]
@@ -28,10 +30,10 @@ func Explain(d *Decision, in *Input) []Explanation {
 	}
 	out := []Explanation{}
 	for _, g := range d.Gates {
-		if g.Status == StatusPass {
+		if g.Status == gate.StatusPass {
 			continue
 		}
-		e := Explanation{Gate: g, Findings: []Finding{}}
+		e := Explanation{Gate: g, Findings: []gate.Finding{}}
 		seen := map[key]bool{}
 		walkFindingRefs(g.Details, func(m map[string]any) {
 			k := key{str(m["advisoryId"]), str(m["component"]), str(m["purl"])}

@@ -1,4 +1,4 @@
-package gate
+package record
 
 import (
 	"context"
@@ -9,23 +9,25 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/builtin"
 	"github.com/stella-ops/stella/gate/policy"
 	"github.com/stella-ops/stella/internal/canon"
 )
 
-// ReplayOutcome is the verdict of a replay (gate.md §8.2).
-type ReplayOutcome string
+// Outcome is the verdict of a replay (gate.md §8.2).
+type Outcome string
 
 // Replay outcomes.
 const (
-	ReplayMatch    ReplayOutcome = "match"
-	ReplayMismatch ReplayOutcome = "mismatch"
-	ReplayFailed   ReplayOutcome = "failed"
+	Match    Outcome = "match"
+	Mismatch Outcome = "mismatch"
+	Failed   Outcome = "failed"
 )
 
 // ReplayResult explains a replay.
 type ReplayResult struct {
-	Outcome ReplayOutcome
+	Outcome Outcome
 	// Reason says why a replay failed.
 	Reason string
 	// RecordedHash and ReplayedHash are the determinismHash values.
@@ -37,7 +39,7 @@ type ReplayResult struct {
 	// whose digest differs from the record's, sorted.
 	ChangedInputs []string
 	// Decision is the replayed record (nil when failed).
-	Decision *Decision
+	Decision *gate.Decision
 }
 
 // Difference is one field that differs between record and replay.
@@ -47,21 +49,23 @@ type Difference struct {
 	Replayed string `json:"replayed"`
 }
 
-// ReplayOption configures Replay.
-type ReplayOption func(*replayOptions)
+// Option configures Replay.
+type Option func(*options)
 
-type replayOptions struct {
-	engine    []Option
-	input     *Input
-	inputs    *InputDigests
+type options struct {
+	engine    []gate.Option
+	input     *gate.Input
+	inputs    *gate.InputDigests
 	overrides map[string]string
 }
 
-// WithReplayEngine passes options to the engine Replay builds, for gate
-// types, defaults or direct gates a record was decided with; the stored
-// configuration and policy bundles come first.
-func WithReplayEngine(opts ...Option) ReplayOption {
-	return func(o *replayOptions) { o.engine = append(o.engine, opts...) }
+// WithEngine passes options to the engine Replay builds, for the gate
+// types, defaults or direct gates a record was decided with. The engine
+// starts from the built-in types (package gate/builtin), the stored
+// configuration and policy bundles and the record's engine version; these
+// options come last, so gate.WithTypes replaces the built-ins.
+func WithEngine(opts ...gate.Option) Option {
+	return func(o *options) { o.engine = append(o.engine, opts...) }
 }
 
 // WithReplayInput replays on an Input rebuilt from raw sources (SBOMs,
@@ -69,15 +73,15 @@ func WithReplayEngine(opts ...Option) ReplayOption {
 // digests of those sources. Any digest that differs from the record is
 // named in ChangedInputs and makes the outcome mismatch. The recorded
 // clockCutoff still applies.
-func WithReplayInput(in *Input, inputs InputDigests) ReplayOption {
-	return func(o *replayOptions) { o.input, o.inputs = in, &inputs }
+func WithInput(in *gate.Input, inputs gate.InputDigests) Option {
+	return func(o *options) { o.input, o.inputs = in, &inputs }
 }
 
 // WithOverride substitutes one stored input by digest for a what-if
 // replay: field is inputDocumentDigest, gateConfigDigest, policyDigest
 // or exceptionsDigest, and the substitute must be resolvable.
-func WithOverride(field, digest string) ReplayOption {
-	return func(o *replayOptions) {
+func WithOverride(field, digest string) Option {
+	return func(o *options) {
 		if o.overrides == nil {
 			o.overrides = map[string]string{}
 		}
@@ -88,25 +92,26 @@ func WithOverride(field, digest string) ReplayOption {
 var overridable = []string{"exceptionsDigest", "gateConfigDigest", "inputDocumentDigest", "policyDigest"}
 
 // Replay re-runs the engine on a record's inputs, resolved by digest, with
-// its clockCutoff, and compares the outcome (gate.md §8). The error is for
-// misuse only; an input that cannot be resolved or does not match its
-// digest gives outcome failed.
-func Replay(ctx context.Context, rec *Decision, r Resolver, opts ...ReplayOption) (ReplayResult, error) {
+// its clockCutoff and the built-in gate types ([WithEngine] for others),
+// and compares the outcome (gate.md §8). The error is for misuse only; an
+// input that cannot be resolved or does not match its digest gives
+// outcome failed.
+func Replay(ctx context.Context, rec *gate.Decision, r Resolver, opts ...Option) (ReplayResult, error) {
 	if rec == nil || r == nil {
-		return ReplayResult{}, errors.New("gate: Replay: nil record or resolver")
+		return ReplayResult{}, errors.New("record: Replay: nil record or resolver")
 	}
-	var o replayOptions
+	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
 	for f := range o.overrides {
 		if !slices.Contains(overridable, f) {
-			return ReplayResult{}, fmt.Errorf("gate: Replay: input %q cannot be overridden (one of %s)", f, strings.Join(overridable, ", "))
+			return ReplayResult{}, fmt.Errorf("record: Replay: input %q cannot be overridden (one of %s)", f, strings.Join(overridable, ", "))
 		}
 	}
 	res := ReplayResult{RecordedHash: rec.DeterminismHash}
 	fail := func(format string, args ...any) (ReplayResult, error) {
-		res.Outcome, res.Reason = ReplayFailed, fmt.Sprintf(format, args...)
+		res.Outcome, res.Reason = Failed, fmt.Sprintf(format, args...)
 		return res, nil
 	}
 	if err := rec.CheckDigests(); err != nil {
@@ -125,29 +130,30 @@ func Replay(ctx context.Context, rec *Decision, r Resolver, opts ...ReplayOption
 		if err != nil {
 			return fail("input document: %v", err)
 		}
-		if in, err = UnmarshalReplayInput(raw); err != nil {
+		if in, err = gate.UnmarshalReplayInput(raw); err != nil {
 			return fail("input document: %v", err)
 		}
 	}
-	in = in.clone()
-	in.ClockCutoff = rec.ClockCutoff
+	at := *in // the engine copies the Input before it normalizes it
+	at.ClockCutoff = rec.ClockCutoff
 
-	eopts := []Option{WithEngineVersion(rec.EngineVersion)}
+	eopts := []gate.Option{gate.WithTypes(builtin.Types()), gate.WithDefaults(builtin.Defaults),
+		gate.WithEngineVersion(rec.EngineVersion)}
 	if d := pick("gateConfigDigest", rec.Inputs.GateConfigDigest); d != "" {
 		cfg, err := loadConfig(ctx, r, d)
 		if err != nil {
 			return fail("gate configuration: %v", err)
 		}
-		eopts = append(eopts, WithConfig(cfg))
+		eopts = append(eopts, gate.WithConfig(cfg))
 	}
 	if d := pick("policyDigest", rec.Inputs.PolicyDigest); d != "" {
 		bundles, err := loadBundles(ctx, r, d)
 		if err != nil {
 			return fail("policy: %v", err)
 		}
-		eopts = append(eopts, WithPolicies(bundles...))
+		eopts = append(eopts, gate.WithPolicies(bundles...))
 	}
-	var exdoc ExceptionsDocument
+	var exdoc gate.ExceptionsDocument
 	raw, err := resolve(ctx, r, pick("exceptionsDigest", rec.Inputs.ExceptionsDigest))
 	if err != nil {
 		return fail("exceptions: %v", err)
@@ -162,11 +168,11 @@ func Replay(ctx context.Context, rec *Decision, r Resolver, opts ...ReplayOption
 		}
 	}
 
-	eng, err := NewEngine(ctx, append(eopts, o.engine...)...)
+	eng, err := gate.NewEngine(ctx, append(eopts, o.engine...)...)
 	if err != nil {
 		return fail("engine: %v", err)
 	}
-	meta := DecideMeta{Tenant: rec.Tenant, PromotionID: rec.PromotionID, Inputs: rec.Inputs,
+	meta := gate.DecideMeta{Tenant: rec.Tenant, PromotionID: rec.PromotionID, Inputs: rec.Inputs,
 		Exceptions: exdoc.Exceptions, Revocations: exdoc.Revocations}
 	if o.inputs != nil {
 		meta.Inputs = *o.inputs
@@ -174,7 +180,7 @@ func Replay(ctx context.Context, rec *Decision, r Resolver, opts ...ReplayOption
 	// Derived digests are recomputed from what was resolved.
 	meta.Inputs.GateConfigDigest, meta.Inputs.PolicyDigest = "", ""
 	meta.Inputs.ExceptionsDigest, meta.Inputs.ApprovalsDigest, meta.Inputs.InputDocumentDigest = "", "", ""
-	got, err := eng.Decide(ctx, in, meta)
+	got, err := eng.Decide(ctx, &at, meta)
 	if err != nil {
 		return ReplayResult{}, err
 	}
@@ -184,24 +190,24 @@ func Replay(ctx context.Context, rec *Decision, r Resolver, opts ...ReplayOption
 		return ReplayResult{}, err
 	}
 	res.Diff = diffDecisions(rec, got)
-	res.Outcome = ReplayMatch
+	res.Outcome = Match
 	if got.DeterminismHash != rec.DeterminismHash || len(res.ChangedInputs) > 0 {
-		res.Outcome = ReplayMismatch
+		res.Outcome = Mismatch
 	}
 	return res, nil
 }
 
-func loadConfig(ctx context.Context, r Resolver, digest string) (Config, error) {
+func loadConfig(ctx context.Context, r Resolver, digest string) (gate.Config, error) {
 	raw, err := resolve(ctx, r, digest)
 	if err != nil {
-		return Config{}, err
+		return gate.Config{}, err
 	}
-	var cfg Config
+	var cfg gate.Config
 	if err := jsonStrict(raw, &cfg); err != nil {
-		return Config{}, err
+		return gate.Config{}, err
 	}
 	if d, err := cfg.Digest(); err != nil || d != digest {
-		return Config{}, fmt.Errorf("%w: configuration %s re-hashes as %s", ErrDigestMismatch, digest, d)
+		return gate.Config{}, fmt.Errorf("%w: configuration %s re-hashes as %s", ErrDigestMismatch, digest, d)
 	}
 	return cfg, nil
 }
@@ -233,7 +239,7 @@ func loadBundles(ctx context.Context, r Resolver, digest string) ([]*policy.Bund
 }
 
 // changedInputs names the inputs fields whose values differ.
-func changedInputs(a, b InputDigests) ([]string, error) {
+func changedInputs(a, b gate.InputDigests) ([]string, error) {
 	am, err := fieldsOf(a)
 	if err != nil {
 		return nil, err
@@ -257,7 +263,7 @@ func changedInputs(a, b InputDigests) ([]string, error) {
 	return slices.Compact(out), nil
 }
 
-func fieldsOf(in InputDigests) (map[string]any, error) {
+func fieldsOf(in gate.InputDigests) (map[string]any, error) {
 	raw, err := canon.Marshal(in)
 	if err != nil {
 		return nil, err
@@ -267,7 +273,7 @@ func fieldsOf(in InputDigests) (map[string]any, error) {
 }
 
 // diffDecisions lists field-level differences of outcome and gates.
-func diffDecisions(a, b *Decision) []Difference {
+func diffDecisions(a, b *gate.Decision) []Difference {
 	var out []Difference
 	add := func(field, x, y string) {
 		if x != y {
@@ -304,10 +310,19 @@ func diffDecisions(a, b *Decision) []Difference {
 	return out
 }
 
-func gatesByID(gs []GateRecord) map[string]GateRecord {
-	m := make(map[string]GateRecord, len(gs))
+func gatesByID(gs []gate.GateRecord) map[string]gate.GateRecord {
+	m := make(map[string]gate.GateRecord, len(gs))
 	for _, g := range gs {
 		m[g.ID] = g
 	}
 	return m
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -1,4 +1,4 @@
-package gate
+package record
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/internal/canon"
 )
 
@@ -20,18 +21,19 @@ type Resolver interface {
 	Get(ctx context.Context, digest string) ([]byte, error)
 }
 
-// CAS is a content-addressed store of decision inputs.
+// CAS is a content-addressed store of decision inputs: the
+// gate.InputStore the engine writes them to (gate.KeepInputs), and the
+// Resolver replay reads them back from.
 type CAS interface {
 	Resolver
-	// Put stores b and returns its digest, "sha256:" of the bytes.
-	Put(ctx context.Context, b []byte) (string, error)
+	gate.InputStore
 }
 
 // ErrNotFound means no content is stored under a digest.
-var ErrNotFound = errors.New("gate: input not found")
+var ErrNotFound = errors.New("record: input not found")
 
 // ErrDigestMismatch means stored content no longer hashes to its digest.
-var ErrDigestMismatch = errors.New("gate: input content does not match its digest")
+var ErrDigestMismatch = errors.New("record: input content does not match its digest")
 
 var casDigest = regexp.MustCompile(`^sha256:([a-f0-9]{64})$`)
 
@@ -47,7 +49,7 @@ func NewDirCAS(dir string) *DirCAS { return &DirCAS{root: dir} }
 func (c *DirCAS) path(digest string) (string, error) {
 	m := casDigest.FindStringSubmatch(digest)
 	if m == nil {
-		return "", fmt.Errorf("gate: %q is not a sha256:<64 hex> digest", digest)
+		return "", fmt.Errorf("record: %q is not a sha256:<64 hex> digest", digest)
 	}
 	return filepath.Join(c.root, "cas", "sha256", m[1]), nil
 }
@@ -62,22 +64,22 @@ func (c *DirCAS) Put(_ context.Context, b []byte) (string, error) {
 		return d, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return "", fmt.Errorf("gate: store: %w", err)
+		return "", fmt.Errorf("record: store: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(p), ".put-*")
 	if err != nil {
-		return "", fmt.Errorf("gate: store: %w", err)
+		return "", fmt.Errorf("record: store: %w", err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(b); err != nil {
 		tmp.Close()
-		return "", fmt.Errorf("gate: store: %w", err)
+		return "", fmt.Errorf("record: store: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("gate: store: %w", err)
+		return "", fmt.Errorf("record: store: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), p); err != nil {
-		return "", fmt.Errorf("gate: store: %w", err)
+		return "", fmt.Errorf("record: store: %w", err)
 	}
 	return d, nil
 }
@@ -94,7 +96,7 @@ func (c *DirCAS) Get(_ context.Context, digest string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, digest)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("gate: store: %w", err)
+		return nil, fmt.Errorf("record: store: %w", err)
 	}
 	if got := canon.SHA256(b); got != digest {
 		return nil, fmt.Errorf("%w: %s holds %s", ErrDigestMismatch, digest, got)
@@ -136,9 +138,9 @@ func resolve(ctx context.Context, r Resolver, digest string) ([]byte, error) {
 	return b, nil
 }
 
-// RecordInputsDir is where a record written to path keeps its inputs:
+// InputsDir is where a record written to path keeps its inputs:
 // "<path without extension>.inputs", the root of a cas/sha256 tree.
-func RecordInputsDir(path string) string {
+func InputsDir(path string) string {
 	return strings.TrimSuffix(path, filepath.Ext(path)) + ".inputs"
 }
 

@@ -1,7 +1,7 @@
-// Package storetest checks that a gate.RecordStore behaves as the interface
+// Package storetest checks that a record.Store behaves as the interface
 // says. Every implementation runs it:
 //
-//	storetest.Run(t, func(t *testing.T) gate.RecordStore { return openMyStore(t) })
+//	storetest.Run(t, func(t *testing.T) record.Store { return openMyStore(t) })
 package storetest
 
 import (
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/record"
 )
 
 // Cutoff is the clock cut-off of the first record Decide makes.
@@ -49,14 +50,14 @@ func hex64(s string) string {
 }
 
 // Run runs the suite; open returns a new, empty store.
-func Run(t *testing.T, open func(t *testing.T) gate.RecordStore) {
+func Run(t *testing.T, open func(t *testing.T) record.Store) {
 	t.Run("AppendIsIdempotentByRecordDigest", func(t *testing.T) { appendIdempotent(t, open(t)) })
 	t.Run("RefusesRecordsThatDoNotMatchTheirDigests", func(t *testing.T) { refusesBadRecords(t, open(t)) })
 	t.Run("ListsNewestFirstByReleaseAndEnvironment", func(t *testing.T) { lists(t, open(t)) })
 	t.Run("TenantsAreIsolated", func(t *testing.T) { tenants(t, open(t)) })
 }
 
-func appendIdempotent(t *testing.T, s gate.RecordStore) {
+func appendIdempotent(t *testing.T, s record.Store) {
 	ctx := context.Background()
 	d, raw := Decide(t, "acme", "shop-1", "prod", Cutoff)
 	ok, err := s.AppendDecision(ctx, "acme", d, raw)
@@ -77,16 +78,16 @@ func appendIdempotent(t *testing.T, s gate.RecordStore) {
 	if again, _ := got.Decision.Canonical(); !bytes.Equal(again, raw) {
 		t.Fatal("the parsed record does not re-encode to the stored bytes")
 	}
-	page, err := s.Decisions(ctx, "acme", gate.DecisionFilter{}, gate.PageOptions{})
+	page, err := s.Decisions(ctx, "acme", record.Filter{}, record.PageOptions{})
 	if err != nil || len(page.Items) != 1 {
 		t.Fatalf("list after two appends = %v, %v; want one record", page, err)
 	}
-	if _, err := s.Decision(ctx, "acme", "sha256:"+hex64("nope")); !errors.Is(err, gate.ErrRecordNotFound) {
-		t.Fatalf("unknown digest = %v, want ErrRecordNotFound", err)
+	if _, err := s.Decision(ctx, "acme", "sha256:"+hex64("nope")); !errors.Is(err, record.ErrDecisionNotFound) {
+		t.Fatalf("unknown digest = %v, want ErrDecisionNotFound", err)
 	}
 }
 
-func refusesBadRecords(t *testing.T, s gate.RecordStore) {
+func refusesBadRecords(t *testing.T, s record.Store) {
 	ctx := context.Background()
 	d, raw := Decide(t, "acme", "shop-1", "prod", Cutoff)
 	tampered := *d
@@ -101,12 +102,12 @@ func refusesBadRecords(t *testing.T, s gate.RecordStore) {
 	if _, err := s.AppendDecision(ctx, "globex", d, raw); err == nil {
 		t.Error("a record of tenant acme was stored for globex")
 	}
-	if p, err := s.Decisions(ctx, "acme", gate.DecisionFilter{}, gate.PageOptions{}); err != nil || len(p.Items) != 0 {
+	if p, err := s.Decisions(ctx, "acme", record.Filter{}, record.PageOptions{}); err != nil || len(p.Items) != 0 {
 		t.Fatalf("after refused appends: %v, %v", p, err)
 	}
 }
 
-func lists(t *testing.T, s gate.RecordStore) {
+func lists(t *testing.T, s record.Store) {
 	ctx := context.Background()
 	type rec struct{ rel, env string }
 	recs := []rec{{"shop-1", "prod"}, {"shop-1", "dev"}, {"shop-2", "prod"}, {"shop-2", "dev"}, {"shop-1", "prod"}}
@@ -120,12 +121,12 @@ func lists(t *testing.T, s gate.RecordStore) {
 		digests = append(digests, d.RecordDigest)
 		byDigest[d.RecordDigest] = d
 	}
-	list := func(f gate.DecisionFilter) []string {
+	list := func(f record.Filter) []string {
 		t.Helper()
 		var out []string
 		after := ""
 		for range 10 {
-			p, err := s.Decisions(ctx, "acme", f, gate.PageOptions{First: 2, After: after})
+			p, err := s.Decisions(ctx, "acme", f, record.PageOptions{First: 2, After: after})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -151,36 +152,36 @@ func lists(t *testing.T, s gate.RecordStore) {
 		return out
 	}
 	for name, c := range map[string]struct {
-		f    gate.DecisionFilter
+		f    record.Filter
 		want []string
 	}{
-		"all":              {gate.DecisionFilter{}, pick(4, 3, 2, 1, 0)},
-		"release id":       {gate.DecisionFilter{ReleaseID: "rel-shop-1"}, pick(4, 1, 0)},
-		"release digest":   {gate.DecisionFilter{ReleaseDigest: byDigest[digests[2]].Release.Digest}, pick(3, 2)},
-		"environment name": {gate.DecisionFilter{Environment: "dev"}, pick(3, 1)},
-		"environment id":   {gate.DecisionFilter{Environment: "env-prod"}, pick(4, 2, 0)},
-		"both":             {gate.DecisionFilter{ReleaseID: "rel-shop-2", Environment: "prod"}, pick(2)},
-		"none":             {gate.DecisionFilter{ReleaseID: "rel-nope"}, nil},
+		"all":              {record.Filter{}, pick(4, 3, 2, 1, 0)},
+		"release id":       {record.Filter{ReleaseID: "rel-shop-1"}, pick(4, 1, 0)},
+		"release digest":   {record.Filter{ReleaseDigest: byDigest[digests[2]].Release.Digest}, pick(3, 2)},
+		"environment name": {record.Filter{Environment: "dev"}, pick(3, 1)},
+		"environment id":   {record.Filter{Environment: "env-prod"}, pick(4, 2, 0)},
+		"both":             {record.Filter{ReleaseID: "rel-shop-2", Environment: "prod"}, pick(2)},
+		"none":             {record.Filter{ReleaseID: "rel-nope"}, nil},
 	} {
 		if got := list(c.f); !equal(got, c.want) {
 			t.Errorf("%s: got %v, want %v", name, got, c.want)
 		}
 	}
-	if _, err := s.Decisions(ctx, "acme", gate.DecisionFilter{}, gate.PageOptions{After: "not-a-cursor"}); err == nil {
+	if _, err := s.Decisions(ctx, "acme", record.Filter{}, record.PageOptions{After: "not-a-cursor"}); err == nil {
 		t.Error("a bad cursor was accepted")
 	}
 }
 
-func tenants(t *testing.T, s gate.RecordStore) {
+func tenants(t *testing.T, s record.Store) {
 	ctx := context.Background()
 	d, raw := Decide(t, "acme", "shop-1", "prod", Cutoff)
 	if _, err := s.AppendDecision(ctx, "acme", d, raw); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Decision(ctx, "globex", d.RecordDigest); !errors.Is(err, gate.ErrRecordNotFound) {
+	if _, err := s.Decision(ctx, "globex", d.RecordDigest); !errors.Is(err, record.ErrDecisionNotFound) {
 		t.Fatalf("another tenant reads the record: %v", err)
 	}
-	if p, err := s.Decisions(ctx, "globex", gate.DecisionFilter{}, gate.PageOptions{}); err != nil || len(p.Items) != 0 {
+	if p, err := s.Decisions(ctx, "globex", record.Filter{}, record.PageOptions{}); err != nil || len(p.Items) != 0 {
 		t.Fatalf("another tenant lists %v, %v", p, err)
 	}
 	// The same record content may be decided in another tenant: its digest
