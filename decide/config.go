@@ -9,6 +9,7 @@ import (
 
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/gate/builtin"
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/internal/yamljson"
 )
 
@@ -128,8 +129,8 @@ func EnvironmentOf(env gate.Environment) EnvironmentConfig {
 // ExceptionLog is an exceptions file: owned, approved, expiring waivers
 // and their revocations.
 type ExceptionLog struct {
-	Exceptions  []gate.Exception  `json:"exceptions"`
-	Revocations []gate.Revocation `json:"revocations"`
+	Exceptions  []exception.Exception  `json:"exceptions"`
+	Revocations []exception.Revocation `json:"revocations"`
 }
 
 // ParseExceptionLog reads an exceptions file (YAML or JSON) and checks
@@ -143,7 +144,7 @@ func ParseExceptionLog(raw []byte) (ExceptionLog, error) {
 		return l, err
 	}
 	for _, e := range l.Exceptions {
-		if err := gate.ValidateException(e, 0); err != nil {
+		if err := exception.Validate(e, 0); err != nil {
 			return l, err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/gate/builtin"
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/gate/policy"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/sbom/codec"
@@ -89,7 +90,7 @@ func Input(ctx context.Context, req Request) (*gate.Input, gate.DecideMeta, erro
 		return nil, gate.DecideMeta{}, errors.New("decide: request has no cut-off")
 	}
 	cutoff := req.Cutoff.UTC().Truncate(time.Second)
-	exs, revs := gate.LogAt(req.Exceptions, req.Revocations, cutoff)
+	exs, revs := exception.LogAt(req.Exceptions, req.Revocations, cutoff)
 	sc := scanner(req)
 	b := builder{sc: sc, cutoff: cutoff, envName: req.Environment.Name, exs: exs, revs: revs, docs: map[string]*scanned{}}
 
@@ -149,8 +150,8 @@ type builder struct {
 	sc      *scan.Scanner
 	cutoff  time.Time
 	envName string
-	exs     []gate.Exception
-	revs    []gate.Revocation
+	exs     []exception.Exception
+	revs    []exception.Revocation
 	docs    map[string]*scanned // by SBOM content digest, shared with the baseline
 
 	summary     gate.SBOMSummary

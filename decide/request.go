@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/scan"
 )
 
@@ -31,9 +32,9 @@ type Request struct {
 	// which denies with input.vex-consensus-missing when there are any.
 	VEX *scan.VEX
 	// Exceptions and Revocations are the exception log; only what is
-	// known at Cutoff applies (gate.LogAt) and is recorded.
-	Exceptions  []gate.Exception
-	Revocations []gate.Revocation
+	// known at Cutoff applies (exception.LogAt) and is recorded.
+	Exceptions  []exception.Exception
+	Revocations []exception.Revocation
 }
 
 // Release is a release with the SBOM of each image.

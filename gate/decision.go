@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/internal/canon"
 )
 
@@ -34,25 +35,25 @@ const (
 // Decision is the decision record (gate.md §7). Its canonical JSON is
 // what is hashed, stored and signed; see [Decision.Canonical].
 type Decision struct {
-	Schema          string         `json:"schema"`
-	Tenant          string         `json:"tenant"`
-	PromotionID     string         `json:"promotionId"`
-	Phase           Phase          `json:"phase"`
-	Release         ReleaseRef     `json:"release"`
-	Environment     EnvironmentRef `json:"environment"`
-	Decision        Outcome        `json:"decision"`
-	Mode            Mode           `json:"mode"`
-	PendingOn       []string       `json:"pendingOn"`
-	ReasonCodes     []string       `json:"reasonCodes"`
-	Gates           []GateRecord   `json:"gates"`
-	Approvals       []Approval     `json:"approvals"`
-	Exceptions      []Exception    `json:"exceptions"`
-	Inputs          InputDigests   `json:"inputs"`
-	InputsHash      string         `json:"inputsHash"`
-	ClockCutoff     time.Time      `json:"clockCutoff"`
-	EngineVersion   string         `json:"engineVersion"`
-	DeterminismHash string         `json:"determinismHash"`
-	RecordDigest    string         `json:"recordDigest,omitempty"`
+	Schema          string                `json:"schema"`
+	Tenant          string                `json:"tenant"`
+	PromotionID     string                `json:"promotionId"`
+	Phase           Phase                 `json:"phase"`
+	Release         ReleaseRef            `json:"release"`
+	Environment     EnvironmentRef        `json:"environment"`
+	Decision        Outcome               `json:"decision"`
+	Mode            Mode                  `json:"mode"`
+	PendingOn       []string              `json:"pendingOn"`
+	ReasonCodes     []string              `json:"reasonCodes"`
+	Gates           []GateRecord          `json:"gates"`
+	Approvals       []Approval            `json:"approvals"`
+	Exceptions      []exception.Exception `json:"exceptions"`
+	Inputs          InputDigests          `json:"inputs"`
+	InputsHash      string                `json:"inputsHash"`
+	ClockCutoff     time.Time             `json:"clockCutoff"`
+	EngineVersion   string                `json:"engineVersion"`
+	DeterminismHash string                `json:"determinismHash"`
+	RecordDigest    string                `json:"recordDigest,omitempty"`
 }
 
 // ReleaseRef names the release decided on.

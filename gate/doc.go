@@ -5,15 +5,7 @@
 // stable reason codes. The [Engine] evaluates every configured gate, fails
 // closed on any error, timeout or missing input, and returns a [Decision]
 // record that names every input by digest ([InputDigests]), so it can be
-// signed, stored and replayed later to the same bytes.
-//
-// Package gate holds the interfaces, the value types and the engine; what
-// produces or consumes them lives beside it. The ten built-in gate types,
-// their settings and defaults and builtin.DefaultConfig are in
-// gate/builtin, which the caller hands to the engine (gate knows only the
-// policy type, the engine's own); Rego bundles are in gate/policy; signing,
-// replay, explanations and the stores of records and of their inputs are
-// in gate/record:
+// signed, stored and replayed later to the same bytes:
 //
 //	cfg, err := gate.LoadConfig("gates.yaml", builtin.Types()) // per-environment settings over defaults
 //	eng, err := gate.NewEngine(ctx, gate.WithConfig(cfg), gate.WithTypes(builtin.Types()),
@@ -22,10 +14,20 @@
 //	// dec.Decision is allow, deny or pending; dec.ReasonCodes say why.
 //	res, err := record.Replay(ctx, dec, cas) // res.Outcome: match, mismatch or failed
 //
+// Package gate holds the interfaces, the value types and the engine; what
+// produces or consumes them lives beside it:
+//
+//   - gate/builtin: the ten built-in gate types, their settings and
+//     defaults, builtin.DefaultConfig. The caller hands them to the
+//     engine; gate knows only the policy type, the engine's own.
+//   - gate/policy: Rego policy bundles, which the policy gate evaluates on
+//     the Input document (stella.gate.input/v1).
+//   - gate/exception: exceptions and revocations, their rules and store.
+//   - gate/record: signing, replay and explanation of decision records,
+//     the record store and the content-addressed store of their inputs.
+//
 // Package decide builds the Input from SBOMs, advisories and VEX and
 // decides with the built-in types; use it unless you assemble the Input
 // yourself. Findings enter through [BuildFindings], which applies VEX
-// verdicts and the winning [Exception]; the Rego policy gate evaluates
-// bundles of package gate/policy on the Input document
-// (stella.gate.input/v1).
+// verdicts and the winning exception.
 package gate

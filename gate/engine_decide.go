@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/internal/canon"
 )
 
@@ -24,8 +25,8 @@ type DecideMeta struct {
 	Inputs InputDigests
 	// Exceptions and Revocations are the exception log the findings were
 	// built against; their digest is recorded as exceptionsDigest.
-	Exceptions  []Exception
-	Revocations []Revocation
+	Exceptions  []exception.Exception
+	Revocations []exception.Revocation
 }
 
 // DecideOption sets how one decision is made.
@@ -272,8 +273,8 @@ func record(s slot, r Result) GateRecord {
 }
 
 // appliedExceptions lists the exceptions that won for some finding, by id.
-func appliedExceptions(fs []Finding) []Exception {
-	out := []Exception{}
+func appliedExceptions(fs []Finding) []exception.Exception {
+	out := []exception.Exception{}
 	seen := map[string]bool{}
 	for _, f := range fs {
 		if f.Exception != nil && !seen[f.Exception.ID] {
@@ -281,7 +282,7 @@ func appliedExceptions(fs []Finding) []Exception {
 			out = append(out, *f.Exception)
 		}
 	}
-	slices.SortFunc(out, func(a, b Exception) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b exception.Exception) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
 

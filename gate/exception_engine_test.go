@@ -8,6 +8,7 @@ import (
 
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/gate/builtin"
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/gate/internal/fixture"
 	"github.com/stella-ops/stella/vex"
 )
@@ -17,16 +18,16 @@ import (
 func TestExceptionExpiryAndRevocation(t *testing.T) {
 	src := []gate.FindingSource{{Finding: fixture.AdvisoryFinding("CVE-2026-1000", "pkg:npm/a@1.0.0", 9.8), Component: "api",
 		VEX: &vex.Verdict{Status: vex.StatusAffected, Confidence: 0.9, Digest: fixture.VEXC}}}
-	ex := fixture.Exception("x1", gate.ExceptionScope{Vulnerability: "CVE-2026-1000", Environments: []string{"prod"}}, fixture.Cutoff.Add(-24*time.Hour))
+	ex := fixture.Exception("x1", exception.Scope{Vulnerability: "CVE-2026-1000", Environments: []string{"prod"}}, fixture.Cutoff.Add(-24*time.Hour))
 	eng, err := gate.NewEngine(context.Background(), fixture.Builtins(gate.WithConfig(gate.Config{Gates: []gate.GateConfig{{ID: "sec", Type: builtin.TypeSecurityThresholds}}}))...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := func(cut time.Time, revs ...gate.Revocation) *gate.Decision {
+	at := func(cut time.Time, revs ...exception.Revocation) *gate.Decision {
 		t.Helper()
 		in := fixture.Input()
 		in.ClockCutoff = cut
-		scope := gate.FindingScope{Cutoff: cut, ReleaseName: in.Release.Name, Environment: "prod", Exceptions: []gate.Exception{ex}, Revocations: revs}
+		scope := gate.FindingScope{Cutoff: cut, ReleaseName: in.Release.Name, Environment: "prod", Exceptions: []exception.Exception{ex}, Revocations: revs}
 		if in.Findings, err = gate.BuildFindings(src, scope); err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +46,7 @@ func TestExceptionExpiryAndRevocation(t *testing.T) {
 	if d := at(ex.ExpiresAt); d.Decision != gate.Deny || !slices.Contains(d.ReasonCodes, "security-thresholds.severity-exceeded") || len(d.Exceptions) != 0 {
 		t.Fatalf("at expiry: %s %v, want deny", d.Decision, d.ReasonCodes)
 	}
-	rev := gate.Revocation{ExceptionID: "x1", RevokedBy: "u-sec", At: fixture.Cutoff}
+	rev := exception.Revocation{ExceptionID: "x1", RevokedBy: "u-sec", At: fixture.Cutoff}
 	before, after := at(fixture.Cutoff.Add(-time.Second), rev), at(fixture.Cutoff, rev)
 	if before.Decision != gate.Allow || after.Decision != gate.Deny {
 		t.Fatalf("revocation: before %s, at %s; want allow then deny", before.Decision, after.Decision)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/internal/canon"
 	"github.com/stella-ops/stella/vex"
 )
@@ -27,8 +28,8 @@ type FindingScope struct {
 	Cutoff      time.Time
 	ReleaseName string
 	Environment string // target environment name
-	Exceptions  []Exception
-	Revocations []Revocation
+	Exceptions  []exception.Exception
+	Revocations []exception.Revocation
 }
 
 // BuildFindings turns matched findings into the Input's findings: ids,
@@ -111,21 +112,21 @@ func buildFinding(s FindingSource, scope FindingScope) (Finding, error) {
 		}
 		suppressedByVEX = v.Suppressed()
 	}
-	target := exceptionTarget{
-		ids:         append([]string{af.AdvisoryID}, af.Aliases...),
-		packageKey:  af.PackageKey.String(),
-		purl:        af.Package,
-		component:   s.Component,
-		releaseName: scope.ReleaseName,
-		environment: scope.Environment,
+	target := exception.Target{
+		IDs:         append([]string{af.AdvisoryID}, af.Aliases...),
+		PackageKey:  af.PackageKey.String(),
+		Purl:        af.Package,
+		Component:   s.Component,
+		ReleaseName: scope.ReleaseName,
+		Environment: scope.Environment,
 	}
 	suppressedByException := false
-	if e := winningException(target, scope.Cutoff, scope.Exceptions, scope.Revocations); e != nil {
+	if e := exception.Winner(target, scope.Cutoff, scope.Exceptions, scope.Revocations); e != nil {
 		f.Exception = e
 		switch e.Effect {
-		case EffectSuppress:
+		case exception.Suppress:
 			suppressedByException = true
-		case EffectDowngrade:
+		case exception.Downgrade:
 			to, ok := e.DowngradeTo.Rank()
 			cur, _ := f.Severity.Judged().Rank()
 			if ok && to < cur { // a downgrade never raises

@@ -1,14 +1,13 @@
 package gate_test
 
 import (
-	"errors"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/stella-ops/stella/advisory"
-	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/gate/internal/fixture"
 	"github.com/stella-ops/stella/vex"
 )
@@ -52,19 +51,19 @@ func TestBuildFindingsFields(t *testing.T) {
 func TestWinningExceptionIsMostSpecific(t *testing.T) {
 	src := []gate.FindingSource{{Finding: fixture.AdvisoryFinding("CVE-2026-1000", "pkg:npm/a@1.0.0", 9.1), Component: "api"}}
 	t0 := fixture.Cutoff.Add(-time.Hour)
-	vuln := fixture.Exception("x-vuln", gate.ExceptionScope{Vulnerability: "GHSA-1000"}, t0.Add(time.Minute)) // newest, least specific
-	pkg := fixture.Exception("x-pkg", gate.ExceptionScope{Vulnerability: "CVE-2026-1000", PackageKey: "npm/a"}, t0)
-	full := fixture.Exception("x-full", gate.ExceptionScope{Vulnerability: "CVE-2026-1000", PackageKey: "npm/a", Component: "api", ReleaseName: "myapp"}, t0)
-	full.Effect, full.DowngradeTo = gate.EffectDowngrade, "low"
-	other := fixture.Exception("x-other", gate.ExceptionScope{Vulnerability: "CVE-2026-1000", Component: "web"}, t0)
+	vuln := fixture.Exception("x-vuln", exception.Scope{Vulnerability: "GHSA-1000"}, t0.Add(time.Minute)) // newest, least specific
+	pkg := fixture.Exception("x-pkg", exception.Scope{Vulnerability: "CVE-2026-1000", PackageKey: "npm/a"}, t0)
+	full := fixture.Exception("x-full", exception.Scope{Vulnerability: "CVE-2026-1000", PackageKey: "npm/a", Component: "api", ReleaseName: "myapp"}, t0)
+	full.Effect, full.DowngradeTo = exception.Downgrade, "low"
+	other := fixture.Exception("x-other", exception.Scope{Vulnerability: "CVE-2026-1000", Component: "web"}, t0)
 	for _, c := range []struct {
-		exs  []gate.Exception
+		exs  []exception.Exception
 		want string
 	}{
-		{[]gate.Exception{vuln}, "x-vuln"},
-		{[]gate.Exception{vuln, pkg}, "x-pkg"},
-		{[]gate.Exception{vuln, pkg, full, other}, "x-full"},
-		{[]gate.Exception{other}, ""},
+		{[]exception.Exception{vuln}, "x-vuln"},
+		{[]exception.Exception{vuln, pkg}, "x-pkg"},
+		{[]exception.Exception{vuln, pkg, full, other}, "x-full"},
+		{[]exception.Exception{other}, ""},
 	} {
 		fs, err := gate.BuildFindings(src, gate.FindingScope{Cutoff: fixture.Cutoff, ReleaseName: "myapp", Environment: "prod", Exceptions: c.exs})
 		if err != nil {
@@ -78,61 +77,13 @@ func TestWinningExceptionIsMostSpecific(t *testing.T) {
 			t.Errorf("winner %q, want %q", got, c.want)
 		}
 	}
-	fs, _ := gate.BuildFindings(src, gate.FindingScope{Cutoff: fixture.Cutoff, ReleaseName: "myapp", Exceptions: []gate.Exception{full}})
+	fs, _ := gate.BuildFindings(src, gate.FindingScope{Cutoff: fixture.Cutoff, ReleaseName: "myapp", Exceptions: []exception.Exception{full}})
 	if fs[0].Severity != "low" || !fs[0].Active {
 		t.Errorf("downgrade: %s active=%v, want low and still active", fs[0].Severity, fs[0].Active)
 	}
-	a, b := fixture.Exception("b", gate.ExceptionScope{Vulnerability: "CVE-2026-1000"}, t0), fixture.Exception("a", gate.ExceptionScope{Vulnerability: "CVE-2026-1000"}, t0)
-	fs, _ = gate.BuildFindings(src, gate.FindingScope{Cutoff: fixture.Cutoff, Exceptions: []gate.Exception{a, b}})
+	a, b := fixture.Exception("b", exception.Scope{Vulnerability: "CVE-2026-1000"}, t0), fixture.Exception("a", exception.Scope{Vulnerability: "CVE-2026-1000"}, t0)
+	fs, _ = gate.BuildFindings(src, gate.FindingScope{Cutoff: fixture.Cutoff, Exceptions: []exception.Exception{a, b}})
 	if fs[0].Exception.ID != "a" {
 		t.Errorf("tie: %s, want smallest id", fs[0].Exception.ID)
-	}
-}
-
-// Every refusal is a *fault.ValidationError naming the fields at fault by
-// their JSON path, so an API can point at its own input field.
-func TestValidateException(t *testing.T) {
-	ok := fixture.Exception("x", gate.ExceptionScope{Vulnerability: "CVE-1"}, fixture.Cutoff)
-	if err := gate.ValidateException(ok, 0); err != nil {
-		t.Fatal(err)
-	}
-	bad := map[string]struct {
-		mutate func(e *gate.Exception)
-		fields []string
-	}{
-		"no id":             {func(e *gate.Exception) { e.ID = "" }, []string{"id"}},
-		"no vulnerability":  {func(e *gate.Exception) { e.Scope.Vulnerability = "" }, []string{"scope.vulnerability"}},
-		"empty environment": {func(e *gate.Exception) { e.Scope.Environments = []string{"prod", " "} }, []string{"scope.environments"}},
-		"no expiry":         {func(e *gate.Exception) { e.ExpiresAt = time.Time{} }, []string{"expiresAt"}},
-		"expiry first":      {func(e *gate.Exception) { e.ExpiresAt = e.CreatedAt }, []string{"expiresAt"}},
-		"181 days":          {func(e *gate.Exception) { e.ExpiresAt = e.CreatedAt.Add(181 * 24 * time.Hour) }, []string{"expiresAt"}},
-		"approver is owner": {func(e *gate.Exception) { e.ApprovedBy = e.Owner }, []string{"owner"}},
-		"bad downgrade":     {func(e *gate.Exception) { e.Effect, e.DowngradeTo = gate.EffectDowngrade, "urgent" }, []string{"downgradeTo"}},
-		"suppress to low":   {func(e *gate.Exception) { e.DowngradeTo = advisory.RatingLow }, []string{"downgradeTo"}},
-		"unknown effect":    {func(e *gate.Exception) { e.Effect = "ignore" }, []string{"effect"}},
-		"nobody": {func(e *gate.Exception) { e.Owner, e.ApprovedBy, e.Justification = "", "", " " },
-			[]string{"justification", "owner", "approvedBy"}},
-	}
-	for name, c := range bad {
-		e := ok
-		c.mutate(&e)
-		err := gate.ValidateException(e, 0)
-		var verr *fault.ValidationError
-		if !errors.As(err, &verr) {
-			t.Errorf("%s: %v, want a *fault.ValidationError", name, err)
-			continue
-		}
-		var fields []string
-		for _, f := range verr.Fields {
-			fields = append(fields, f.Field)
-		}
-		if !slices.Equal(fields, c.fields) {
-			t.Errorf("%s: fields %v (%v), want %v", name, fields, err, c.fields)
-		}
-	}
-	long := ok
-	long.ExpiresAt = ok.CreatedAt.Add(181 * 24 * time.Hour)
-	if err := gate.ValidateException(long, 365); err != nil {
-		t.Errorf("configurable cap: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/advisory"
+	"github.com/stella-ops/stella/gate/exception"
 )
 
 // InputSchema names the input document (gate.md §3).
@@ -100,18 +101,18 @@ type Requester struct {
 // Finding is one vulnerability finding of the release, with its VEX
 // verdict and exception already applied.
 type Finding struct {
-	ID            string          `json:"id"` // sha256 of JCS {advisoryId, component.name, component.purl}
-	AdvisoryID    string          `json:"advisoryId"`
-	Aliases       []string        `json:"aliases"`
-	Component     FindingRef      `json:"component"`
-	Severity      advisory.Rating `json:"severity"` // none | low | medium | high | critical | unknown (unscored)
-	CVSS          *float64        `json:"cvss"`
-	FixState      string          `json:"fixState"` // fixed | not-fixed | unknown
-	FixedVersions []string        `json:"fixedVersions"`
-	KEV           *KEV            `json:"kev"`
-	EPSS          *EPSS           `json:"epss"`
-	VEX           *VEX            `json:"vex"`
-	Exception     *Exception      `json:"exception"`
+	ID            string               `json:"id"` // sha256 of JCS {advisoryId, component.name, component.purl}
+	AdvisoryID    string               `json:"advisoryId"`
+	Aliases       []string             `json:"aliases"`
+	Component     FindingRef           `json:"component"`
+	Severity      advisory.Rating      `json:"severity"` // none | low | medium | high | critical | unknown (unscored)
+	CVSS          *float64             `json:"cvss"`
+	FixState      string               `json:"fixState"` // fixed | not-fixed | unknown
+	FixedVersions []string             `json:"fixedVersions"`
+	KEV           *KEV                 `json:"kev"`
+	EPSS          *EPSS                `json:"epss"`
+	VEX           *VEX                 `json:"vex"`
+	Exception     *exception.Exception `json:"exception"`
 	// Reachable is unknown (nil) unless a reachability provider supplied
 	// it; gates treat unknown as reachable.
 	Reachable *bool `json:"reachable"`

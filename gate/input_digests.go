@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/internal/canon"
 )
 
@@ -101,11 +102,11 @@ type ApprovalsDocument struct {
 // ExceptionsDocument is the stored form behind exceptionsDigest: the
 // exception log the findings were built against.
 type ExceptionsDocument struct {
-	Exceptions  []Exception  `json:"exceptions"`  // by id
-	Revocations []Revocation `json:"revocations"` // by exceptionId, at
+	Exceptions  []exception.Exception  `json:"exceptions"`  // by id
+	Revocations []exception.Revocation `json:"revocations"` // by exceptionId, at
 }
 
-func exceptionsDocument(exs []Exception, revs []Revocation) ([]byte, error) {
+func exceptionsDocument(exs []exception.Exception, revs []exception.Revocation) ([]byte, error) {
 	doc := ExceptionsDocument{Exceptions: slices.Clone(exs), Revocations: slices.Clone(revs)}
 	doc.Exceptions, doc.Revocations = nonNil(doc.Exceptions), nonNil(doc.Revocations)
 	for i := range doc.Exceptions {
@@ -116,8 +117,8 @@ func exceptionsDocument(exs []Exception, revs []Revocation) ([]byte, error) {
 	for i := range doc.Revocations {
 		doc.Revocations[i].At = canonTime(doc.Revocations[i].At)
 	}
-	slices.SortFunc(doc.Exceptions, func(a, b Exception) int { return strings.Compare(a.ID, b.ID) })
-	slices.SortFunc(doc.Revocations, func(a, b Revocation) int {
+	slices.SortFunc(doc.Exceptions, func(a, b exception.Exception) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(doc.Revocations, func(a, b exception.Revocation) int {
 		if c := strings.Compare(a.ExceptionID, b.ExceptionID); c != 0 {
 			return c
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/stella-ops/stella/gate/exception"
 )
 
 // regoValue is the Input document (its JSON form, gate.md §3) as an OPA
@@ -100,7 +101,7 @@ func termFinding(f Finding) *ast.Term {
 	)
 }
 
-func termException(x *Exception) *ast.Term {
+func termException(x *exception.Exception) *ast.Term {
 	scope := []*[2]*ast.Term{item("vulnerability", termStr(x.Scope.Vulnerability))}
 	for _, p := range [][2]string{{"packageKey", x.Scope.PackageKey}, {"component", x.Scope.Component}, {"releaseName", x.Scope.ReleaseName}} {
 		if p[1] != "" { // omitempty

@@ -7,6 +7,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/gate/internal/fixture"
 )
 
@@ -18,8 +19,8 @@ func TestRegoValueMatchesJSON(t *testing.T) {
 	full.Approvals[0].System = true
 	reach := false
 	full.Findings[0].Reachable = &reach
-	full.Findings[1].Exception = &gate.Exception{ID: "ex-1", Tenant: "t1", Scope: gate.ExceptionScope{Vulnerability: "CVE-2026-1234", PackageKey: "npm/lodash",
-		Environments: []string{"prod"}}, Effect: gate.EffectDowngrade, DowngradeTo: "low", Justification: "j", Owner: "o", ApprovedBy: "a",
+	full.Findings[1].Exception = &exception.Exception{ID: "ex-1", Tenant: "t1", Scope: exception.Scope{Vulnerability: "CVE-2026-1234", PackageKey: "npm/lodash",
+		Environments: []string{"prod"}}, Effect: exception.Downgrade, DowngradeTo: "low", Justification: "j", Owner: "o", ApprovedBy: "a",
 		CreatedAt: fixture.Cutoff.Add(-1e9), ExpiresAt: fixture.Cutoff.Add(1e15)}
 	tiny, huge := 1e-7, 1.5e22
 	full.Findings[2].CVSS = &tiny

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/fault"
-	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/tenant"
 )
@@ -18,7 +18,7 @@ import (
 var errNoExceptions = errors.New("this server keeps no exceptions")
 
 // exceptionStore returns the exception store and the caller's scope.
-func (r *Resolver) exceptionStore(ctx context.Context) (gate.ExceptionStore, tenant.Scope, error) {
+func (r *Resolver) exceptionStore(ctx context.Context) (exception.Store, tenant.Scope, error) {
 	if r.Exceptions == nil {
 		return nil, tenant.Scope{}, errNoExceptions
 	}
@@ -31,7 +31,7 @@ func (r *Resolver) exceptionStore(ctx context.Context) (gate.ExceptionStore, ten
 
 // createException appends an exception approved by the caller and created
 // at the resolver's clock, with its audit entry. The rules of gate.md §5 are
-// the store's (gate.ValidateException); a refusal names the input fields at
+// the store's (exception.Validate); a refusal names the input fields at
 // fault.
 func (r *Resolver) createException(ctx context.Context, in model.ExceptionInput) (*model.Exception, error) {
 	_, sc, err := r.exceptionStore(ctx)
@@ -42,19 +42,19 @@ func (r *Resolver) createException(ctx context.Context, in model.ExceptionInput)
 		return nil, errors.New("graph: the resolver has no id source")
 	}
 	now := r.cutoffOr(nil).Truncate(time.Microsecond)
-	e := gate.Exception{ID: r.NewID(), Tenant: sc.Tenant, Effect: gate.EffectSuppress,
-		Scope: gate.ExceptionScope{Vulnerability: strings.TrimSpace(in.Vulnerability), PackageKey: trimmed(in.PackageKey),
+	e := exception.Exception{ID: r.NewID(), Tenant: sc.Tenant, Effect: exception.Suppress,
+		Scope: exception.Scope{Vulnerability: strings.TrimSpace(in.Vulnerability), PackageKey: trimmed(in.PackageKey),
 			Component: trimmed(in.Component), ReleaseName: trimmed(in.ReleaseName), Environments: []string{}},
 		DowngradeTo: advisory.Rating(trimmed(in.DowngradeTo)), Justification: strings.TrimSpace(in.Justification),
 		Owner: strings.TrimSpace(in.Owner), ApprovedBy: sc.Actor, CreatedAt: now, ExpiresAt: in.ExpiresAt.UTC()}
 	if in.Effect != nil {
-		e.Effect = gate.Effect(strings.ToLower(string(*in.Effect)))
+		e.Effect = exception.Effect(strings.ToLower(string(*in.Effect)))
 	}
 	for _, env := range in.Environments {
 		e.Scope.Environments = append(e.Scope.Environments, strings.TrimSpace(env))
 	}
-	var stored *gate.Exception
-	var rev *gate.Revocation
+	var stored *exception.Exception
+	var rev *exception.Revocation
 	err = r.write(ctx, func(tx Tx) (*audit, error) {
 		if err := tx.AppendException(ctx, sc.Tenant, e); err != nil {
 			return nil, exceptionInputError(err)
@@ -99,10 +99,10 @@ func (r *Resolver) revokeException(ctx context.Context, id string) (*model.Excep
 		return nil, fieldError("id", "is required")
 	}
 	now := r.cutoffOr(nil).Truncate(time.Microsecond)
-	var e *gate.Exception
-	var rev *gate.Revocation
+	var e *exception.Exception
+	var rev *exception.Revocation
 	err = r.write(ctx, func(tx Tx) (*audit, error) {
-		if err := tx.AppendRevocation(ctx, sc.Tenant, gate.Revocation{ExceptionID: id, RevokedBy: sc.Actor, At: now}); err != nil {
+		if err := tx.AppendRevocation(ctx, sc.Tenant, exception.Revocation{ExceptionID: id, RevokedBy: sc.Actor, At: now}); err != nil {
 			return nil, err
 		}
 		var err error
@@ -129,7 +129,7 @@ func (r *Resolver) exceptions(ctx context.Context, activeAt *time.Time) ([]model
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]*gate.Revocation, len(revs))
+	byID := make(map[string]*exception.Revocation, len(revs))
 	for i := range revs {
 		byID[revs[i].ExceptionID] = &revs[i]
 	}
@@ -141,15 +141,15 @@ func (r *Resolver) exceptions(ctx context.Context, activeAt *time.Time) ([]model
 }
 
 // exceptionModel is e with its revocation (nil: none), active as of at.
-func exceptionModel(e gate.Exception, rev *gate.Revocation, at time.Time) model.Exception {
+func exceptionModel(e exception.Exception, rev *exception.Revocation, at time.Time) model.Exception {
 	m := model.Exception{ID: e.ID, Vulnerability: e.Scope.Vulnerability, PackageKey: optional(e.Scope.PackageKey),
 		Component: optional(e.Scope.Component), ReleaseName: optional(e.Scope.ReleaseName),
 		Environments: nonNil(e.Scope.Environments), Effect: model.ExceptionEffect(strings.ToUpper(string(e.Effect))),
 		DowngradeTo: optional(string(e.DowngradeTo)), Justification: e.Justification, Owner: e.Owner, ApprovedBy: e.ApprovedBy,
 		CreatedAt: e.CreatedAt.UTC(), ExpiresAt: e.ExpiresAt.UTC()}
-	var revs []gate.Revocation
+	var revs []exception.Revocation
 	if rev != nil {
-		revs = []gate.Revocation{*rev}
+		revs = []exception.Revocation{*rev}
 		m.RevokedAt, m.RevokedBy = optionalTime(rev.At), optional(rev.RevokedBy)
 	}
 	m.Active = e.ActiveAt(at, revs)

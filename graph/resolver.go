@@ -5,7 +5,7 @@ import (
 
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/auth"
-	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/vex"
@@ -30,7 +30,7 @@ type Resolver struct {
 	Gates *GateService
 	// Exceptions keeps the exception log decisions apply; nil: exception
 	// queries fail and decisions apply no exceptions.
-	Exceptions gate.ExceptionStore
+	Exceptions exception.Store
 	// InTx runs a transaction of the store behind the fields above. Every
 	// mutation outside Catalog writes its rows and its audit entry through
 	// it, together; nil: those mutations fail.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
@@ -20,7 +21,7 @@ type (
 	unreachableAdvisories struct{ advisory.Store }
 	unreachableSBOMs      struct{ sbom.Store }
 	unreachableVEX        struct{ vex.Store }
-	unreachableExceptions struct{ gate.ExceptionStore }
+	unreachableExceptions struct{ exception.Store }
 	unreachableGates      struct{ GateStore }
 )
 

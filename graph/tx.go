@@ -5,7 +5,7 @@ import (
 	"errors"
 
 	"github.com/stella-ops/stella/auth"
-	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/gate/record"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
@@ -22,7 +22,7 @@ type Tx interface {
 	sbom.Store
 	vex.Store
 	record.Store
-	gate.ExceptionStore
+	exception.Store
 }
 
 // TxFunc runs fn in one transaction: fn's writes commit together when it

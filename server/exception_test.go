@@ -10,7 +10,7 @@ import (
 
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/auth"
-	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/gate/record"
 	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/server"
@@ -140,9 +140,9 @@ func exceptionsOverGraphQL(t *testing.T, e *env, cutoff time.Time) {
 	if len(applied) != 1 {
 		t.Fatalf("record exceptions = %v, want the one applied", applied)
 	}
-	var rx gate.Exception
+	var rx exception.Exception
 	if err := json.Unmarshal([]byte(applied[0].(string)), &rx); err != nil || rx.ID != id || rx.ApprovedBy != "sec-lead" ||
-		rx.Effect != gate.EffectSuppress || rx.Scope.Vulnerability != "CVE-2024-0727" {
+		rx.Effect != exception.Suppress || rx.Scope.Vulnerability != "CVE-2024-0727" {
 		t.Fatalf("record exception = %s, %v", applied[0], err)
 	}
 	if path(allowed, "inputs", "exceptionsDigest") == path(denied, "inputs", "exceptionsDigest") {

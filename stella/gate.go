@@ -22,6 +22,7 @@ import (
 	"github.com/stella-ops/stella/decide"
 	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/gate/policy"
 	"github.com/stella-ops/stella/gate/record"
 	"github.com/stella-ops/stella/internal/canon"
@@ -349,7 +350,7 @@ func storedRelease(cmd *cobra.Command, sf *scanFlags, key string, src *decide.So
 		if err != nil {
 			return withCode(ExitInternal, "exceptions: %v", err)
 		}
-		exs, revs = gate.LogAt(exs, revs, src.ClockCutoff)
+		exs, revs = exception.LogAt(exs, revs, src.ClockCutoff)
 		if len(exs) > 0 {
 			if b.Exceptions, err = json.Marshal(decide.ExceptionLog{Exceptions: exs, Revocations: revs}); err != nil {
 				return withCode(ExitInternal, "%v", err)

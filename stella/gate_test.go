@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/gate/record"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
@@ -308,8 +309,8 @@ func TestGateEvalStoredRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waiver := gate.Exception{ID: "ex-1", Tenant: "default", Scope: gate.ExceptionScope{Vulnerability: "CVE-2026-0001", Environments: []string{"prod"}},
-		Effect: gate.EffectSuppress, Justification: "not reachable in shop", Owner: "team-shop", ApprovedBy: "secops",
+	waiver := exception.Exception{ID: "ex-1", Tenant: "default", Scope: exception.Scope{Vulnerability: "CVE-2026-0001", Environments: []string{"prod"}},
+		Effect: exception.Suppress, Justification: "not reachable in shop", Owner: "team-shop", ApprovedBy: "secops",
 		CreatedAt: now, ExpiresAt: now.Add(90 * 24 * time.Hour)}
 	if err := s.AppendException(ctx, "default", waiver); err != nil {
 		t.Fatal(err)
@@ -343,8 +344,8 @@ func TestGateEvalMatchesServerRecord(t *testing.T) {
 	if err := s.CreateEnvironment(ctx, env); err != nil {
 		t.Fatal(err)
 	}
-	waiver := gate.Exception{ID: "ex-1", Tenant: "default", Scope: gate.ExceptionScope{Vulnerability: "CVE-2026-0001", Environments: []string{"prod"}},
-		Effect: gate.EffectDowngrade, DowngradeTo: "high", Justification: "not reachable in shop", Owner: "team-shop", ApprovedBy: "secops",
+	waiver := exception.Exception{ID: "ex-1", Tenant: "default", Scope: exception.Scope{Vulnerability: "CVE-2026-0001", Environments: []string{"prod"}},
+		Effect: exception.Downgrade, DowngradeTo: "high", Justification: "not reachable in shop", Owner: "team-shop", ApprovedBy: "secops",
 		CreatedAt: now, ExpiresAt: now.Add(90 * 24 * time.Hour)}
 	if err := s.AppendException(ctx, "default", waiver); err != nil {
 		t.Fatal(err)

@@ -13,10 +13,10 @@ import (
 	"github.com/stella-ops/stella/advisory"
 	advisorytest "github.com/stella-ops/stella/advisory/storetest"
 	"github.com/stella-ops/stella/auth"
-	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/exception"
+	exceptiontest "github.com/stella-ops/stella/gate/exception/storetest"
 	"github.com/stella-ops/stella/gate/record"
 	recordtest "github.com/stella-ops/stella/gate/record/storetest"
-	gatetest "github.com/stella-ops/stella/gate/storetest"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/release/storetest"
 	"github.com/stella-ops/stella/sbom"
@@ -57,7 +57,7 @@ func auditedChanges(t *testing.T) []storetest.Change[*Tx] {
 	}
 	tokens := func(ctx context.Context, tx *Tx) ([]auth.Token, error) { return tx.ListTokens(ctx, auditTenant) }
 	rec, raw := recordtest.Decide(t, auditTenant, "shop-1", "prod", recordtest.Cutoff)
-	exception := gatetest.Exception(auditTenant, "x-1", "CVE-2024-0001", gatetest.Cutoff)
+	waiver := exceptiontest.Exception(auditTenant, "x-1", "CVE-2024-0001", exceptiontest.Cutoff)
 	doc := vextest.OpenVEX(t, "", "audited", vextest.ImageDigest, "pkg:deb/debian/openssl", "not_affected", "CVE-2024-0001")
 	issuer := vex.Issuer{ID: "vendor", Name: "Vendor", Class: vex.ClassVendor}
 	sbomRecord := func(content byte) *sbom.Record {
@@ -119,31 +119,31 @@ func auditedChanges(t *testing.T) []storetest.Change[*Tx] {
 		},
 		{
 			Name: "AppendException",
-			Make: func(ctx context.Context, tx *Tx) error { return tx.AppendException(ctx, auditTenant, exception) },
+			Make: func(ctx context.Context, tx *Tx) error { return tx.AppendException(ctx, auditTenant, waiver) },
 			Refused: func(ctx context.Context, tx *Tx) error {
-				bad := exception
+				bad := waiver
 				bad.ApprovedBy = bad.Owner
 				return tx.AppendException(ctx, auditTenant, bad)
 			},
 			Made: func(ctx context.Context, tx *Tx) (bool, error) {
-				_, _, err := tx.Exception(ctx, auditTenant, exception.ID)
-				return found(err, gate.ErrExceptionNotFound)
+				_, _, err := tx.Exception(ctx, auditTenant, waiver.ID)
+				return found(err, exception.ErrNotFound)
 			},
 		},
 		{
 			Name: "AppendRevocation",
 			Make: func(ctx context.Context, tx *Tx) error {
-				if err := tx.AppendException(ctx, auditTenant, exception); err != nil {
+				if err := tx.AppendException(ctx, auditTenant, waiver); err != nil {
 					return err
 				}
-				return tx.AppendRevocation(ctx, auditTenant, gate.Revocation{ExceptionID: exception.ID, RevokedBy: "carol", At: gatetest.Cutoff})
+				return tx.AppendRevocation(ctx, auditTenant, exception.Revocation{ExceptionID: waiver.ID, RevokedBy: "carol", At: exceptiontest.Cutoff})
 			},
 			Refused: func(ctx context.Context, tx *Tx) error {
-				return tx.AppendRevocation(ctx, auditTenant, gate.Revocation{ExceptionID: "nope", RevokedBy: "carol", At: gatetest.Cutoff})
+				return tx.AppendRevocation(ctx, auditTenant, exception.Revocation{ExceptionID: "nope", RevokedBy: "carol", At: exceptiontest.Cutoff})
 			},
 			Made: func(ctx context.Context, tx *Tx) (bool, error) {
-				_, rev, err := tx.Exception(ctx, auditTenant, exception.ID)
-				ok, err := found(err, gate.ErrExceptionNotFound)
+				_, rev, err := tx.Exception(ctx, auditTenant, waiver.ID)
+				ok, err := found(err, exception.ErrNotFound)
 				return ok && rev != nil, err
 			},
 		},

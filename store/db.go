@@ -7,7 +7,7 @@ import (
 
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/auth"
-	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/gate/record"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
@@ -32,13 +32,13 @@ var (
 	_ auth.Store    = (*DB)(nil)
 
 	// A Tx writes everything DB writes.
-	_ release.Store       = (*Tx)(nil)
-	_ auth.Store          = (*Tx)(nil)
-	_ sbom.Store          = (*Tx)(nil)
-	_ vex.Store           = (*Tx)(nil)
-	_ advisory.Store      = (*Tx)(nil)
-	_ record.Store        = (*Tx)(nil)
-	_ gate.ExceptionStore = (*Tx)(nil)
+	_ release.Store   = (*Tx)(nil)
+	_ auth.Store      = (*Tx)(nil)
+	_ sbom.Store      = (*Tx)(nil)
+	_ vex.Store       = (*Tx)(nil)
+	_ advisory.Store  = (*Tx)(nil)
+	_ record.Store    = (*Tx)(nil)
+	_ exception.Store = (*Tx)(nil)
 )
 
 // store holds the queries. It runs them either on the pool or, inside InTx,

@@ -15,10 +15,10 @@ import (
 
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/fault"
-	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/exception"
 )
 
-var _ gate.ExceptionStore = (*DB)(nil)
+var _ exception.Store = (*DB)(nil)
 
 type gateExceptionRow struct {
 	bun.BaseModel `bun:"table:gate_exceptions,alias:x"`
@@ -53,21 +53,21 @@ type gateRevocationRow struct {
 func storedTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 func exceptionNotFound(id string) error {
-	return fmt.Errorf("%w: %w", gate.ErrExceptionNotFound, &fault.NotFoundError{Kind: "exception", Key: id})
+	return fmt.Errorf("%w: %w", exception.ErrNotFound, &fault.NotFoundError{Kind: "exception", Key: id})
 }
 
 func exceptionConflict(id, reason string) error {
-	return fmt.Errorf("%w: %w", gate.ErrExceptionConflict, &fault.ConflictError{Kind: "exception", Key: id, Reason: reason})
+	return fmt.Errorf("%w: %w", exception.ErrConflict, &fault.ConflictError{Kind: "exception", Key: id, Reason: reason})
 }
 
-// AppendException stores a validated exception; see gate.ExceptionStore.
+// AppendException stores a validated exception; see exception.Store.
 // Times are kept to the microsecond, in UTC.
-func (s *store) AppendException(ctx context.Context, tenant string, e gate.Exception) error {
+func (s *store) AppendException(ctx context.Context, tenant string, e exception.Exception) error {
 	if e.Tenant != "" && e.Tenant != tenant {
 		return invalidField("exception", "belongs to tenant %q", e.Tenant)
 	}
 	e.CreatedAt, e.ExpiresAt = storedTime(e.CreatedAt), storedTime(e.ExpiresAt)
-	if err := gate.ValidateException(e, 0); err != nil {
+	if err := exception.Validate(e, 0); err != nil {
 		return err // wraps a *fault.ValidationError naming the fields
 	}
 	envs, err := json.Marshal(nonNilStrings(e.Scope.Environments))
@@ -88,8 +88,8 @@ func (s *store) AppendException(ctx context.Context, tenant string, e gate.Excep
 }
 
 // AppendRevocation appends the revocation of an existing exception; see
-// gate.ExceptionStore.
-func (s *store) AppendRevocation(ctx context.Context, tenant string, r gate.Revocation) error {
+// exception.Store.
+func (s *store) AppendRevocation(ctx context.Context, tenant string, r exception.Revocation) error {
 	var missing []fault.FieldError
 	if r.ExceptionID == "" {
 		missing = append(missing, fault.FieldError{Field: "exceptionId", Message: "is required"})
@@ -126,8 +126,8 @@ func (s *store) AppendRevocation(ctx context.Context, tenant string, r gate.Revo
 	})
 }
 
-// Exceptions returns the tenant's exception log; see gate.ExceptionStore.
-func (s *store) Exceptions(ctx context.Context, tenant string) ([]gate.Exception, []gate.Revocation, error) {
+// Exceptions returns the tenant's exception log; see exception.Store.
+func (s *store) Exceptions(ctx context.Context, tenant string) ([]exception.Exception, []exception.Revocation, error) {
 	var xrows []gateExceptionRow
 	if err := s.db.NewSelect().Model(&xrows).Where("x.tenant_id = ?", tenant).OrderExpr("x.created_at, x.id").Scan(ctx); err != nil {
 		return nil, nil, err
@@ -136,7 +136,7 @@ func (s *store) Exceptions(ctx context.Context, tenant string) ([]gate.Exception
 	if err := s.db.NewSelect().Model(&rrows).Where("v.tenant_id = ?", tenant).OrderExpr("v.at, v.exception_id").Scan(ctx); err != nil {
 		return nil, nil, err
 	}
-	exs := make([]gate.Exception, 0, len(xrows))
+	exs := make([]exception.Exception, 0, len(xrows))
 	for i := range xrows {
 		e, err := xrows[i].exception()
 		if err != nil {
@@ -144,23 +144,23 @@ func (s *store) Exceptions(ctx context.Context, tenant string) ([]gate.Exception
 		}
 		exs = append(exs, e)
 	}
-	revs := make([]gate.Revocation, 0, len(rrows))
+	revs := make([]exception.Revocation, 0, len(rrows))
 	for _, r := range rrows {
 		revs = append(revs, r.revocation())
 	}
 	// The order is part of the contract; sort here too, since it must not
 	// depend on how a driver renders timestamps.
-	slices.SortStableFunc(exs, func(a, b gate.Exception) int {
+	slices.SortStableFunc(exs, func(a, b exception.Exception) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
 	})
-	slices.SortStableFunc(revs, func(a, b gate.Revocation) int {
+	slices.SortStableFunc(revs, func(a, b exception.Revocation) int {
 		return cmp.Or(a.At.Compare(b.At), strings.Compare(a.ExceptionID, b.ExceptionID))
 	})
 	return exs, revs, nil
 }
 
-// Exception returns one exception and its revocation; see gate.ExceptionStore.
-func (s *store) Exception(ctx context.Context, tenant, id string) (*gate.Exception, *gate.Revocation, error) {
+// Exception returns one exception and its revocation; see exception.Store.
+func (s *store) Exception(ctx context.Context, tenant, id string) (*exception.Exception, *exception.Revocation, error) {
 	var row gateExceptionRow
 	err := s.db.NewSelect().Model(&row).Where("x.tenant_id = ? AND x.id = ?", tenant, id).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -185,20 +185,20 @@ func (s *store) Exception(ctx context.Context, tenant, id string) (*gate.Excepti
 	return &e, &r, nil
 }
 
-func (r *gateExceptionRow) exception() (gate.Exception, error) {
+func (r *gateExceptionRow) exception() (exception.Exception, error) {
 	var envs []string
 	if err := json.Unmarshal([]byte(r.Environments), &envs); err != nil {
-		return gate.Exception{}, fmt.Errorf("stored exception %s: environments: %w", r.ID, err)
+		return exception.Exception{}, fmt.Errorf("stored exception %s: environments: %w", r.ID, err)
 	}
-	return gate.Exception{ID: r.ID, Tenant: r.TenantID,
-		Scope: gate.ExceptionScope{Vulnerability: r.Vulnerability, PackageKey: r.PackageKey, Component: r.Component,
+	return exception.Exception{ID: r.ID, Tenant: r.TenantID,
+		Scope: exception.Scope{Vulnerability: r.Vulnerability, PackageKey: r.PackageKey, Component: r.Component,
 			ReleaseName: r.ReleaseName, Environments: nonNilStrings(envs)},
-		Effect: gate.Effect(r.Effect), DowngradeTo: advisory.Rating(r.DowngradeTo), Justification: r.Justification, Owner: r.Owner,
+		Effect: exception.Effect(r.Effect), DowngradeTo: advisory.Rating(r.DowngradeTo), Justification: r.Justification, Owner: r.Owner,
 		ApprovedBy: r.ApprovedBy, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()}, nil
 }
 
-func (r *gateRevocationRow) revocation() gate.Revocation {
-	return gate.Revocation{ExceptionID: r.ExceptionID, RevokedBy: r.RevokedBy, At: r.At.UTC()}
+func (r *gateRevocationRow) revocation() exception.Revocation {
+	return exception.Revocation{ExceptionID: r.ExceptionID, RevokedBy: r.RevokedBy, At: r.At.UTC()}
 }
 
 func nonNilStrings(s []string) []string {

@@ -5,13 +5,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stella-ops/stella/gate"
-	gatetest "github.com/stella-ops/stella/gate/storetest"
+	"github.com/stella-ops/stella/gate/exception"
+	exceptiontest "github.com/stella-ops/stella/gate/exception/storetest"
 )
 
 func TestGateExceptionStore(t *testing.T) {
 	eachBackend(t, func(t *testing.T, open func(t *testing.T) *DB) {
-		gatetest.RunExceptions(t, func(t *testing.T) gate.ExceptionStore { return open(t) })
+		exceptiontest.Run(t, func(t *testing.T) exception.Store { return open(t) })
 	})
 }
 
@@ -21,10 +21,10 @@ func TestGateExceptionTablesAreAppendOnly(t *testing.T) {
 	eachBackend(t, func(t *testing.T, open func(t *testing.T) *DB) {
 		ctx := context.Background()
 		db := open(t)
-		if err := db.AppendException(ctx, "acme", gatetest.Exception("acme", "x-1", "CVE-2024-0001", gatetest.Cutoff)); err != nil {
+		if err := db.AppendException(ctx, "acme", exceptiontest.Exception("acme", "x-1", "CVE-2024-0001", exceptiontest.Cutoff)); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.AppendRevocation(ctx, "acme", gate.Revocation{ExceptionID: "x-1", RevokedBy: "carol", At: gatetest.Cutoff.Add(time.Hour)}); err != nil {
+		if err := db.AppendRevocation(ctx, "acme", exception.Revocation{ExceptionID: "x-1", RevokedBy: "carol", At: exceptiontest.Cutoff.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		for table, set := range map[string]string{"gate_exceptions": "owner = 'mallory'", "gate_exception_revocations": "revoked_by = 'mallory'"} {

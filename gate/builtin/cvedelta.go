@@ -7,6 +7,7 @@ import (
 
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/exception"
 )
 
 type cveDeltaSettings struct {
@@ -87,7 +88,7 @@ func (g *cveDeltaGate) Evaluate(_ context.Context, in *gate.Input) (gate.Result,
 // severe judges by CVSS score, or by label when there is no score or an
 // exception has downgraded the finding (the downgrade is in the label).
 func (g *cveDeltaGate) severe(f *gate.Finding) bool {
-	downgraded := f.Exception != nil && f.Exception.Effect == gate.EffectDowngrade
+	downgraded := f.Exception != nil && f.Exception.Effect == exception.Downgrade
 	if f.CVSS != nil && !downgraded {
 		return *f.CVSS >= g.s.NewSeverityThreshold
 	}

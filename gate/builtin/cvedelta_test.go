@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/exception"
 )
 
 // Acceptance check 4.
@@ -53,7 +54,7 @@ func TestCVEDelta(t *testing.T) {
 			[]gate.Finding{func() gate.Finding {
 				f := high("CVE-6", "pkg:npm/a@1")
 				f.Severity = "low"
-				f.Exception = &gate.Exception{ID: "ex-1", Effect: gate.EffectDowngrade, DowngradeTo: "low"}
+				f.Exception = &exception.Exception{ID: "ex-1", Effect: exception.Downgrade, DowngradeTo: "low"}
 				return f
 			}()}, gate.StatusPass, nil, 0},
 	}

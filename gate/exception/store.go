@@ -1,4 +1,4 @@
-package gate
+package exception
 
 import (
 	"context"
@@ -6,35 +6,35 @@ import (
 	"time"
 )
 
-// ExceptionStore keeps a tenant's exception log append-only (gate.md §5.2):
+// Store keeps a tenant's exception log append-only (gate.md §5.2):
 // exceptions and the revocations appended after them. Nothing is edited or
 // deleted; an expired exception simply stops being active. Implementations
-// run the conformance suite in gate/storetest (RunExceptions).
-type ExceptionStore interface {
-	// AppendException stores a new exception after ValidateException
-	// (with the default cap of DefaultExceptionMaxDays) accepts it. Ids are
-	// unique per tenant: a second exception with the same id is refused
-	// with an error wrapping ErrExceptionConflict. An exception naming
-	// another tenant is refused.
+// run the conformance suite in gate/exception/storetest.
+type Store interface {
+	// AppendException stores a new exception after Validate (with the
+	// default cap of DefaultMaxDays) accepts it. Ids are unique per
+	// tenant: a second exception with the same id is refused with an
+	// error wrapping ErrConflict. An exception naming another tenant is
+	// refused.
 	AppendException(ctx context.Context, tenant string, e Exception) error
 	// AppendRevocation appends a revocation of an existing exception. An
-	// unknown exception gives an error wrapping ErrExceptionNotFound;
-	// revoking an exception twice one wrapping ErrExceptionConflict.
+	// unknown exception gives an error wrapping ErrNotFound; revoking an
+	// exception twice one wrapping ErrConflict.
 	AppendRevocation(ctx context.Context, tenant string, r Revocation) error
 	// Exceptions returns the tenant's whole log: exceptions sorted by
 	// createdAt then id, revocations by at then exceptionId.
 	Exceptions(ctx context.Context, tenant string) ([]Exception, []Revocation, error)
 	// Exception returns one exception and its revocation (nil when it is
-	// not revoked), or an error wrapping ErrExceptionNotFound.
+	// not revoked), or an error wrapping ErrNotFound.
 	Exception(ctx context.Context, tenant, id string) (*Exception, *Revocation, error)
 }
 
 var (
-	// ErrExceptionNotFound is returned for an unknown exception id.
-	ErrExceptionNotFound = errors.New("gate: exception not found")
-	// ErrExceptionConflict is returned for a duplicate exception id or a
-	// second revocation of one exception.
-	ErrExceptionConflict = errors.New("gate: exception conflict")
+	// ErrNotFound is returned for an unknown exception id.
+	ErrNotFound = errors.New("exception: not found")
+	// ErrConflict is returned for a duplicate exception id or a second
+	// revocation of one exception.
+	ErrConflict = errors.New("exception: conflict")
 )
 
 // LogAt is the exception log as known at cutoff: the exceptions created

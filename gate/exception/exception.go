@@ -1,4 +1,4 @@
-package gate
+package exception
 
 import (
 	"time"
@@ -9,10 +9,12 @@ import (
 // Effect is what an exception does to the findings it covers.
 type Effect string
 
-// Exception effects (gate.md §5).
+// Exception effects (gate.md §5.6).
 const (
-	EffectSuppress  Effect = "suppress"
-	EffectDowngrade Effect = "downgrade"
+	// Suppress makes the finding inactive for every built-in gate.
+	Suppress Effect = "suppress"
+	// Downgrade lowers the finding's severity to DowngradeTo.
+	Downgrade Effect = "downgrade"
 )
 
 // Exception is an owned, approved and expiring waiver for a vulnerability
@@ -21,7 +23,7 @@ const (
 type Exception struct {
 	ID            string          `json:"id"`
 	Tenant        string          `json:"tenant"`
-	Scope         ExceptionScope  `json:"scope"`
+	Scope         Scope           `json:"scope"`
 	Effect        Effect          `json:"effect"`
 	DowngradeTo   advisory.Rating `json:"downgradeTo,omitempty"`
 	Justification string          `json:"justification"`
@@ -31,9 +33,9 @@ type Exception struct {
 	ExpiresAt     time.Time       `json:"expiresAt"`
 }
 
-// ExceptionScope says which findings an exception covers. Vulnerability
-// is required; the other fields narrow it.
-type ExceptionScope struct {
+// Scope says which findings an exception covers. Vulnerability is
+// required; the other fields narrow it.
+type Scope struct {
 	Vulnerability string   `json:"vulnerability"` // any id of the alias group
 	PackageKey    string   `json:"packageKey,omitempty"`
 	Component     string   `json:"component,omitempty"`

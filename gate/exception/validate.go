@@ -1,7 +1,6 @@
-package gate
+package exception
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,18 +9,18 @@ import (
 	"github.com/stella-ops/stella/fault"
 )
 
-// DefaultExceptionMaxDays caps how long an exception may last (gate.md §5.1).
-const DefaultExceptionMaxDays = 180
+// DefaultMaxDays caps how long an exception may last (gate.md §5.1).
+const DefaultMaxDays = 180
 
-// ValidateException checks an exception before it is stored: the scope
+// Validate checks an exception before it is stored: the scope
 // names a vulnerability (and no empty environment), expiresAt is set and at
 // most maxDays (0: the default 180) after createdAt, the approver is not the
 // owner, and a downgrade names a severity. A refusal wraps a
 // *fault.ValidationError listing every field at fault by its JSON path
 // ("scope.vulnerability", "expiresAt"), so callers can point at the input.
-func ValidateException(e Exception, maxDays int) error {
+func Validate(e Exception, maxDays int) error {
 	if maxDays <= 0 {
-		maxDays = DefaultExceptionMaxDays
+		maxDays = DefaultMaxDays
 	}
 	var fields []fault.FieldError
 	bad := func(field, format string, args ...any) {
@@ -59,11 +58,11 @@ func ValidateException(e Exception, maxDays int) error {
 		bad("expiresAt", "must be at most %d days after createdAt (%s)", maxDays, e.CreatedAt.UTC().Format(time.RFC3339))
 	}
 	switch e.Effect {
-	case EffectSuppress:
+	case Suppress:
 		if e.DowngradeTo != "" {
 			bad("downgradeTo", "is only for effect downgrade")
 		}
-	case EffectDowngrade:
+	case Downgrade:
 		if _, ok := e.DowngradeTo.Rank(); !ok {
 			bad("downgradeTo", "%q is not one of critical, high, medium, low, none", e.DowngradeTo)
 		}
@@ -71,7 +70,7 @@ func ValidateException(e Exception, maxDays int) error {
 		bad("effect", "%q is not suppress or downgrade", e.Effect)
 	}
 	if len(fields) > 0 {
-		return fmt.Errorf("gate: exception %s: %w", e.ID, &fault.ValidationError{Fields: fields})
+		return fmt.Errorf("exception %s: %w", e.ID, &fault.ValidationError{Fields: fields})
 	}
 	return nil
 }
@@ -89,78 +88,4 @@ func (e Exception) ActiveAt(cutoff time.Time, revocations []Revocation) bool {
 		}
 	}
 	return true
-}
-
-// specificity orders scopes for §5.5: component + release + package beats
-// package beats vulnerability only. Weights keep partial scopes between
-// those (a package scope with a component beats one without).
-func (s ExceptionScope) specificity() int {
-	n := 0
-	if s.PackageKey != "" {
-		n += 4
-	}
-	if s.Component != "" {
-		n += 2
-	}
-	if s.ReleaseName != "" {
-		n++
-	}
-	return n
-}
-
-// exceptionTarget is what an exception scope is matched against.
-type exceptionTarget struct {
-	ids         []string // advisory id and aliases
-	packageKey  string   // ecosystem/name
-	purl        string
-	component   string
-	releaseName string
-	environment string
-}
-
-func (s ExceptionScope) matches(t exceptionTarget) bool {
-	if !slices.Contains(t.ids, s.Vulnerability) {
-		return false
-	}
-	if s.PackageKey != "" && s.PackageKey != t.packageKey && s.PackageKey != t.purl {
-		return false
-	}
-	if s.Component != "" && s.Component != t.component {
-		return false
-	}
-	if s.ReleaseName != "" && s.ReleaseName != t.releaseName {
-		return false
-	}
-	return len(s.Environments) == 0 || slices.Contains(s.Environments, t.environment)
-}
-
-// winningException picks the exception that applies to t (§5.5): among
-// active matching ones, the most specific, then the latest createdAt,
-// then the smallest id. It returns nil when none applies.
-func winningException(t exceptionTarget, cutoff time.Time, exs []Exception, revs []Revocation) *Exception {
-	var best *Exception
-	for i := range exs {
-		e := &exs[i]
-		if !e.Scope.matches(t) || !e.ActiveAt(cutoff, revs) {
-			continue
-		}
-		if best == nil || compareExceptions(e, best) < 0 {
-			best = e
-		}
-	}
-	if best == nil {
-		return nil
-	}
-	w := *best
-	w.Scope.Environments = slices.Clone(w.Scope.Environments)
-	return &w
-}
-
-// compareExceptions sorts the winner first.
-func compareExceptions(a, b *Exception) int {
-	return cmp.Or(
-		cmp.Compare(b.Scope.specificity(), a.Scope.specificity()),
-		b.CreatedAt.Compare(a.CreatedAt),
-		strings.Compare(a.ID, b.ID),
-	)
 }
