@@ -36,6 +36,20 @@ func (e *ConflictError) Error() string {
 }
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 
+// PreconditionError is a business rule that refuses a well-formed request
+// (a draft release, the requester approving their own promotion). Code is a
+// stable word callers branch on and the API returns as its reason.
+type PreconditionError struct {
+	Kind, Key string
+	Code      string // e.g. "SOD_VIOLATION", "RELEASE_NOT_FINALIZED"
+	Reason    string
+}
+
+func (e *PreconditionError) Error() string {
+	return fmt.Sprintf("%s %q: %s (%s)", e.Kind, e.Key, e.Reason, e.Code)
+}
+func (e *PreconditionError) Is(target error) bool { return target == ErrPrecondition }
+
 // FieldError is one problem with one input field.
 type FieldError struct {
 	Field   string `json:"field"`

@@ -21,6 +21,7 @@ func TestTypedErrorsMatchTheirKind(t *testing.T) {
 		{&fault.ConflictError{Kind: "release", Key: "v1", Reason: "is finalized"}, fault.ErrConflict, `release "v1": is finalized`},
 		{fault.Invalid("name", "must be at most %d characters", 63), fault.ErrValidation, "invalid input: name: must be at most 63 characters"},
 		{&fault.UnreachableError{System: "registry hub", Err: cause}, fault.ErrUnreachable, "registry hub is unreachable: connection refused"},
+		{&fault.PreconditionError{Kind: "release", Key: "v1", Code: "RELEASE_NOT_FINALIZED", Reason: "is draft"}, fault.ErrPrecondition, `release "v1": is draft (RELEASE_NOT_FINALIZED)`},
 	} {
 		wrapped := fmt.Errorf("context: %w", c.err)
 		if !errors.Is(wrapped, c.kind) || c.err.Error() != c.msg {
