@@ -13,4 +13,14 @@
 //	rel, err := releases.CreateRelease(ctx, release.Draft{Name: "myapp-v2.3.1"})
 //	rel, err = releases.AddComponent(ctx, rel.ID, release.ComponentRef{Component: "api", Tag: "v2.3.1"})
 //	rel, err = releases.FinalizeRelease(ctx, rel.ID) // immutable from here; rel.Digest set
+//
+// Promotions move a release through the state machine of release.md §2 as
+// pure values: NewPromotion checks a request against the facts a store looked
+// up, and Promotion.Apply returns the promotion after a trigger with the event
+// to publish, or a conflict when the trigger does not apply. NextToDeploy,
+// CanApprove and AutoPromotions hold the deploy lock order, the approval rules
+// and auto-promotion the same way, so the store and the API only fetch and write:
+//
+//	p, ev, err := release.NewPromotion(id, req, facts, now)
+//	p, ev, err = p.Apply(release.Transition{Trigger: release.TriggerEvaluationStarted}, now)
 package release
