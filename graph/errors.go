@@ -50,6 +50,7 @@ func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Er
 	}
 	var verr *fault.ValidationError
 	var uerr *fault.UnreachableError
+	var perr *fault.PreconditionError
 	var rerr *release.RegistryError
 	switch {
 	case errors.As(err, &verr):
@@ -59,6 +60,9 @@ func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Er
 		gerr.Extensions["code"] = CodeNotFound
 	case errors.Is(err, fault.ErrConflict):
 		gerr.Extensions["code"] = CodeConflict
+	case errors.As(err, &perr):
+		gerr.Extensions["code"] = CodePrecondition
+		gerr.Extensions["reason"] = perr.Code
 	case errors.As(err, &uerr):
 		gerr.Extensions["code"] = CodePrecondition
 		gerr.Extensions["reason"] = "REGISTRY_UNREACHABLE"
