@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"os"
@@ -150,5 +151,48 @@ func TestUnsupportedKeysAreRefused(t *testing.T) {
 	}
 	if _, err := ParseEnvelope([]byte(`{"payload":""}`)); err == nil {
 		t.Fatal("want an error for an empty envelope")
+	}
+}
+
+// VerifyAbout tells a bad signature from a good signature over other content.
+func TestVerifyAbout(t *testing.T) {
+	ctx := context.Background()
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer, _ := NewSigner(priv)
+	verifier, _ := NewVerifier(priv.Public())
+	_, otherPriv, _ := ed25519.GenerateKey(rand.Reader)
+	other, _ := NewVerifier(otherPriv.Public())
+	digest := "sha256:" + strings.Repeat("c", 64)
+	subj, _ := SubjectFromDigest("manifest.json", digest)
+	st, err := NewStatement("https://example.com/manifest/v1", map[string]any{}, subj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := Sign(ctx, st, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(env)
+	trust := Trust{Verifiers: []Verifier{verifier}}
+	if keys, err := VerifyAbout(ctx, raw, trust, st.PredicateType, "manifest.json", digest); err != nil || len(keys) != 1 || keys[0] != verifier.KeyID() {
+		t.Fatalf("good envelope: %v %v", keys, err)
+	}
+	for name, tc := range map[string]struct {
+		raw           []byte
+		trust         Trust
+		predicate     string
+		file, digest  string
+		want, notWant error
+	}{
+		"another key":       {raw, Trust{Verifiers: []Verifier{other}}, st.PredicateType, "manifest.json", digest, ErrVerify, ErrSubject},
+		"not an envelope":   {[]byte("{"), trust, st.PredicateType, "manifest.json", digest, ErrVerify, ErrSubject},
+		"another predicate": {raw, trust, "https://example.com/other/v1", "manifest.json", digest, ErrVerify, ErrSubject},
+		"another file":      {raw, trust, st.PredicateType, "index.json", digest, ErrSubject, ErrVerify},
+		"another content":   {raw, trust, st.PredicateType, "manifest.json", "sha256:" + strings.Repeat("d", 64), ErrSubject, ErrVerify},
+	} {
+		_, err := VerifyAbout(ctx, tc.raw, tc.trust, tc.predicate, tc.file, tc.digest)
+		if !errors.Is(err, tc.want) || errors.Is(err, tc.notWant) {
+			t.Errorf("%s: %v, want %v", name, err, tc.want)
+		}
 	}
 }

@@ -118,3 +118,31 @@ func ParseEnvelope(raw []byte) (*Envelope, error) {
 	}
 	return &env, nil
 }
+
+// ErrSubject means a verified statement is about something else than the
+// caller holds: the signature is good, the content is not what was signed.
+var ErrSubject = errors.New("attest: the signed statement is not about this content")
+
+// VerifyAbout verifies a DSSE envelope against trust and checks that its
+// statement is of predicateType and about exactly one subject, name with
+// sha256 digest ("sha256:<hex>"). It returns the key ids that verified. A
+// bad envelope, signature or predicate type wraps ErrVerify; a statement
+// about other content wraps ErrSubject.
+func VerifyAbout(ctx context.Context, raw []byte, trust Trust, predicateType, name, digest string) ([]string, error) {
+	env, err := ParseEnvelope(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrVerify, err)
+	}
+	st, keys, err := Verify(ctx, env, trust)
+	if err != nil {
+		return nil, err
+	}
+	if st.PredicateType != predicateType {
+		return nil, fmt.Errorf("%w: the statement's predicate type %q is not %s", ErrVerify, st.PredicateType, predicateType)
+	}
+	want := strings.TrimPrefix(digest, "sha256:")
+	if len(st.Subject) != 1 || st.Subject[0].Name != name || st.Subject[0].Digest["sha256"] != want {
+		return nil, fmt.Errorf("%w: want %s (sha256 %s)", ErrSubject, name, want)
+	}
+	return keys, nil
+}

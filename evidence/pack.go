@@ -308,20 +308,12 @@ func readEntry(ar *archive.Reader, path string, limit int64) ([]byte, error) {
 // verifyManifestEnvelope checks the envelope against trust and that its
 // statement is about exactly this manifest.json.
 func verifyManifestEnvelope(ctx context.Context, raw []byte, manifestDigest string, trust attest.Trust) ([]string, error) {
-	env, err := attest.ParseEnvelope(raw)
-	if err != nil {
+	keys, err := attest.VerifyAbout(ctx, raw, trust, PackPredicateType, ManifestPath, manifestDigest)
+	switch {
+	case errors.Is(err, attest.ErrSubject):
+		return nil, fmt.Errorf("%w: %v", ErrHash, err)
+	case err != nil:
 		return nil, fmt.Errorf("%w: %v", ErrSignature, err)
-	}
-	st, keys, err := attest.Verify(ctx, env, trust)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrSignature, err)
-	}
-	if st.PredicateType != PackPredicateType {
-		return nil, fmt.Errorf("%w: the manifest statement's predicate type %q is not %s", ErrSignature, st.PredicateType, PackPredicateType)
-	}
-	want := strings.TrimPrefix(manifestDigest, "sha256:")
-	if len(st.Subject) != 1 || st.Subject[0].Name != ManifestPath || st.Subject[0].Digest["sha256"] != want {
-		return nil, fmt.Errorf("%w: the signed statement is not about this %s (sha256 %s)", ErrHash, ManifestPath, want)
 	}
 	return keys, nil
 }

@@ -3,6 +3,7 @@ package gate
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -116,7 +117,7 @@ func (c Config) Validate(types map[string]Factory) error {
 			errs = append(errs, fmt.Errorf("gate %s: unknown type %q", g.ID, g.Type))
 			continue
 		}
-		envs := append([]string{""}, sortedKeys(g.Environments)...)
+		envs := append([]string{""}, slices.Sorted(maps.Keys(g.Environments))...)
 		for _, env := range envs {
 			settings := reg.settings(g, env, env)
 			if _, err := f(g.ID, settings); err != nil {
@@ -167,13 +168,4 @@ func (c Config) Resolve(env Environment, defaults DefaultsFunc) []ResolvedGate {
 	}
 	slices.SortFunc(out, func(a, b ResolvedGate) int { return strings.Compare(a.ID, b.ID) })
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,11 +85,11 @@ func readNamed(r io.Reader, name string) ([]advisory.Observation, error) {
 		return nil, &advisory.ValidationError{Feed: SourceID, File: name, Msg: fmt.Sprintf(`not a tracker document {package: {CVE: {…}}}: %v`, err)}
 	}
 	var out []advisory.Observation
-	for _, pkg := range sortedKeys(doc) {
+	for _, pkg := range slices.Sorted(maps.Keys(doc)) {
 		if strings.TrimSpace(pkg) == "" {
 			return nil, &advisory.ValidationError{Feed: SourceID, File: name, Msg: "empty source package name"}
 		}
-		for _, id := range sortedKeys(doc[pkg]) {
+		for _, id := range slices.Sorted(maps.Keys(doc[pkg])) {
 			o, err := observe(pkg, id, doc[pkg][id])
 			if err != nil {
 				err.File = name
@@ -125,7 +126,7 @@ func observe(pkg, id string, entry json.RawMessage) (advisory.Observation, *advi
 		y, _ := strconv.Atoi(releases[b])
 		return cmp.Compare(x, y)
 	})
-	for _, c := range sortedKeys(e.Releases) {
+	for _, c := range slices.Sorted(maps.Keys(e.Releases)) {
 		if rel := e.Releases[c]; rel.Status != StatusResolved && rel.Status != StatusOpen && rel.Status != StatusUndetermined {
 			return advisory.Observation{}, bad("releases."+c+".status", "%q is not resolved, open or undetermined", rel.Status)
 		}
@@ -166,13 +167,4 @@ func observe(pkg, id string, entry json.RawMessage) (advisory.Observation, *advi
 		Hints:       advisory.Hints{PURLs: []string{"pkg:deb/debian/" + pkg}, CPEs: []string{}},
 		Advisory:    adv,
 	}, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

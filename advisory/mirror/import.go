@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -67,20 +68,12 @@ func verifyEnvelope(ctx context.Context, raw []byte, manifestDigest string, trus
 	if raw == nil {
 		return nil, fmt.Errorf("%w: the bundle has no %s", ErrSignature, EnvelopePath)
 	}
-	env, err := attest.ParseEnvelope(raw)
-	if err != nil {
+	keys, err := attest.VerifyAbout(ctx, raw, trust, PredicateType, ManifestPath, manifestDigest)
+	switch {
+	case errors.Is(err, attest.ErrSubject):
+		return nil, fmt.Errorf("%w: %v", ErrIntegrity, err)
+	case err != nil:
 		return nil, fmt.Errorf("%w: %v", ErrSignature, err)
-	}
-	st, keys, err := attest.Verify(ctx, env, trust)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrSignature, err)
-	}
-	if st.PredicateType != PredicateType {
-		return nil, fmt.Errorf("%w: statement predicate type %q is not %s", ErrSignature, st.PredicateType, PredicateType)
-	}
-	want := strings.TrimPrefix(manifestDigest, "sha256:")
-	if len(st.Subject) != 1 || st.Subject[0].Name != ManifestPath || st.Subject[0].Digest["sha256"] != want {
-		return nil, fmt.Errorf("%w: the signed statement is not about this %s (sha256 %s)", ErrIntegrity, ManifestPath, want)
 	}
 	return keys, nil
 }

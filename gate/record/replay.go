@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -284,7 +285,7 @@ func diffDecisions(a, b *gate.Decision) []Difference {
 	add("mode", string(a.Mode), string(b.Mode))
 	add("reasonCodes", strings.Join(a.ReasonCodes, ","), strings.Join(b.ReasonCodes, ","))
 	ga, gb := gatesByID(a.Gates), gatesByID(b.Gates)
-	ids := sortedKeys(ga)
+	ids := slices.Sorted(maps.Keys(ga))
 	for id := range gb {
 		if _, ok := ga[id]; !ok {
 			ids = append(ids, id)
@@ -316,13 +317,4 @@ func gatesByID(gs []gate.GateRecord) map[string]gate.GateRecord {
 		m[g.ID] = g
 	}
 	return m
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
