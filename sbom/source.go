@@ -31,8 +31,13 @@ func (s dirSource) String() string { return "dir:" + string(s) }
 
 // Scan inventories the directory as one view.
 func (s dirSource) Scan(ctx context.Context, o ScanOptions) (*Scanned, error) {
+	return scanLocal(ctx, o, s, s.open)
+}
+
+// scanLocal opens a local source as one view and inventories it.
+func scanLocal(ctx context.Context, o ScanOptions, s fmt.Stringer, open func() (Subject, View, error)) (*Scanned, error) {
 	report(o, "resolve", 0, 1)
-	subject, v, err := s.open()
+	subject, v, err := open()
 	if err != nil {
 		return nil, fmt.Errorf("sbom: open %s: %w", s, err)
 	}
@@ -65,13 +70,7 @@ func (s fileSource) String() string { return "file:" + string(s) }
 
 // Scan inventories the file as one view.
 func (s fileSource) Scan(ctx context.Context, o ScanOptions) (*Scanned, error) {
-	report(o, "resolve", 0, 1)
-	subject, v, err := s.open()
-	if err != nil {
-		return nil, fmt.Errorf("sbom: open %s: %w", s, err)
-	}
-	report(o, "resolve", 1, 1)
-	return scanView(ctx, o, subject, v)
+	return scanLocal(ctx, o, s, s.open)
 }
 
 func (s fileSource) open() (Subject, View, error) {
