@@ -22,7 +22,7 @@ var cutoff = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func digest(n int) string { return "sha256:" + fmt.Sprintf("%064d", n) }
 
-func encodedSBOM(t *testing.T, name string, purls ...string) []byte {
+func encodedSBOM(t testing.TB, name string, purls ...string) []byte {
 	t.Helper()
 	doc := &sbom.Document{Subject: sbom.Subject{Kind: "image", Name: name}}
 	for _, p := range purls {
@@ -36,7 +36,7 @@ func encodedSBOM(t *testing.T, name string, purls ...string) []byte {
 	return b.Bytes()
 }
 
-func request(t *testing.T) decide.Request {
+func request(t testing.TB) decide.Request {
 	t.Helper()
 	advs, err := scan.NewAdvisories([]scan.Entry{{Advisory: advisory.Advisory{ID: "GO-2026-0001", Aliases: []string{"CVE-2026-0001"},
 		Affected: []advisory.Affected{{Package: advisory.Package{Ecosystem: "Go", Name: "golang.org/x/net"},
