@@ -28,6 +28,7 @@ func migrations() []migration {
 		{"0007", "vex", schemaVEX},
 		{"0008", "gate_decisions", schemaGate},
 		{"0009", "gate_exceptions", schemaExceptions},
+		{"0010", "promotions", schemaPromotions},
 	}
 }
 

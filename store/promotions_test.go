@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stella-ops/stella/release"
+)
+
+// promotionRows stores a finalized release with two approved promotions of
+// its application into one environment, the first with an approval.
+func promotionRows(t *testing.T, db *DB) (first, second *release.Promotion) {
+	t.Helper()
+	ctx := context.Background()
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	mk := func(n string) *release.Promotion {
+		r := &release.Release{ID: "rel-" + n, TenantID: "acme", Application: "shop", Name: "shop-v" + n,
+			Status: release.StatusFinalized, Digest: "sha256:" + n, CreatedBy: "ann", CreatedAt: at, UpdatedAt: at, Version: 1}
+		if err := db.CreateRelease(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		p := &release.Promotion{ID: "p-" + n, TenantID: "acme", ReleaseID: r.ID, ReleaseDigest: r.Digest, Application: "shop",
+			TargetEnvironmentID: "env-prod", Status: release.PromotionApproved, RequestedBy: "ann", RequestedAt: at,
+			DecisionIDs: []string{}, EvidencePacketIDs: []string{}, CreatedAt: at, UpdatedAt: at, Version: 1}
+		if err := db.CreatePromotion(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first, second = mk("1"), mk("2")
+	if err := db.AppendApproval(ctx, &release.Approval{ID: "a-1", TenantID: "acme", PromotionID: first.ID,
+		ReleaseDigest: first.ReleaseDigest, ApproverID: "bob", Action: release.ActionApprove, At: at}); err != nil {
+		t.Fatal(err)
+	}
+	return first, second
+}
+
+// Approvals are evidence: the database refuses to change them, whatever the
+// store API offers.
+func TestApprovalsAreAppendOnly(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(t *testing.T) *DB) {
+		ctx := context.Background()
+		db := open(t)
+		promotionRows(t, db)
+		for _, q := range []string{"UPDATE approvals SET action = 'reject'", "DELETE FROM approvals"} {
+			if _, err := db.Bun().ExecContext(ctx, q); err == nil {
+				t.Errorf("%s: not refused", q)
+			}
+		}
+		if db.Dialect() == DialectPostgres {
+			if _, err := db.Bun().ExecContext(ctx, "TRUNCATE approvals"); err == nil {
+				t.Error("TRUNCATE approvals: not refused")
+			}
+		}
+		as, err := db.Approvals(ctx, "acme", "p-1")
+		if err != nil || len(as) != 1 || as[0].Action != release.ActionApprove {
+			t.Fatalf("after refused changes: %+v %v", as, err)
+		}
+	})
+}
+
+// The deploy lock holds in the database itself: SQL that bypasses the store
+// cannot make a second promotion of a lane deploying.
+func TestDeployLockIndex(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(t *testing.T) *DB) {
+		ctx := context.Background()
+		db := open(t)
+		promotionRows(t, db)
+		set := "UPDATE promotions SET status = 'deploying' WHERE id = ?"
+		if _, err := db.Bun().ExecContext(ctx, set, "p-1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Bun().ExecContext(ctx, set, "p-2"); err == nil {
+			t.Error("a second deploying promotion of one (environment, application) was stored")
+		}
+		// Another application's lane is free.
+		if _, err := db.Bun().ExecContext(ctx, "UPDATE promotions SET status = 'deploying', application = 'billing' WHERE id = ?", "p-2"); err != nil {
+			t.Errorf("another application: %v", err)
+		}
+	})
+}
