@@ -78,3 +78,15 @@ func TestSBOMStore(t *testing.T) {
 		sbomtest.Run(t, func(t *testing.T) sbom.Store { return open(t) })
 	})
 }
+
+func TestPromotionStore(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(t *testing.T) *DB) {
+		storetest.RunPromotions(t, func(t *testing.T) storetest.PromotionStore { return open(t) })
+		t.Run("AuditedChanges", func(t *testing.T) {
+			storetest.RunAudited(t, func(t *testing.T) (release.Store, storetest.Transact[*Tx]) {
+				db := open(t)
+				return db, db.Transact
+			}, storetest.PromotionChanges[*Tx]()...)
+		})
+	})
+}
