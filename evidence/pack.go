@@ -234,6 +234,9 @@ func VerifyPack(ctx context.Context, r io.Reader, trust attest.Trust, opts ...Pa
 		return nil, err
 	}
 	if pack.Manifest, err = parseManifest(mb, cfg.maxSize); err != nil {
+		if errors.Is(err, ErrInvalid) {
+			return nil, fmt.Errorf("%w: %w", ErrManifest, err)
+		}
 		return nil, err
 	}
 	for _, e := range pack.Manifest.Entries {

@@ -194,7 +194,7 @@ func TestVerifyPackRefusesBadPacks(t *testing.T) {
 		}), ErrHash},
 		"truncated":   {good[:len(good)*2/3], ErrHash},
 		"not gzip":    {[]byte("not a pack"), ErrHash},
-		"unknown dir": {rewrite(t, good, signer, true, func(f map[string][]byte) { f["other/x"] = nil }), ErrInvalid},
+		"unknown dir": {rewrite(t, good, signer, true, func(f map[string][]byte) { f["other/x"] = nil }), ErrManifest},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

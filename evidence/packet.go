@@ -29,6 +29,9 @@ var (
 	// ErrInvalid: not a packet, envelope or audit pack, or content Seal
 	// refuses (exit 2).
 	ErrInvalid = errors.New("evidence: invalid input")
+	// ErrManifest: an audit pack whose signed manifest is not a valid
+	// manifest document (offline.md §4.3, exit 11). It is also ErrInvalid.
+	ErrManifest = fmt.Errorf("evidence: audit pack manifest: %w", ErrInvalid)
 )
 
 // Packet is a sealed evidence packet as a store keeps it and `stella

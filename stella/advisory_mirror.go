@@ -22,14 +22,6 @@ import (
 	"github.com/stella-ops/stella/store"
 )
 
-// Exit codes of mirror bundles (offline.md §4.3); move to exit.go when
-// other commands need them.
-const (
-	exitIntegrity  = 3
-	exitGeneration = 8
-	exitManifest   = 11
-)
-
 const mirrorExitCodes = `Exit codes:
   0    success
   1    unexpected error
@@ -248,13 +240,13 @@ func lastGeneration(ctx context.Context, s advisory.CursorStore, tenant, keyID s
 func mirrorExitCode(err error) int {
 	switch {
 	case errors.Is(err, mirror.ErrIntegrity):
-		return exitIntegrity
+		return ExitIntegrity
 	case errors.Is(err, mirror.ErrSignature):
 		return ExitTrust
 	case errors.Is(err, mirror.ErrStale):
-		return exitGeneration
+		return ExitStale
 	case errors.Is(err, mirror.ErrManifest):
-		return exitManifest
+		return ExitManifest
 	}
 	return ExitUsage
 }

@@ -83,8 +83,8 @@ func TestAdvisoryMirrorExportImport(t *testing.T) {
 	}
 	tampered := filepath.Join(dir, "tampered.tar.gz")
 	os.WriteFile(tampered, tamperObservation(t, bundle), 0o644)
-	if out, code := run(t, "", "", "advisory", "import", tampered, "--db", dst, "--key", pub); code != exitIntegrity || !strings.Contains(out, "digest") {
-		t.Fatalf("tampered bundle: exit %d, want %d: %s", code, exitIntegrity, out)
+	if out, code := run(t, "", "", "advisory", "import", tampered, "--db", dst, "--key", pub); code != ExitIntegrity || !strings.Contains(out, "digest") {
+		t.Fatalf("tampered bundle: exit %d, want %d: %s", code, ExitIntegrity, out)
 	}
 	if n := storedObservations(t, dst); n != 0 {
 		t.Fatalf("%d observations stored after a tampered bundle", n)
@@ -96,8 +96,8 @@ func TestAdvisoryMirrorExportImport(t *testing.T) {
 	if out, code := run(t, "", "", "advisory", "show", "CVE-2099-0001", "--db", dst); code != ExitOK || !strings.Contains(out, "GO-2099-0001") {
 		t.Fatalf("show after bundle import: exit %d: %s", code, out)
 	}
-	if out, code := run(t, "", "", "advisory", "import", bundle, "--db", dst, "--key", pub); code != exitGeneration {
-		t.Fatalf("same bundle again: exit %d, want %d: %s", code, exitGeneration, out)
+	if out, code := run(t, "", "", "advisory", "import", bundle, "--db", dst, "--key", pub); code != ExitStale {
+		t.Fatalf("same bundle again: exit %d, want %d: %s", code, ExitStale, out)
 	}
 	if out, code := run(t, "", "", "advisory", "import", bundle, "--db", dst); code != ExitUsage || !strings.Contains(out, "--key") {
 		t.Fatalf("bundle without --key: exit %d: %s", code, out)

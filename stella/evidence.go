@@ -23,7 +23,8 @@ const evidenceExitCodes = `Exit codes:
   3    integrity failure: the content does not hash to the packet's contentHash, or an
        audit pack entry is missing, unlisted, truncated or differs from the manifest
   4    signature failure: not signed by a --key given, or the packet names another key
-       or algorithm than the one that verified`
+       or algorithm than the one that verified
+  11   an audit pack's signed manifest is not a valid manifest document`
 
 func newEvidenceCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "evidence", Short: "Verify and show evidence packets and audit packs (no server needed)"}
@@ -212,6 +213,8 @@ func evidenceErr(err error) error {
 		return withCode(ExitIntegrity, "%v", err)
 	case errors.Is(err, evidence.ErrSignature):
 		return withCode(ExitTrust, "%v", err)
+	case errors.Is(err, evidence.ErrManifest):
+		return withCode(ExitManifest, "%v", err)
 	case errors.Is(err, evidence.ErrInvalid):
 		return withCode(ExitUsage, "%v", err)
 	}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/stella-ops/stella/attest"
 	"github.com/stella-ops/stella/evidence"
+	"github.com/stella-ops/stella/internal/archive"
+	"github.com/stella-ops/stella/internal/canon"
 )
 
 func sealTestPacket(t *testing.T, signer attest.Signer) *evidence.Packet {
@@ -47,6 +49,30 @@ func writeFile(t *testing.T, dir, name string, b []byte) string {
 	return p
 }
 
+// signedPack is an audit pack of only a manifest, signed by signer
+// whatever the manifest says.
+func signedPack(t *testing.T, signer attest.Signer, manifest []byte) []byte {
+	t.Helper()
+	subj, err := attest.SubjectFromDigest(evidence.ManifestPath, canon.SHA256(manifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := attest.NewStatement(evidence.PackPredicateType, map[string]string{}, subj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := attest.Sign(context.Background(), st, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	envRaw, _ := json.Marshal(env)
+	var b bytes.Buffer
+	if err := archive.Write(&b, map[string][]byte{evidence.ManifestPath: manifest, evidence.EnvelopePath: envRaw}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
 func TestEvidenceVerifyAndShow(t *testing.T) {
 	dir := t.TempDir()
 	privPath, pub := testKeyPair(t)
@@ -75,6 +101,7 @@ func TestEvidenceVerifyAndShow(t *testing.T) {
 	packFile := writeFile(t, dir, "pack.tar.gz", pack.Bytes())
 	packBytes := pack.Bytes()
 	truncated := writeFile(t, dir, "truncated.tar.gz", packBytes[:len(packBytes)-40])
+	badManifest := writeFile(t, dir, "bad-manifest.tar.gz", signedPack(t, signer, []byte(`{"entries":[],"schema":"stella.other/v1"}`)))
 
 	for _, c := range []struct {
 		args []string
@@ -88,6 +115,7 @@ func TestEvidenceVerifyAndShow(t *testing.T) {
 		{[]string{"evidence", "verify", packFile, "--key", pub}, ExitOK, "verified: audit pack of 2 files"},
 		{[]string{"evidence", "verify", packFile, "--key", otherPub}, ExitTrust, "signature"},
 		{[]string{"evidence", "verify", truncated, "--key", pub}, ExitIntegrity, "integrity"},
+		{[]string{"evidence", "verify", badManifest, "--key", pub}, ExitManifest, "schema"},
 		{[]string{"evidence", "verify", good}, ExitUsage, "key"},
 		{[]string{"evidence", "verify", filepath.Join(dir, "missing.json"), "--key", pub}, ExitUsage, "no such file"},
 		{[]string{"evidence", "verify", writeFile(t, dir, "junk.json", []byte(`{"hello":1}`)), "--key", pub}, ExitUsage, "neither"},

@@ -11,7 +11,9 @@ const (
 	ExitTrust     = 4   // UNAUTHENTICATED, FORBIDDEN, bad signature
 	ExitDeny      = 6   // decision deny (gate eval, scan --fail-on)
 	ExitPending   = 7   // decision pending (gate eval)
+	ExitStale     = 8   // a bundle is not newer than the one imported last
 	ExitMismatch  = 10  // determinism or replay mismatch
+	ExitManifest  = 11  // a signed manifest is not a valid manifest document
 	ExitCancelled = 130 // interrupted
 )
 
@@ -26,7 +28,7 @@ const exitCodesHelp = `Exit codes (one table for every command):
   7    decision pending (gate eval: a schedule window, approvals or a manual gate)
   8    a mirror bundle is not newer than the one imported last
   10   determinism or replay mismatch (sbom generate --verify-determinism, gate replay)
-  11   a manifest is not valid
+  11   a signed manifest is not a valid manifest document (advisory import, evidence verify)
   130  cancelled (SIGINT)`
 
 type exitError struct {
