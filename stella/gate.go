@@ -54,10 +54,13 @@ func newGateEvalCmd(g *globals) *cobra.Command {
 		Use:   "eval SOURCE (--advisories PATH... | --db DSN) [--env NAME] [--config GATES.yaml] [--policy DIR] [--vex FILE]... [--record FILE]",
 		Short: "Evaluate the gates for SOURCE entering an environment: allow, deny or pending",
 		Long: `Scan SOURCE exactly as "stella scan" does (anything it accepts, including
-sbom:FILE), or take release:NAME from --db with the stored SBOM of each of its
-images (see scanRelease; an image without one denies with input.sbom-missing)
-and the store's exceptions. Apply VEX and evaluate the gates of environment
---env as of --cutoff, which is also the VEX consensus time. Every gate is
+sbom:FILE), or take release:NAME from --db as the server decides it: the stored
+SBOM of each of its images (see scanRelease; an image without one denies with
+input.sbom-missing), the stored environment --env (else the one --config
+names), the tenant's VEX statements and issuers (--vex-issuers replaces the
+issuers), its exceptions (unless --exceptions) and the release deployed there
+now as the baseline. Apply VEX and evaluate the gates of environment --env as
+of --cutoff, which is also the VEX consensus time. Every gate is
 evaluated; any failure, gate error, timeout or missing input denies (fail
 closed).
 
