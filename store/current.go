@@ -19,10 +19,10 @@ type currentReleaseRow struct {
 }
 
 // SetCurrentRelease records releaseID as the release of application now
-// deployed in an environment, replacing the previous one. Nothing in the
-// release catalog writes it yet; it exists so that tests can give an
-// environment a current release.
-func (d *DB) SetCurrentRelease(ctx context.Context, tenant, envID, application, releaseID string) error {
+// deployed in an environment, replacing the previous one. The promotion
+// service (release.Promotions) writes it when a deployment succeeds, in the
+// transaction that records the promotion as deployed.
+func (d *store) SetCurrentRelease(ctx context.Context, tenant, envID, application, releaseID string) error {
 	row := &currentReleaseRow{TenantID: tenant, EnvironmentID: envID, Application: application, ReleaseID: releaseID}
 	_, err := d.db.NewInsert().Model(row).
 		On("CONFLICT (tenant_id, environment_id, application) DO UPDATE").
