@@ -16,6 +16,8 @@ import (
 var (
 	_ release.PromotionStore = (*DB)(nil)
 	_ release.PromotionStore = (*Tx)(nil)
+	_ release.PromotionTx    = (*DB)(nil)
+	_ release.PromotionTx    = (*Tx)(nil)
 )
 
 type promotionRow struct {

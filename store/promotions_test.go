@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/release/promotiontest"
 )
 
 // promotionRows stores a finalized release with two approved promotions of
@@ -78,5 +79,16 @@ func TestDeployLockIndex(t *testing.T) {
 		if _, err := db.Bun().ExecContext(ctx, "UPDATE promotions SET status = 'deploying', application = 'billing' WHERE id = ?", "p-2"); err != nil {
 			t.Errorf("another application: %v", err)
 		}
+	})
+}
+
+// The promotion service end to end: real decisions, the in-process
+// deployer, this store's transactions.
+func TestPromotionService(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(t *testing.T) *DB) {
+		promotiontest.Run(t, func(t *testing.T) (release.PromotionTx, release.PromotionTxFunc) {
+			db := open(t)
+			return db, release.PromotionTransactions(db.Transact)
+		})
 	})
 }
