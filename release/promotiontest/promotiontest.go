@@ -54,6 +54,8 @@ func Run(t *testing.T, open func(t *testing.T) (release.PromotionTx, release.Pro
 		{"Cancel", testCancel},
 		{"DeployLockQueuesTheSecond", testDeployLock},
 		{"AutoPromote", testAutoPromote},
+		{"DeploymentFails", testDeploymentFails},
+		{"FreezeBeforeDeployRejects", testPreDeployDeny},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -133,7 +135,8 @@ type fixture struct {
 	deployer *release.InProcessDeployer
 	signer   attest.Signer
 	verifier attest.Verifier
-	hook     func(release.Promotion) // called by the deployer before each deployment
+	hook     func(release.Promotion)       // called by the deployer before each deployment
+	fail     func(release.Promotion) error // the deployment's outcome; nil: success
 
 	mu      sync.Mutex
 	at      time.Time
@@ -161,6 +164,11 @@ func newFixture(t *testing.T, s release.PromotionTx, inTx release.PromotionTxFun
 	f.svc, err = release.NewPromotions(s, inTx, f.dec, deployerFunc(func(ctx context.Context, p release.Promotion, rel *release.Release, env *release.Environment) error {
 		if f.hook != nil {
 			f.hook(p)
+		}
+		if f.fail != nil {
+			if err := f.fail(p); err != nil {
+				return err
+			}
 		}
 		return f.deployer.Deploy(ctx, p, rel, env)
 	}),
@@ -576,4 +584,73 @@ func testAutoPromote(f *fixture) {
 	if len(audit.Items) != p.Version {
 		f.t.Fatalf("auto-promotion audited as %d entries by %s", len(audit.Items), release.AutoPromoteActor)
 	}
+}
+
+func testDeploymentFails(f *fixture) {
+	f.fail = func(release.Promotion) error { return errors.New("target unreachable") }
+	rel := f.release("shop")
+	p := f.request(f.ctx, rel, f.dev)
+	f.want(p, release.PromotionFailed)
+	if p.Failure == nil || p.Failure.Code != "DEPLOYMENT_FAILED" || p.CompletedAt != nil {
+		f.t.Fatalf("failed promotion %+v", p)
+	}
+	if got := f.eventTypes(p); !slices.Equal(got, []string{release.EventPromotionRequested, release.EventPromotionApproved,
+		release.EventPromotionStarted, release.EventPromotionFailed}) {
+		f.t.Fatalf("events %v", got)
+	}
+	if got := f.packetsOf(p); !slices.Equal(got, []evidence.Type{evidence.ReleaseDecision, evidence.Deployment}) {
+		f.t.Fatalf("packets %v", got)
+	}
+	if current, ok := f.s.(interface {
+		CurrentRelease(ctx context.Context, tenant, envID, application string) (string, error)
+	}); ok {
+		id, err := current.CurrentRelease(f.ctx, tenantID, f.dev.ID, "shop")
+		f.must(err)
+		if id != "" {
+			f.t.Fatalf("a failed deployment set the current release %s", id)
+		}
+	}
+	// The lane is free again: the next release deploys.
+	f.fail = nil
+	f.want(f.request(f.ctx, f.release("shop"), f.dev), release.PromotionDeployed)
+	f.audited(p)
+}
+
+// A freeze starts while the second release waits for the lane: its
+// pre-deploy decision denies, and it is rejected without deploying.
+func testPreDeployDeny(f *fixture) {
+	first, second := f.release("shop"), f.release("shop")
+	var queued *release.Promotion
+	f.hook = func(p release.Promotion) {
+		if p.ReleaseID != first.ID {
+			return
+		}
+		f.hook = nil
+		queued = f.request(f.ctx, second, f.dev)
+		env, err := f.s.GetEnvironment(f.ctx, tenantID, f.dev.ID)
+		f.must(err)
+		now := f.tick()
+		env.FreezeWindows = []release.FreezeWindow{{ID: uuid.NewString(), Start: now, End: now.Add(24 * time.Hour),
+			Reason: "incident", CreatedBy: "ann", Exceptions: []string{}}}
+		env.Version++
+		f.must(f.s.UpdateEnvironment(f.ctx, env))
+	}
+	f.want(f.request(f.ctx, first, f.dev), release.PromotionDeployed)
+	if queued == nil || queued.Status != release.PromotionApproved {
+		f.t.Fatalf("queued promotion %+v", queued)
+	}
+	q, err := f.svc.Get(f.ctx, queued.ID)
+	f.must(err)
+	f.want(q, release.PromotionRejected)
+	rec := f.dec.record(f.t, q.FinalDecisionID)
+	if rec.Phase != gate.PhasePreDeploy || rec.Decision != gate.Deny || !slices.Contains(rec.ReasonCodes, "freeze-window.active") {
+		f.t.Fatalf("final decision %s %s %v", rec.Phase, rec.Decision, rec.ReasonCodes)
+	}
+	if got := f.packetsOf(q); !slices.Equal(got, []evidence.Type{evidence.ReleaseDecision}) {
+		f.t.Fatalf("packets %v", got)
+	}
+	if n := len(f.deployer.Deployments()); n != 1 {
+		f.t.Fatalf("%d deployments", n)
+	}
+	f.audited(q)
 }
