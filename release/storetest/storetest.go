@@ -26,7 +26,8 @@ import (
 )
 
 // CurrentReleaseSetter is implemented by stores that let tests record the
-// release an environment now runs (nothing in release.Store writes it yet).
+// release an environment now runs (release.Store has no such method; the
+// promotion service writes it through release.PromotionTx).
 // When the store has it, the suite checks EnvironmentUsage.CurrentReleases.
 type CurrentReleaseSetter interface {
 	SetCurrentRelease(ctx context.Context, tenant, envID, application, releaseID string) error
