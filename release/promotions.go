@@ -24,9 +24,19 @@ import (
 type PromotionTx interface {
 	Store
 	PromotionStore
+	EvidenceStore
 	// SetCurrentRelease records releaseID as the release of application now
 	// deployed in an environment.
 	SetCurrentRelease(ctx context.Context, tenant, envID, application, releaseID string) error
+}
+
+// EvidenceStore keeps sealed evidence packets (release.md §6 rule 4).
+// Packets are append-only: there is no update or delete.
+type EvidenceStore interface {
+	// AppendPacket stores a sealed packet; a taken id is a *fault.ConflictError.
+	AppendPacket(ctx context.Context, p *evidence.Packet) error
+	// Packets returns a promotion's packets in the order sealed.
+	Packets(ctx context.Context, tenant, promotionID string) ([]evidence.Packet, error)
 }
 
 // PromotionTxFunc runs fn in one transaction: fn's writes commit together
@@ -137,8 +147,8 @@ func PromotionsEvents(fn func(Event)) PromotionsOption {
 }
 
 // PromotionsPackets calls fn with every evidence packet sealed, after the
-// transaction that recorded its id on the promotion commits. There is no
-// packet table yet: fn is where a caller keeps them.
+// transaction that stored it (EvidenceStore) and recorded its id on the
+// promotion commits.
 func PromotionsPackets(fn func(*evidence.Packet)) PromotionsOption {
 	return func(s *Promotions) { s.onPacket = fn }
 }
@@ -197,6 +207,19 @@ func (s *Promotions) audit(ctx context.Context, tx AuditLog, sc tenant.Scope, ac
 		return err
 	}
 	return tx.AppendAudit(ctx, e)
+}
+
+// Packets returns the evidence packets sealed for a promotion of the
+// tenant, in the order sealed.
+func (s *Promotions) Packets(ctx context.Context, id string) ([]evidence.Packet, error) {
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.store.GetPromotion(ctx, sc.Tenant, id); err != nil {
+		return nil, err
+	}
+	return s.store.Packets(ctx, sc.Tenant, id)
 }
 
 // Get returns a promotion of the tenant.
@@ -445,6 +468,9 @@ func (s *Promotions) transition(ctx context.Context, tx PromotionTx, sc tenant.S
 		}
 		pkt, err := s.seal(ctx, tx, sc, p, edge, t, rel, env, d, how)
 		if err != nil {
+			return p, edge, err
+		}
+		if err := tx.AppendPacket(ctx, pkt); err != nil {
 			return p, edge, err
 		}
 		t.EvidencePacketIDs = append(t.EvidencePacketIDs, pkt.ID)

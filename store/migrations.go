@@ -29,6 +29,7 @@ func migrations() []migration {
 		{"0008", "gate_decisions", schemaGate},
 		{"0009", "gate_exceptions", schemaExceptions},
 		{"0010", "promotions", schemaPromotions},
+		{"0011", "evidence_packets", schemaEvidence},
 	}
 }
 

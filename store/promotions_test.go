@@ -2,9 +2,17 @@ package store
 
 import (
 	"context"
+	"errors"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+
+	"github.com/stella-ops/stella/attest"
+	"github.com/stella-ops/stella/evidence"
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/release/promotiontest"
 )
@@ -90,5 +98,36 @@ func TestPromotionService(t *testing.T) {
 			db := open(t)
 			return db, release.PromotionTransactions(db.Transact)
 		})
+	})
+}
+
+// Evidence packets are append-only too, and read back as stored.
+func TestEvidencePacketsAreAppendOnly(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(t *testing.T) *DB) {
+		ctx := context.Background()
+		db := open(t)
+		at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		pk := &evidence.Packet{ID: "pk-1", TenantID: "acme", PromotionID: "p-1", Type: evidence.ReleaseDecision,
+			ContentHash: "sha256:" + strings.Repeat("a", 64), KeyID: "k1", Algorithm: "ed25519", GeneratorVersion: "test", CreatedAt: at,
+			Envelope: &attest.Envelope{PayloadType: "application/vnd.in-toto+json", Payload: "e30=",
+				Signatures: []dsse.Signature{{KeyID: "k1", Sig: "c2ln"}}}}
+		if err := db.AppendPacket(ctx, pk); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AppendPacket(ctx, pk); !errors.Is(err, fault.ErrConflict) {
+			t.Fatalf("the same id twice: %v", err)
+		}
+		for _, q := range []string{"UPDATE evidence_packets SET type = 'deployment'", "DELETE FROM evidence_packets"} {
+			if _, err := db.Bun().ExecContext(ctx, q); err == nil {
+				t.Errorf("%s: not refused", q)
+			}
+		}
+		got, err := db.Packets(ctx, "acme", "p-1")
+		if err != nil || len(got) != 1 || !reflect.DeepEqual(&got[0], pk) {
+			t.Fatalf("packets %+v %v", got, err)
+		}
+		if other, err := db.Packets(ctx, "globex", "p-1"); err != nil || len(other) != 0 {
+			t.Fatalf("another tenant's packets: %+v %v", other, err)
+		}
 	})
 }

@@ -349,6 +349,20 @@ func (f *fixture) packetsOf(p *release.Promotion) []evidence.Type {
 	if len(out) != len(p.EvidencePacketIDs) {
 		f.t.Errorf("promotion %s records packets %v, %d sealed", p.ID, p.EvidencePacketIDs, len(out))
 	}
+	stored, err := f.svc.Packets(f.ctx, p.ID)
+	f.must(err)
+	var ids []string
+	for _, pk := range stored {
+		ids = append(ids, pk.ID)
+		raw, err := pk.Canonical()
+		f.must(err)
+		if _, err := evidence.Verify(f.ctx, raw, attest.Trust{Verifiers: []attest.Verifier{f.verifier}}); err != nil {
+			f.t.Errorf("stored packet %s (%s): %v", pk.ID, pk.Type, err)
+		}
+	}
+	if !slices.Equal(ids, p.EvidencePacketIDs) {
+		f.t.Errorf("stored packets %v, promotion records %v", ids, p.EvidencePacketIDs)
+	}
 	return out
 }
 
