@@ -340,11 +340,27 @@ func (s *Promotions) Cancel(ctx context.Context, id string) (*Promotion, error) 
 // (on an approval, and on advisory or VEX changes) and moves it as the
 // outcome says; an approved promotion then deploys if its lane is free. A
 // promotion that is not pending is returned as it is.
+//
+// A concurrent writer that moved the promotion first (two approvals at
+// once) is a lost race, not a failure: the promotion is read and
+// evaluated again, a few times.
 func (s *Promotions) Evaluate(ctx context.Context, id string) (*Promotion, error) {
 	sc, err := tenant.ScopeFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
+	for attempt := 1; ; attempt++ {
+		p, err := s.evaluate(ctx, sc, id)
+		if err == nil || !errors.Is(err, fault.ErrConflict) || attempt == evaluateAttempts {
+			return p, err
+		}
+	}
+}
+
+// evaluateAttempts bounds Evaluate's retries after lost races.
+const evaluateAttempts = 5
+
+func (s *Promotions) evaluate(ctx context.Context, sc tenant.Scope, id string) (*Promotion, error) {
 	pp, err := s.store.GetPromotion(ctx, sc.Tenant, id)
 	if err != nil {
 		return nil, err

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) (release.PromotionTx, release.Pro
 		{"DeployLockQueuesTheSecond", testDeployLock},
 		{"AutoPromote", testAutoPromote},
 		{"DeploymentFails", testDeploymentFails},
+		{"ConcurrentApprovals", testConcurrentApprovals},
 		{"FreezeBeforeDeployRejects", testPreDeployDeny},
 	}
 	for _, tc := range tests {
@@ -667,4 +668,37 @@ func testPreDeployDeny(f *fixture) {
 		f.t.Fatalf("%d deployments", n)
 	}
 	f.audited(q)
+}
+
+// The two approvals prod needs arrive at once: both are kept, neither
+// caller sees the other's race, and the promotion deploys once.
+func testConcurrentApprovals(f *fixture) {
+	rel := f.release("shop")
+	f.deployTo(rel, f.stage)
+	p := f.request(f.ctx, rel, f.prod)
+	f.want(p, release.PromotionPendingApproval)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, who := range []string{"bob", "carol"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = f.svc.Approve(f.as(who), p.ID, approver(who), "")
+		}()
+	}
+	wg.Wait()
+	f.must(errors.Join(errs...))
+	got, err := f.svc.Get(f.ctx, p.ID)
+	f.must(err)
+	f.want(got, release.PromotionDeployed)
+	n := 0
+	for _, d := range f.deployer.Deployments() {
+		if d.PromotionID == p.ID {
+			n++
+		}
+	}
+	if n != 1 {
+		f.t.Fatalf("promotion deployed %d times", n)
+	}
+	f.audited(got)
 }
