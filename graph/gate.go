@@ -104,20 +104,24 @@ func (r *Resolver) decide(ctx context.Context, relKey, envKey string, phase *gat
 		return nil, err
 	}
 	if store {
-		if err := r.write(ctx, func(tx Tx) (*audit, error) {
-			inserted, err := tx.AppendDecision(ctx, req.Tenant, rec, raw)
-			if err != nil || !inserted {
-				return nil, err
-			}
-			return &audit{action: "gate.decide", entityType: "gate_decision", entityID: rec.RecordDigest, after: map[string]any{
-				"release": rec.Release.Name, "releaseDigest": rec.Release.Digest, "environment": rec.Environment.Name,
-				"phase": rec.Phase, "decision": rec.Decision, "reasonCodes": rec.ReasonCodes,
-			}}, nil
-		}); err != nil {
+		if err := r.write(ctx, func(tx Tx) (*audit, error) { return appendDecision(ctx, tx, req.Tenant, rec, raw) }); err != nil {
 			return nil, err
 		}
 	}
 	return &model.GateDecision{Rec: rec, Raw: raw, Input: in}, nil
+}
+
+// appendDecision stores a decision record through tx and returns its
+// audit entry, nil when the record was already stored.
+func appendDecision(ctx context.Context, tx record.Store, tenant string, rec *gate.Decision, raw []byte) (*audit, error) {
+	inserted, err := tx.AppendDecision(ctx, tenant, rec, raw)
+	if err != nil || !inserted {
+		return nil, err
+	}
+	return &audit{action: "gate.decide", entityType: "gate_decision", entityID: rec.RecordDigest, after: map[string]any{
+		"release": rec.Release.Name, "releaseDigest": rec.Release.Digest, "environment": rec.Environment.Name,
+		"phase": rec.Phase, "decision": rec.Decision, "reasonCodes": rec.ReasonCodes,
+	}}, nil
 }
 
 // decisionRequest asks about a stored release in a stored environment as

@@ -34,9 +34,12 @@ type Resolver struct {
 	// InTx runs a transaction of the store behind the fields above. Every
 	// mutation outside Catalog writes its rows and its audit entry through
 	// it, together; nil: those mutations fail.
-	InTx  TxFunc
-	Now   func() time.Time
-	NewID func() string
+	InTx TxFunc
+	// Promotions runs promotions (request, approve, reject, cancel);
+	// nil: promotion queries and mutations fail.
+	Promotions *release.Promotions
+	Now        func() time.Time
+	NewID      func() string
 
 	snapshots advisoryCache
 }

@@ -60,7 +60,7 @@ func PromotionTransactions[T PromotionTx](transact func(ctx context.Context, fn 
 // The pre-deploy decision is made while the deploy lock of the lane is
 // held, inside the claiming transaction: on SQLite a decider must then not
 // write through another connection of the same database (it would wait for
-// the writer that waits for it).
+// the writer that waits for it). TxOfDecision(ctx) is that transaction.
 type PromotionDecider interface {
 	Decide(ctx context.Context, p Promotion, rel *Release, env *Environment, phase gate.Phase, approvals []gate.Approval) (*gate.Decision, error)
 }
@@ -593,7 +593,8 @@ func (s *Promotions) claim(ctx context.Context, sc tenant.Scope, environmentID, 
 			if err != nil {
 				return p, err
 			}
-			if d, err = s.decider.Decide(ctx, p, rel, env, gate.PhasePreDeploy, GateApprovals(as, nil)); err != nil {
+			dctx := context.WithValue(ctx, promotionTxKey{}, tx)
+			if d, err = s.decider.Decide(dctx, p, rel, env, gate.PhasePreDeploy, GateApprovals(as, nil)); err != nil {
 				return p, err
 			}
 			t := Transition{Trigger: TriggerPreDeployPending, DecisionID: d.RecordDigest}
@@ -683,4 +684,17 @@ func (s *Promotions) autoPromote(ctx context.Context, sc tenant.Scope, deployed 
 func isRuleRefusal(err error) bool {
 	return errors.Is(err, fault.ErrPrecondition) || errors.Is(err, fault.ErrConflict) ||
 		errors.Is(err, fault.ErrNotFound) || errors.Is(err, fault.ErrValidation)
+}
+
+type promotionTxKey struct{}
+
+// TxOfDecision is the transaction a PromotionDecider is called inside, nil
+// when it is called outside one. The pre-deploy decision is made inside the
+// claiming transaction: a decider that keeps its record writes it through
+// this transaction (for a *store.DB it is a *store.Tx), so that it neither
+// waits for the writer that waits for it (SQLite) nor outlives a claim that
+// rolls back.
+func TxOfDecision(ctx context.Context) PromotionTx {
+	tx, _ := ctx.Value(promotionTxKey{}).(PromotionTx)
+	return tx
 }

@@ -15,6 +15,10 @@ type Config struct {
 	// KeyFile holds the base64 key that seals secrets at rest; created on first
 	// start. Default: stella.key beside a SQLite file, or in the working folder.
 	KeyFile string
+	// EvidenceKeyFile holds the base64 ed25519 seed that signs evidence
+	// packets; created on first start. Default: stella.evidence.key next to
+	// KeyFile.
+	EvidenceKeyFile string
 	// Key, when set, is the base64 key itself (STELLA_SECRET_KEY) and wins over KeyFile.
 	Key     string
 	Logger  *slog.Logger

@@ -34,6 +34,8 @@ type Server struct {
 	log     *slog.Logger
 	scanner *scanner
 	gates   *graph.GateService
+	promos  *release.Promotions
+	deploys *release.InProcessDeployer
 }
 
 // New opens the store (running migrations), loads or creates the server key, and
@@ -63,7 +65,24 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
-	s.handler = s.routes(newID)
+	signer, err := loadOrCreateEvidenceKey(evidenceKeyFile(cfg))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	res := &graph.Resolver{Catalog: s.catalog, Tokens: s.db, SBOMs: s.db, Advisories: s.db, VEX: s.db, Gates: s.gates, Exceptions: s.db, InTx: graph.Transactions(s.db.Transact), Scanner: s.scanner, Now: s.cfg.Now, NewID: newID}
+	s.deploys = &release.InProcessDeployer{}
+	if s.promos, err = release.NewPromotions(db, release.PromotionTransactions(db.Transact), graph.PromotionDecider{R: res}, s.deploys,
+		release.PromotionsClock(cfg.Now), release.PromotionsIDs(newID), release.PromotionsSigner(signer),
+		release.PromotionsGenerator("stella/"+cfg.Version),
+		release.PromotionsEvents(func(e release.Event) {
+			cfg.Logger.Info("event", "type", e.Type, "tenant", e.TenantID, "entity", e.EntityID)
+		})); err != nil {
+		db.Close()
+		return nil, err
+	}
+	res.Promotions = s.promos
+	s.handler = s.routes(res)
 	return s, nil
 }
 
@@ -101,9 +120,9 @@ func loadKey(cfg Config) (*seal.Box, error) {
 	return seal.LoadOrCreateKey(cfg.KeyFile)
 }
 
-func (s *Server) routes(newID func() string) http.Handler {
+func (s *Server) routes(res *graph.Resolver) http.Handler {
 	m := newMetrics()
-	gql := graph.NewHandler(&graph.Resolver{Catalog: s.catalog, Tokens: s.db, SBOMs: s.db, Advisories: s.db, VEX: s.db, Gates: s.gates, Exceptions: s.db, InTx: graph.Transactions(s.db.Transact), Scanner: s.scanner, Now: s.cfg.Now, NewID: newID}, s.log)
+	gql := graph.NewHandler(res, s.log)
 	gql.AroundOperations(m.aroundOperations)
 
 	mux := http.NewServeMux()
@@ -135,6 +154,13 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Catalog is the release service the server uses.
 func (s *Server) Catalog() *release.Service { return s.catalog }
+
+// Promotions is the promotion service the server uses.
+func (s *Server) Promotions() *release.Promotions { return s.promos }
+
+// Deployments are the deployments the server's in-process deployer was
+// handed (the server has no deployment agents yet).
+func (s *Server) Deployments() []release.Deployment { return s.deploys.Deployments() }
 
 // Store is the server's database.
 func (s *Server) Store() *store.DB { return s.db }

@@ -205,3 +205,8 @@ func (s *store) CurrentRelease(ctx context.Context, tenant, envID, application s
 	}
 	return row.ReleaseID, err
 }
+
+// GateInputs is the tenant's inputs store bound to this transaction.
+func (t *Tx) GateInputs(tenant string) record.CAS {
+	return &gateCAS{s: t.store, tenant: tenant}
+}

@@ -1,0 +1,82 @@
+package graph
+
+import (
+	"context"
+	"errors"
+
+	"github.com/stella-ops/stella/gate"
+	"github.com/stella-ops/stella/gate/record"
+	"github.com/stella-ops/stella/release"
+)
+
+// PromotionDecider is the server's release.PromotionDecider: it builds the
+// request as gate queries do (decisionRequest), with the promotion's
+// requester, id and approvals, decides with the prepared Decider at the
+// resolver's clock and keeps the record, its inputs and its audit entry.
+//
+// Outside a transaction the record is written in one of its own. Inside the
+// claiming transaction of a pre-deploy decision (release.TxOfDecision) the
+// record, its inputs and its audit entry are written through that
+// transaction, when it is one the store can write them through
+// (PromotionRecordTx, as a *store.Tx is); a decision made in a transaction
+// it cannot write through is an error rather than a write on another
+// connection, which on SQLite would wait for the claim that waits for it.
+// The inputs are still read through the Resolver's stores (the pool): on a
+// SQLite database with a single connection (":memory:") a pre-deploy
+// decision would wait for itself, so use a file database.
+type PromotionDecider struct{ R *Resolver }
+
+// PromotionRecordTx is a promotion transaction that can keep decision
+// records and their inputs.
+type PromotionRecordTx interface {
+	release.PromotionTx
+	record.Store
+	GateInputs(tenant string) record.CAS
+}
+
+var errPromotionTx = errors.New("graph: a pre-deploy decision's transaction cannot keep decision records")
+
+// Decide implements release.PromotionDecider.
+func (d PromotionDecider) Decide(ctx context.Context, p release.Promotion, rel *release.Release, env *release.Environment, phase gate.Phase, approvals []gate.Approval) (*gate.Decision, error) {
+	r := d.R
+	if r.Gates == nil || r.Gates.Decider == nil {
+		return nil, errNoGates
+	}
+	if r.Gates.Store == nil {
+		return nil, errNoRecords
+	}
+	req, err := r.decisionRequest(ctx, rel, env, phase, r.cutoffOr(nil))
+	if err != nil {
+		return nil, err
+	}
+	req.PromotionID, req.Approvals = p.ID, approvals
+	req.Requester = gate.Requester{ID: p.RequestedBy}
+	cas := r.Gates.Store.GateInputs(req.Tenant)
+	var inTx PromotionRecordTx
+	if tx := release.TxOfDecision(ctx); tx != nil {
+		var ok bool
+		if inTx, ok = tx.(PromotionRecordTx); !ok {
+			return nil, errPromotionTx
+		}
+		cas = inTx.GateInputs(req.Tenant)
+	}
+	rec, _, err := r.Gates.Decider.Decide(ctx, req, gate.KeepInputs(cas))
+	if err != nil {
+		return nil, err
+	}
+	raw, err := rec.Canonical()
+	if err != nil {
+		return nil, err
+	}
+	if inTx != nil {
+		a, err := appendDecision(ctx, inTx, req.Tenant, rec, raw)
+		if err != nil || a == nil {
+			return rec, err
+		}
+		if r.Catalog == nil {
+			return nil, errNoTx
+		}
+		return rec, r.Catalog.RecordAudit(ctx, inTx, a.action, a.entityType, a.entityID, a.before, a.after)
+	}
+	return rec, r.write(ctx, func(tx Tx) (*audit, error) { return appendDecision(ctx, tx, req.Tenant, rec, raw) })
+}
