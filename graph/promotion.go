@@ -3,10 +3,13 @@ package graph
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/gate/record"
+	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/tenant"
 )
 
 // PromotionDecider is the server's release.PromotionDecider: it builds the
@@ -79,4 +82,85 @@ func (d PromotionDecider) Decide(ctx context.Context, p release.Promotion, rel *
 		return rec, r.Catalog.RecordAudit(ctx, inTx, a.action, a.entityType, a.entityID, a.before, a.after)
 	}
 	return rec, r.write(ctx, func(tx Tx) (*audit, error) { return appendDecision(ctx, tx, req.Tenant, rec, raw) })
+}
+
+// errNoPromotions answers promotion queries on a server without the
+// promotion service.
+var errNoPromotions = errors.New("this server does not run promotions")
+
+func (r *Resolver) promotions() (*release.Promotions, error) {
+	if r.Promotions == nil {
+		return nil, errNoPromotions
+	}
+	return r.Promotions, nil
+}
+
+// approver is the acting user as an approver. API tokens carry no groups
+// yet: until they do, a token counts as a member of the one group named
+// after its role ("approver", "admin"), so an environment lists those
+// names in approverGroups to let approver (or admin) tokens approve.
+func (r *Resolver) approver(ctx context.Context) release.Approver {
+	sc, _ := tenant.ScopeFrom(ctx)
+	a := release.Approver{ID: sc.Actor, Name: sc.Actor}
+	if p, ok := PrincipalFrom(ctx); ok {
+		a.Groups = []string{string(p.Role)}
+	}
+	return a
+}
+
+func (r *Resolver) requestPromotion(ctx context.Context, relKey, envKey, reason string) (*release.Promotion, error) {
+	svc, err := r.promotions()
+	if err != nil {
+		return nil, err
+	}
+	rel, err := r.gateRelease(ctx, relKey)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(envKey) == "" {
+		return nil, fieldError("environment", "is required")
+	}
+	return svc.Request(ctx, release.PromotionRequest{ReleaseID: rel.ID, Target: envKey, Reason: reason})
+}
+
+func (r *Resolver) listPromotions(ctx context.Context, filter *model.PromotionFilter, first *int, after *string) (*model.PromotionConnection, error) {
+	svc, err := r.promotions()
+	if err != nil {
+		return nil, err
+	}
+	opts, err := listOptions(first, after)
+	if err != nil {
+		return nil, err
+	}
+	var f release.PromotionFilter
+	if filter != nil {
+		if filter.Release != nil {
+			rel, err := r.gateRelease(ctx, *filter.Release)
+			if err != nil {
+				return nil, err
+			}
+			f.ReleaseID = rel.ID
+		}
+		if filter.Environment != nil {
+			env, err := r.gateEnvironment(ctx, *filter.Environment)
+			if err != nil {
+				return nil, err
+			}
+			f.TargetEnvironmentID = env.ID
+		}
+		if filter.Status != nil {
+			f.Status = *filter.Status
+		}
+	}
+	p, err := svc.List(ctx, f, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &model.PromotionConnection{
+		Edges: edges(p, func(c string, n *release.Promotion) model.PromotionEdge {
+			return model.PromotionEdge{Cursor: c, Node: n}
+		}),
+		Nodes:    p.Items,
+		PageInfo: pageInfo(p),
+	}, nil
 }

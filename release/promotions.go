@@ -698,3 +698,21 @@ func TxOfDecision(ctx context.Context) PromotionTx {
 	tx, _ := ctx.Value(promotionTxKey{}).(PromotionTx)
 	return tx
 }
+
+// Approvals returns a promotion's approvals and rejections, in order.
+func (s *Promotions) Approvals(ctx context.Context, id string) ([]Approval, error) {
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Approvals(ctx, sc.Tenant, id)
+}
+
+// List returns a page of the tenant's promotions matching f.
+func (s *Promotions) List(ctx context.Context, f PromotionFilter, opts ListOptions) (*Page[Promotion], error) {
+	sc, err := tenant.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.ListPromotions(ctx, sc.Tenant, f, opts)
+}

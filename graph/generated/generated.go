@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/auth"
+	"github.com/stella-ops/stella/evidence"
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/graph/scalar"
@@ -46,12 +47,14 @@ type ResolverRoot interface {
 	DecisionInputs() DecisionInputsResolver
 	Environment() EnvironmentResolver
 	EnvironmentConfig() EnvironmentConfigResolver
+	EvidencePacket() EvidencePacketResolver
 	Finding() FindingResolver
 	GateResult() GateResultResolver
 	IntegrationConfig() IntegrationConfigResolver
 	MatchEvidence() MatchEvidenceResolver
 	Mutation() MutationResolver
 	PackageSearchHit() PackageSearchHitResolver
+	Promotion() PromotionResolver
 	Query() QueryResolver
 	Release() ReleaseResolver
 	ReleaseComponent() ReleaseComponentResolver
@@ -329,6 +332,14 @@ type ComplexityRoot struct {
 		ScoreDate    func(childComplexity int) int
 	}
 
+	EvidencePacket struct {
+		ContentHash func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		KeyID       func(childComplexity int) int
+		Type        func(childComplexity int) int
+	}
+
 	Exception struct {
 		Active        func(childComplexity int) int
 		ApprovedBy    func(childComplexity int) int
@@ -487,6 +498,8 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AddReleaseComponent    func(childComplexity int, release string, input model.ReleaseComponentInput) int
 		AddVEXStatement        func(childComplexity int, input model.AddVexStatementInput) int
+		ApprovePromotion       func(childComplexity int, id string, comment *string) int
+		CancelPromotion        func(childComplexity int, id string) int
 		CreateAPIToken         func(childComplexity int, input model.APITokenInput) int
 		CreateComponent        func(childComplexity int, input model.ComponentInput) int
 		CreateEnvironment      func(childComplexity int, input model.EnvironmentInput) int
@@ -502,7 +515,9 @@ type ComplexityRoot struct {
 		ImportVex              func(childComplexity int, document string) int
 		RegisterTarget         func(childComplexity int, input model.TargetInput) int
 		RegisterVEXIssuer      func(childComplexity int, input model.VexIssuerInput) int
+		RejectPromotion        func(childComplexity int, id string, comment string) int
 		RemoveReleaseComponent func(childComplexity int, release string, component string) int
+		RequestPromotion       func(childComplexity int, release string, environment string, reason *string) int
 		RevokeAPIToken         func(childComplexity int, id string) int
 		RevokeException        func(childComplexity int, id string) int
 		ScanRelease            func(childComplexity int, key string) int
@@ -529,6 +544,39 @@ type ComplexityRoot struct {
 		HasNextPage func(childComplexity int) int
 	}
 
+	Promotion struct {
+		Approvals     func(childComplexity int) int
+		DecisionIDs   func(childComplexity int) int
+		Environment   func(childComplexity int) int
+		Evidence      func(childComplexity int) int
+		FinalDecision func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Reason        func(childComplexity int) int
+		Release       func(childComplexity int) int
+		RequestedAt   func(childComplexity int) int
+		RequestedBy   func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Version       func(childComplexity int) int
+	}
+
+	PromotionApproval struct {
+		Action     func(childComplexity int) int
+		ApproverID func(childComplexity int) int
+		At         func(childComplexity int) int
+		Comment    func(childComplexity int) int
+	}
+
+	PromotionConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	PromotionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Query struct {
 		APITokens        func(childComplexity int) int
 		Advisories       func(childComplexity int, ecosystem string, name string) int
@@ -547,6 +595,8 @@ type ComplexityRoot struct {
 		Integration      func(childComplexity int, key string) int
 		Integrations     func(childComplexity int, filter *model.IntegrationFilter, first *int, after *string) int
 		PackageSearch    func(childComplexity int, purl string, versionBelow *string) int
+		Promotion        func(childComplexity int, id string) int
+		Promotions       func(childComplexity int, filter *model.PromotionFilter, first *int, after *string) int
 		Release          func(childComplexity int, key string) int
 		Releases         func(childComplexity int, filter *model.ReleaseFilter, first *int, after *string) int
 		Sbom             func(childComplexity int, contentDigest *string, imageDigest *string) int
@@ -914,6 +964,9 @@ type EnvironmentResolver interface {
 type EnvironmentConfigResolver interface {
 	Variables(ctx context.Context, obj *release.EnvironmentConfig) ([]model.KeyValue, error)
 }
+type EvidencePacketResolver interface {
+	Type(ctx context.Context, obj *evidence.Packet) (string, error)
+}
 type FindingResolver interface {
 	Vex(ctx context.Context, obj *model.Finding, cutoff *time.Time) (*model.FindingVex, error)
 }
@@ -948,6 +1001,10 @@ type MutationResolver interface {
 	CreateException(ctx context.Context, input model.ExceptionInput) (*model.Exception, error)
 	RevokeException(ctx context.Context, id string) (*model.Exception, error)
 	DecideRelease(ctx context.Context, release string, environment string, phase *gate.Phase) (*model.GateDecision, error)
+	RequestPromotion(ctx context.Context, release string, environment string, reason *string) (*release.Promotion, error)
+	ApprovePromotion(ctx context.Context, id string, comment *string) (*release.Promotion, error)
+	RejectPromotion(ctx context.Context, id string, comment string) (*release.Promotion, error)
+	CancelPromotion(ctx context.Context, id string) (*release.Promotion, error)
 	ScanRelease(ctx context.Context, key string) (*model.ScanResult, error)
 	ImportVex(ctx context.Context, document string) (*model.ImportVexResult, error)
 	AddVEXStatement(ctx context.Context, input model.AddVexStatementInput) (*model.ImportVexResult, error)
@@ -957,6 +1014,14 @@ type PackageSearchHitResolver interface {
 	Package(ctx context.Context, obj *sbom.PackageHit) (*sbom.Package, error)
 
 	Releases(ctx context.Context, obj *sbom.PackageHit) ([]release.Release, error)
+}
+type PromotionResolver interface {
+	Release(ctx context.Context, obj *release.Promotion) (*release.Release, error)
+	Environment(ctx context.Context, obj *release.Promotion) (*release.Environment, error)
+
+	FinalDecision(ctx context.Context, obj *release.Promotion) (*string, error)
+	Approvals(ctx context.Context, obj *release.Promotion) ([]release.Approval, error)
+	Evidence(ctx context.Context, obj *release.Promotion) ([]evidence.Packet, error)
 }
 type QueryResolver interface {
 	Viewer(ctx context.Context) (*model.Viewer, error)
@@ -981,6 +1046,8 @@ type QueryResolver interface {
 	EvaluateRelease(ctx context.Context, release string, environment string, phase *gate.Phase, cutoff *time.Time) (*model.GateDecision, error)
 	DecisionRecords(ctx context.Context, release *string, environment *string, first *int, after *string) (*model.DecisionConnection, error)
 	DecisionRecord(ctx context.Context, digest string) (*model.GateDecision, error)
+	Promotion(ctx context.Context, id string) (*release.Promotion, error)
+	Promotions(ctx context.Context, filter *model.PromotionFilter, first *int, after *string) (*model.PromotionConnection, error)
 	Sbom(ctx context.Context, contentDigest *string, imageDigest *string) (*sbom.Record, error)
 	PackageSearch(ctx context.Context, purl string, versionBelow *string) ([]sbom.PackageHit, error)
 	VexDocuments(ctx context.Context, first *int, after *string) (*model.VexDocumentConnection, error)
@@ -2114,6 +2181,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Epss.ScoreDate(childComplexity), true
 
+	case "EvidencePacket.contentHash":
+		if e.ComplexityRoot.EvidencePacket.ContentHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidencePacket.ContentHash(childComplexity), true
+	case "EvidencePacket.createdAt":
+		if e.ComplexityRoot.EvidencePacket.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidencePacket.CreatedAt(childComplexity), true
+	case "EvidencePacket.id":
+		if e.ComplexityRoot.EvidencePacket.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidencePacket.ID(childComplexity), true
+	case "EvidencePacket.keyId":
+		if e.ComplexityRoot.EvidencePacket.KeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidencePacket.KeyID(childComplexity), true
+	case "EvidencePacket.type":
+		if e.ComplexityRoot.EvidencePacket.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidencePacket.Type(childComplexity), true
+
 	case "Exception.active":
 		if e.ComplexityRoot.Exception.Active == nil {
 			break
@@ -2816,6 +2914,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddVEXStatement(childComplexity, args["input"].(model.AddVexStatementInput)), true
+	case "Mutation.approvePromotion":
+		if e.ComplexityRoot.Mutation.ApprovePromotion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approvePromotion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApprovePromotion(childComplexity, args["id"].(string), args["comment"].(*string)), true
+	case "Mutation.cancelPromotion":
+		if e.ComplexityRoot.Mutation.CancelPromotion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelPromotion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelPromotion(childComplexity, args["id"].(string)), true
 	case "Mutation.createApiToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -2981,6 +3101,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RegisterVEXIssuer(childComplexity, args["input"].(model.VexIssuerInput)), true
+	case "Mutation.rejectPromotion":
+		if e.ComplexityRoot.Mutation.RejectPromotion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectPromotion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectPromotion(childComplexity, args["id"].(string), args["comment"].(string)), true
 	case "Mutation.removeReleaseComponent":
 		if e.ComplexityRoot.Mutation.RemoveReleaseComponent == nil {
 			break
@@ -2992,6 +3123,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveReleaseComponent(childComplexity, args["release"].(string), args["component"].(string)), true
+	case "Mutation.requestPromotion":
+		if e.ComplexityRoot.Mutation.RequestPromotion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestPromotion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestPromotion(childComplexity, args["release"].(string), args["environment"].(string), args["reason"].(*string)), true
 	case "Mutation.revokeApiToken":
 		if e.ComplexityRoot.Mutation.RevokeAPIToken == nil {
 			break
@@ -3120,6 +3262,136 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+
+	case "Promotion.approvals":
+		if e.ComplexityRoot.Promotion.Approvals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.Approvals(childComplexity), true
+	case "Promotion.decisions":
+		if e.ComplexityRoot.Promotion.DecisionIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.DecisionIDs(childComplexity), true
+	case "Promotion.environment":
+		if e.ComplexityRoot.Promotion.Environment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.Environment(childComplexity), true
+	case "Promotion.evidence":
+		if e.ComplexityRoot.Promotion.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.Evidence(childComplexity), true
+	case "Promotion.finalDecision":
+		if e.ComplexityRoot.Promotion.FinalDecision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.FinalDecision(childComplexity), true
+	case "Promotion.id":
+		if e.ComplexityRoot.Promotion.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.ID(childComplexity), true
+	case "Promotion.reason":
+		if e.ComplexityRoot.Promotion.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.Reason(childComplexity), true
+	case "Promotion.release":
+		if e.ComplexityRoot.Promotion.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.Release(childComplexity), true
+	case "Promotion.requestedAt":
+		if e.ComplexityRoot.Promotion.RequestedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.RequestedAt(childComplexity), true
+	case "Promotion.requestedBy":
+		if e.ComplexityRoot.Promotion.RequestedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.RequestedBy(childComplexity), true
+	case "Promotion.status":
+		if e.ComplexityRoot.Promotion.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.Status(childComplexity), true
+	case "Promotion.version":
+		if e.ComplexityRoot.Promotion.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.Version(childComplexity), true
+
+	case "PromotionApproval.action":
+		if e.ComplexityRoot.PromotionApproval.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionApproval.Action(childComplexity), true
+	case "PromotionApproval.approverId":
+		if e.ComplexityRoot.PromotionApproval.ApproverID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionApproval.ApproverID(childComplexity), true
+	case "PromotionApproval.at":
+		if e.ComplexityRoot.PromotionApproval.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionApproval.At(childComplexity), true
+	case "PromotionApproval.comment":
+		if e.ComplexityRoot.PromotionApproval.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionApproval.Comment(childComplexity), true
+
+	case "PromotionConnection.edges":
+		if e.ComplexityRoot.PromotionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionConnection.Edges(childComplexity), true
+	case "PromotionConnection.nodes":
+		if e.ComplexityRoot.PromotionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionConnection.Nodes(childComplexity), true
+	case "PromotionConnection.pageInfo":
+		if e.ComplexityRoot.PromotionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionConnection.PageInfo(childComplexity), true
+
+	case "PromotionEdge.cursor":
+		if e.ComplexityRoot.PromotionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionEdge.Cursor(childComplexity), true
+	case "PromotionEdge.node":
+		if e.ComplexityRoot.PromotionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionEdge.Node(childComplexity), true
 
 	case "Query.apiTokens":
 		if e.ComplexityRoot.Query.APITokens == nil {
@@ -3299,6 +3571,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PackageSearch(childComplexity, args["purl"].(string), args["versionBelow"].(*string)), true
+	case "Query.promotion":
+		if e.ComplexityRoot.Query.Promotion == nil {
+			break
+		}
+
+		args, err := ec.field_Query_promotion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Promotion(childComplexity, args["id"].(string)), true
+	case "Query.promotions":
+		if e.ComplexityRoot.Query.Promotions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_promotions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Promotions(childComplexity, args["filter"].(*model.PromotionFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.release":
 		if e.ComplexityRoot.Query.Release == nil {
 			break
@@ -4712,6 +5006,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("IntegrationFilter", ec.unmarshalInputIntegrationFilter),
 			graphql.NewInputUnmarshaler("IntegrationInput", ec.unmarshalInputIntegrationInput),
 			graphql.NewInputUnmarshaler("KeyValueInput", ec.unmarshalInputKeyValueInput),
+			graphql.NewInputUnmarshaler("PromotionFilter", ec.unmarshalInputPromotionFilter),
 			graphql.NewInputUnmarshaler("ReleaseComponentInput", ec.unmarshalInputReleaseComponentInput),
 			graphql.NewInputUnmarshaler("ReleaseFilter", ec.unmarshalInputReleaseFilter),
 			graphql.NewInputUnmarshaler("ReleaseInput", ec.unmarshalInputReleaseInput),
@@ -5514,6 +5809,89 @@ type IntegrationConnection {
 type IntegrationEdge {
   cursor: String!
   node: Integration!
+}
+`, BuiltIn: false},
+	{Name: "../schema/promotion.graphqls", Input: `enum PromotionStatus {
+  requested
+  pending_gate
+  pending_approval
+  approved
+  deploying
+  deployed
+  rejected
+  cancelled
+  failed
+  rolled_back
+}
+
+enum ApprovalAction {
+  approve
+  reject
+}
+
+"A release's promotion into an environment (release.md §2)."
+type Promotion {
+  id: ID!
+  status: PromotionStatus!
+  release: Release!
+  environment: Environment!
+  reason: String!
+  requestedBy: String!
+  requestedAt: Time!
+  "The record digests of every gate decision made for it, in order."
+  decisions: [String!]!
+  finalDecision: String
+  approvals: [PromotionApproval!]!
+  "The sealed evidence packets, in the order sealed."
+  evidence: [EvidencePacket!]!
+  version: Int!
+}
+
+type PromotionApproval {
+  approverId: String!
+  action: ApprovalAction!
+  comment: String!
+  at: Time!
+}
+
+type EvidencePacket {
+  id: ID!
+  type: String!
+  contentHash: String!
+  keyId: String!
+  createdAt: Time!
+}
+
+input PromotionFilter {
+  "Release id or name."
+  release: String
+  "Target environment id or name."
+  environment: String
+  status: PromotionStatus
+}
+
+type PromotionConnection {
+  edges: [PromotionEdge!]!
+  nodes: [Promotion!]!
+  pageInfo: PageInfo!
+}
+
+type PromotionEdge {
+  cursor: String!
+  node: Promotion!
+}
+
+extend type Query {
+  promotion(id: ID!): Promotion
+  promotions(filter: PromotionFilter, first: Int, after: String): PromotionConnection!
+}
+
+extend type Mutation {
+  "Requests the promotion of a finalized release into an environment; it is evaluated at once and deploys when allowed."
+  requestPromotion(release: String!, environment: String!, reason: String): Promotion! @hasRole(role: releaser)
+  approvePromotion(id: ID!, comment: String): Promotion! @hasRole(role: approver)
+  rejectPromotion(id: ID!, comment: String!): Promotion! @hasRole(role: approver)
+  cancelPromotion(id: ID!): Promotion! @hasRole(role: releaser)
 }
 `, BuiltIn: false},
 	{Name: "../schema/release.graphqls", Input: `enum ReleaseStatus {
@@ -6747,6 +7125,22 @@ func (ec *executionContext) childFields_Epss(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Epss", field.Name)
 }
 
+func (ec *executionContext) childFields_EvidencePacket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EvidencePacket_id(ctx, field)
+	case "type":
+		return ec.fieldContext_EvidencePacket_type(ctx, field)
+	case "contentHash":
+		return ec.fieldContext_EvidencePacket_contentHash(ctx, field)
+	case "keyId":
+		return ec.fieldContext_EvidencePacket_keyId(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_EvidencePacket_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EvidencePacket", field.Name)
+}
+
 func (ec *executionContext) childFields_Exception(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7089,6 +7483,72 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Promotion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Promotion_id(ctx, field)
+	case "status":
+		return ec.fieldContext_Promotion_status(ctx, field)
+	case "release":
+		return ec.fieldContext_Promotion_release(ctx, field)
+	case "environment":
+		return ec.fieldContext_Promotion_environment(ctx, field)
+	case "reason":
+		return ec.fieldContext_Promotion_reason(ctx, field)
+	case "requestedBy":
+		return ec.fieldContext_Promotion_requestedBy(ctx, field)
+	case "requestedAt":
+		return ec.fieldContext_Promotion_requestedAt(ctx, field)
+	case "decisions":
+		return ec.fieldContext_Promotion_decisions(ctx, field)
+	case "finalDecision":
+		return ec.fieldContext_Promotion_finalDecision(ctx, field)
+	case "approvals":
+		return ec.fieldContext_Promotion_approvals(ctx, field)
+	case "evidence":
+		return ec.fieldContext_Promotion_evidence(ctx, field)
+	case "version":
+		return ec.fieldContext_Promotion_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Promotion", field.Name)
+}
+
+func (ec *executionContext) childFields_PromotionApproval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "approverId":
+		return ec.fieldContext_PromotionApproval_approverId(ctx, field)
+	case "action":
+		return ec.fieldContext_PromotionApproval_action(ctx, field)
+	case "comment":
+		return ec.fieldContext_PromotionApproval_comment(ctx, field)
+	case "at":
+		return ec.fieldContext_PromotionApproval_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PromotionApproval", field.Name)
+}
+
+func (ec *executionContext) childFields_PromotionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PromotionConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_PromotionConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PromotionConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PromotionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PromotionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_PromotionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_PromotionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PromotionEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_RangeEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7933,6 +8393,42 @@ func (ec *executionContext) field_Mutation_addVEXStatement_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_approvePromotion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "comment",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["comment"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelPromotion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createApiToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8159,6 +8655,28 @@ func (ec *executionContext) field_Mutation_registerVEXIssuer_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_rejectPromotion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "comment",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["comment"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_removeReleaseComponent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8178,6 +8696,36 @@ func (ec *executionContext) field_Mutation_removeReleaseComponent_args(ctx conte
 		return nil, err
 	}
 	args["component"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestPromotion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["release"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "environment",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["environment"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
 	return args, nil
 }
 
@@ -8628,6 +9176,50 @@ func (ec *executionContext) field_Query_packageSearch_args(ctx context.Context, 
 		return nil, err
 	}
 	args["versionBelow"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_promotion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_promotions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.PromotionFilter, error) {
+			return ec.unmarshalOPromotionFilter2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐPromotionFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -13342,6 +13934,121 @@ func (ec *executionContext) fieldContext_Epss_scoreDate(_ context.Context, field
 	return graphql.NewScalarFieldContext("Epss", field, false, false, "String")
 }
 
+func (ec *executionContext) _EvidencePacket_id(ctx context.Context, field graphql.CollectedField, obj *evidence.Packet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidencePacket_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidencePacket_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidencePacket", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EvidencePacket_type(ctx context.Context, field graphql.CollectedField, obj *evidence.Packet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidencePacket_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EvidencePacket().Type(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidencePacket_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidencePacket", field, true, true, "String")
+}
+
+func (ec *executionContext) _EvidencePacket_contentHash(ctx context.Context, field graphql.CollectedField, obj *evidence.Packet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidencePacket_contentHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidencePacket_contentHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidencePacket", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvidencePacket_keyId(ctx context.Context, field graphql.CollectedField, obj *evidence.Packet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidencePacket_keyId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KeyID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidencePacket_keyId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidencePacket", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvidencePacket_createdAt(ctx context.Context, field graphql.CollectedField, obj *evidence.Packet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidencePacket_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidencePacket_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidencePacket", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Exception_id(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17330,6 +18037,254 @@ func (ec *executionContext) fieldContext_Mutation_decideRelease(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_requestPromotion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestPromotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestPromotion(ctx, fc.Args["release"].(string), fc.Args["environment"].(string), fc.Args["reason"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "releaser")
+				if err != nil {
+					var zeroVal *release.Promotion
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *release.Promotion
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Promotion) graphql.Marshaler {
+			return ec.marshalNPromotion2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestPromotion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Promotion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestPromotion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approvePromotion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approvePromotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApprovePromotion(ctx, fc.Args["id"].(string), fc.Args["comment"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "approver")
+				if err != nil {
+					var zeroVal *release.Promotion
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *release.Promotion
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Promotion) graphql.Marshaler {
+			return ec.marshalNPromotion2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approvePromotion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Promotion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approvePromotion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectPromotion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectPromotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectPromotion(ctx, fc.Args["id"].(string), fc.Args["comment"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "approver")
+				if err != nil {
+					var zeroVal *release.Promotion
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *release.Promotion
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Promotion) graphql.Marshaler {
+			return ec.marshalNPromotion2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectPromotion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Promotion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectPromotion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelPromotion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelPromotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelPromotion(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "releaser")
+				if err != nil {
+					var zeroVal *release.Promotion
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *release.Promotion
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Promotion) graphql.Marshaler {
+			return ec.marshalNPromotion2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelPromotion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Promotion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelPromotion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_scanRelease(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17778,6 +18733,561 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _Promotion_id(ctx context.Context, field graphql.CollectedField, obj *release.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Promotion_status(ctx context.Context, field graphql.CollectedField, obj *release.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v release.PromotionStatus) graphql.Marshaler {
+			return ec.marshalNPromotionStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotionStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "PromotionStatus")
+}
+
+func (ec *executionContext) _Promotion_release(ctx context.Context, field graphql.CollectedField, obj *release.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Promotion().Release(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Release) graphql.Marshaler {
+			return ec.marshalNRelease2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐRelease(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Promotion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Promotion_environment(ctx context.Context, field graphql.CollectedField, obj *release.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_environment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Promotion().Environment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Environment) graphql.Marshaler {
+			return ec.marshalNEnvironment2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐEnvironment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_environment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Promotion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Environment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Promotion_reason(ctx context.Context, field graphql.CollectedField, obj *release.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "String")
+}
+
+func (ec *executionContext) _Promotion_requestedBy(ctx context.Context, field graphql.CollectedField, obj *release.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_requestedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_requestedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "String")
+}
+
+func (ec *executionContext) _Promotion_requestedAt(ctx context.Context, field graphql.CollectedField, obj *release.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_requestedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_requestedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Promotion_decisions(ctx context.Context, field graphql.CollectedField, obj *release.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_decisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecisionIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_decisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "String")
+}
+
+func (ec *executionContext) _Promotion_finalDecision(ctx context.Context, field graphql.CollectedField, obj *release.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_finalDecision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Promotion().FinalDecision(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_finalDecision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, true, true, "String")
+}
+
+func (ec *executionContext) _Promotion_approvals(ctx context.Context, field graphql.CollectedField, obj *release.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_approvals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Promotion().Approvals(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []release.Approval) graphql.Marshaler {
+			return ec.marshalNPromotionApproval2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐApprovalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_approvals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Promotion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PromotionApproval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Promotion_evidence(ctx context.Context, field graphql.CollectedField, obj *release.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Promotion().Evidence(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []evidence.Packet) graphql.Marshaler {
+			return ec.marshalNEvidencePacket2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋevidenceᚐPacketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Promotion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvidencePacket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Promotion_version(ctx context.Context, field graphql.CollectedField, obj *release.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PromotionApproval_approverId(ctx context.Context, field graphql.CollectedField, obj *release.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionApproval_approverId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApproverID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionApproval_approverId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromotionApproval", field, false, false, "String")
+}
+
+func (ec *executionContext) _PromotionApproval_action(ctx context.Context, field graphql.CollectedField, obj *release.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionApproval_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v release.ApprovalAction) graphql.Marshaler {
+			return ec.marshalNApprovalAction2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐApprovalAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionApproval_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromotionApproval", field, false, false, "ApprovalAction")
+}
+
+func (ec *executionContext) _PromotionApproval_comment(ctx context.Context, field graphql.CollectedField, obj *release.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionApproval_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionApproval_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromotionApproval", field, false, false, "String")
+}
+
+func (ec *executionContext) _PromotionApproval_at(ctx context.Context, field graphql.CollectedField, obj *release.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionApproval_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionApproval_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromotionApproval", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PromotionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PromotionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.PromotionEdge) graphql.Marshaler {
+			return ec.marshalNPromotionEdge2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐPromotionEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PromotionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PromotionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PromotionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.PromotionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []release.Promotion) graphql.Marshaler {
+			return ec.marshalNPromotion2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PromotionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Promotion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PromotionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.PromotionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PromotionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PromotionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.PromotionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromotionEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PromotionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.PromotionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Promotion) graphql.Marshaler {
+			return ec.marshalNPromotion2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PromotionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Promotion(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -18706,6 +20216,94 @@ func (ec *executionContext) fieldContext_Query_decisionRecord(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_decisionRecord_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_promotion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_promotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Promotion(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Promotion) graphql.Marshaler {
+			return ec.marshalOPromotion2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_promotion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Promotion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_promotion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_promotions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_promotions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Promotions(ctx, fc.Args["filter"].(*model.PromotionFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PromotionConnection) graphql.Marshaler {
+			return ec.marshalNPromotionConnection2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐPromotionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_promotions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PromotionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_promotions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -26139,6 +27737,62 @@ func UnmarshalKeyValueInput(ctx context.Context, raw any) (model.KeyValueInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPromotionFilter(ctx context.Context, obj any) (model.PromotionFilter, error) {
+	var it model.PromotionFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"release", "environment", "status"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "release":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("release"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Release = data
+		case "environment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("environment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Environment = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOPromotionStatus2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotionStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPromotionFilter unmarshals raw into the PromotionFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPromotionFilter(ctx context.Context, raw any) (model.PromotionFilter, error) {
+	var out model.PromotionFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PromotionFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReleaseComponentInput(ctx context.Context, obj any) (model.ReleaseComponentInput, error) {
 	var it model.ReleaseComponentInput
 	if obj == nil {
@@ -28521,6 +30175,60 @@ func (ec *executionContext) _Epss(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var evidencePacketImplementors = []string{"EvidencePacket"}
+
+func (ec *executionContext) _EvidencePacket(ctx context.Context, sel ast.SelectionSet, obj *evidence.Packet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evidencePacketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EvidencePacket")
+		case "id":
+			out.Values[i] = ec._EvidencePacket_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EvidencePacket_type(ctx, field, obj)
+				})
+		case "contentHash":
+			out.Values[i] = ec._EvidencePacket_contentHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "keyId":
+			out.Values[i] = ec._EvidencePacket_keyId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._EvidencePacket_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var exceptionImplementors = []string{"Exception"}
 
 func (ec *executionContext) _Exception(ctx context.Context, sel ast.SelectionSet, obj *model.Exception) graphql.Marshaler {
@@ -29661,6 +31369,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "requestPromotion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestPromotion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approvePromotion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approvePromotion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectPromotion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectPromotion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelPromotion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelPromotion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "scanRelease":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_scanRelease(ctx, field)
@@ -29832,6 +31568,228 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var promotionImplementors = []string{"Promotion"}
+
+func (ec *executionContext) _Promotion(ctx context.Context, sel ast.SelectionSet, obj *release.Promotion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, promotionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Promotion")
+		case "id":
+			out.Values[i] = ec._Promotion_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Promotion_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "release":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Promotion_release(ctx, field, obj)
+				})
+		case "environment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Promotion_environment(ctx, field, obj)
+				})
+		case "reason":
+			out.Values[i] = ec._Promotion_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestedBy":
+			out.Values[i] = ec._Promotion_requestedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestedAt":
+			out.Values[i] = ec._Promotion_requestedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decisions":
+			out.Values[i] = ec._Promotion_decisions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finalDecision":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Promotion_finalDecision(ctx, field, obj)
+				})
+		case "approvals":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Promotion_approvals(ctx, field, obj)
+				})
+		case "evidence":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Promotion_evidence(ctx, field, obj)
+				})
+		case "version":
+			out.Values[i] = ec._Promotion_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var promotionApprovalImplementors = []string{"PromotionApproval"}
+
+func (ec *executionContext) _PromotionApproval(ctx context.Context, sel ast.SelectionSet, obj *release.Approval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, promotionApprovalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PromotionApproval")
+		case "approverId":
+			out.Values[i] = ec._PromotionApproval_approverId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._PromotionApproval_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comment":
+			out.Values[i] = ec._PromotionApproval_comment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._PromotionApproval_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var promotionConnectionImplementors = []string{"PromotionConnection"}
+
+func (ec *executionContext) _PromotionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.PromotionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, promotionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PromotionConnection")
+		case "edges":
+			out.Values[i] = ec._PromotionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._PromotionConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PromotionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var promotionEdgeImplementors = []string{"PromotionEdge"}
+
+func (ec *executionContext) _PromotionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.PromotionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, promotionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PromotionEdge")
+		case "cursor":
+			out.Values[i] = ec._PromotionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._PromotionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -29982,6 +31940,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_decisionRecord(ctx, field)
+				})
+		case "promotion":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_promotion(ctx, field)
+				})
+		case "promotions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_promotions(ctx, field)
 				})
 		case "sbom":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -32579,6 +34549,32 @@ func (ec *executionContext) unmarshalNApiTokenInput2githubᚗcomᚋstellaᚑops�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNApprovalAction2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐApprovalAction(ctx context.Context, v any) (release.ApprovalAction, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNApprovalAction2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐApprovalAction[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNApprovalAction2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐApprovalAction(ctx context.Context, sel ast.SelectionSet, v release.ApprovalAction) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNApprovalAction2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐApprovalAction[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ApprovalAction!")
+	}
+	return res
+}
+
+var (
+	unmarshalNApprovalAction2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐApprovalAction = map[string]release.ApprovalAction{
+		"approve": release.ActionApprove,
+		"reject":  release.ActionReject,
+	}
+	marshalNApprovalAction2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐApprovalAction = map[release.ApprovalAction]string{
+		release.ActionApprove: "approve",
+		release.ActionReject:  "reject",
+	}
+)
+
 func (ec *executionContext) marshalNAuditEntry2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐAuditEntry(ctx context.Context, sel ast.SelectionSet, v release.AuditEntry) graphql.Marshaler {
 	return ec._AuditEntry(ctx, sel, &v)
 }
@@ -32953,6 +34949,26 @@ func (ec *executionContext) marshalNEnvironmentEdge2ᚕgithubᚗcomᚋstellaᚑo
 func (ec *executionContext) unmarshalNEnvironmentInput2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐEnvironmentInput(ctx context.Context, v any) (model.EnvironmentInput, error) {
 	res, err := ec.unmarshalInputEnvironmentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEvidencePacket2githubᚗcomᚋstellaᚑopsᚋstellaᚋevidenceᚐPacket(ctx context.Context, sel ast.SelectionSet, v evidence.Packet) graphql.Marshaler {
+	return ec._EvidencePacket(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEvidencePacket2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋevidenceᚐPacketᚄ(ctx context.Context, sel ast.SelectionSet, v []evidence.Packet) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvidencePacket2githubᚗcomᚋstellaᚑopsᚋstellaᚋevidenceᚐPacket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNException2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐException(ctx context.Context, sel ast.SelectionSet, v model.Exception) graphql.Marshaler {
@@ -33400,6 +35416,124 @@ var (
 		gate.PhaseRequest:      "REQUEST",
 		gate.PhasePreDeploy:    "PRE_DEPLOY",
 		gate.PhaseReevaluation: "REEVALUATION",
+	}
+)
+
+func (ec *executionContext) marshalNPromotion2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotion(ctx context.Context, sel ast.SelectionSet, v release.Promotion) graphql.Marshaler {
+	return ec._Promotion(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPromotion2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotionᚄ(ctx context.Context, sel ast.SelectionSet, v []release.Promotion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPromotion2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPromotion2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotion(ctx context.Context, sel ast.SelectionSet, v *release.Promotion) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Promotion!")
+		return graphql.Null
+	}
+	return ec._Promotion(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPromotionApproval2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐApproval(ctx context.Context, sel ast.SelectionSet, v release.Approval) graphql.Marshaler {
+	return ec._PromotionApproval(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPromotionApproval2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐApprovalᚄ(ctx context.Context, sel ast.SelectionSet, v []release.Approval) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPromotionApproval2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐApproval(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPromotionConnection2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐPromotionConnection(ctx context.Context, sel ast.SelectionSet, v *model.PromotionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PromotionConnection!")
+		return graphql.Null
+	}
+	return ec._PromotionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPromotionEdge2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐPromotionEdge(ctx context.Context, sel ast.SelectionSet, v model.PromotionEdge) graphql.Marshaler {
+	return ec._PromotionEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPromotionEdge2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐPromotionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PromotionEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPromotionEdge2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐPromotionEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNPromotionStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotionStatus(ctx context.Context, v any) (release.PromotionStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNPromotionStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotionStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPromotionStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotionStatus(ctx context.Context, sel ast.SelectionSet, v release.PromotionStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNPromotionStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotionStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PromotionStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNPromotionStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotionStatus = map[string]release.PromotionStatus{
+		"requested":        release.PromotionRequested,
+		"pending_gate":     release.PromotionPendingGate,
+		"pending_approval": release.PromotionPendingApproval,
+		"approved":         release.PromotionApproved,
+		"deploying":        release.PromotionDeploying,
+		"deployed":         release.PromotionDeployed,
+		"rejected":         release.PromotionRejected,
+		"cancelled":        release.PromotionCancelled,
+		"failed":           release.PromotionFailed,
+		"rolled_back":      release.PromotionRolledBack,
+	}
+	marshalNPromotionStatus2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotionStatus = map[release.PromotionStatus]string{
+		release.PromotionRequested:       "requested",
+		release.PromotionPendingGate:     "pending_gate",
+		release.PromotionPendingApproval: "pending_approval",
+		release.PromotionApproved:        "approved",
+		release.PromotionDeploying:       "deploying",
+		release.PromotionDeployed:        "deployed",
+		release.PromotionRejected:        "rejected",
+		release.PromotionCancelled:       "cancelled",
+		release.PromotionFailed:          "failed",
+		release.PromotionRolledBack:      "rolled_back",
 	}
 )
 
@@ -34559,6 +36693,67 @@ var (
 		gate.PhaseRequest:      "REQUEST",
 		gate.PhasePreDeploy:    "PRE_DEPLOY",
 		gate.PhaseReevaluation: "REEVALUATION",
+	}
+)
+
+func (ec *executionContext) marshalOPromotion2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotion(ctx context.Context, sel ast.SelectionSet, v *release.Promotion) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Promotion(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPromotionFilter2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐPromotionFilter(ctx context.Context, v any) (*model.PromotionFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPromotionFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPromotionStatus2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotionStatus(ctx context.Context, v any) (*release.PromotionStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOPromotionStatus2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotionStatus[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPromotionStatus2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotionStatus(ctx context.Context, sel ast.SelectionSet, v *release.PromotionStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOPromotionStatus2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotionStatus[*v])
+	return res
+}
+
+var (
+	unmarshalOPromotionStatus2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotionStatus = map[string]release.PromotionStatus{
+		"requested":        release.PromotionRequested,
+		"pending_gate":     release.PromotionPendingGate,
+		"pending_approval": release.PromotionPendingApproval,
+		"approved":         release.PromotionApproved,
+		"deploying":        release.PromotionDeploying,
+		"deployed":         release.PromotionDeployed,
+		"rejected":         release.PromotionRejected,
+		"cancelled":        release.PromotionCancelled,
+		"failed":           release.PromotionFailed,
+		"rolled_back":      release.PromotionRolledBack,
+	}
+	marshalOPromotionStatus2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotionStatus = map[release.PromotionStatus]string{
+		release.PromotionRequested:       "requested",
+		release.PromotionPendingGate:     "pending_gate",
+		release.PromotionPendingApproval: "pending_approval",
+		release.PromotionApproved:        "approved",
+		release.PromotionDeploying:       "deploying",
+		release.PromotionDeployed:        "deployed",
+		release.PromotionRejected:        "rejected",
+		release.PromotionCancelled:       "cancelled",
+		release.PromotionFailed:          "failed",
+		release.PromotionRolledBack:      "rolled_back",
 	}
 )
 

@@ -335,6 +335,25 @@ type PageInfo struct {
 	EndCursor   *string `json:"endCursor,omitempty"`
 }
 
+type PromotionConnection struct {
+	Edges    []PromotionEdge     `json:"edges"`
+	Nodes    []release.Promotion `json:"nodes"`
+	PageInfo *PageInfo           `json:"pageInfo"`
+}
+
+type PromotionEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *release.Promotion `json:"node"`
+}
+
+type PromotionFilter struct {
+	// Release id or name.
+	Release *string `json:"release,omitempty"`
+	// Target environment id or name.
+	Environment *string                  `json:"environment,omitempty"`
+	Status      *release.PromotionStatus `json:"status,omitempty"`
+}
+
 type Query struct {
 }
 

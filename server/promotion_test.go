@@ -1,0 +1,117 @@
+package server_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stella-ops/stella/auth"
+	"github.com/stella-ops/stella/internal/testenv"
+	"github.com/stella-ops/stella/server"
+)
+
+const promotionFields = `id status reason requestedBy requestedAt decisions finalDecision
+	release { name digest } environment { name }
+	approvals { approverId action comment at } evidence { id type contentHash keyId }`
+
+func TestPromotionsOverGraphQL_SQLite(t *testing.T) { promotionsOverGraphQL(t, newEnv(t, "")) }
+
+func TestPromotionsOverGraphQL_PostgreSQL(t *testing.T) {
+	promotionsOverGraphQL(t, newEnv(t, testenv.PostgresDSN(t)))
+}
+
+// promotionsOverGraphQL takes a release through dev (no approvals: deployed
+// at once), stage (one approval) and prod (two, separation of duties).
+func promotionsOverGraphQL(t *testing.T, e *env) {
+	ctx := context.Background()
+	digest := e.scannedRelease("myapp-v1")
+	e.ok(e.admin, `mutation { createEnvironment(input: {name: "dev", orderIndex: 0, tier: development}) { id } }`, nil)
+	e.ok(e.admin, `mutation { createEnvironment(input: {name: "stage", orderIndex: 1, tier: staging, requiredApprovals: 1, approverGroups: ["approver"]}) { id } }`, nil)
+	e.ok(e.admin, `mutation { createEnvironment(input: {name: "prod", orderIndex: 2, tier: production, requiredApprovals: 2, approverGroups: ["approver", "admin"], requireSeparationOfDuties: true}) { id } }`, nil)
+	token := func(name string, role auth.Role) string {
+		_, tok, err := e.srv.CreateToken(ctx, server.DefaultTenant, name, role, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	ci, alice, bob, viewer := token("ci", auth.RoleReleaser), token("alice", auth.RoleApprover), token("bob", auth.RoleApprover), token("reader", auth.RoleViewer)
+
+	request := `mutation($r: String!, $e: String!, $why: String) { requestPromotion(release: $r, environment: $e, reason: $why) { ` + promotionFields + ` } }`
+	approve := `mutation($id: ID!, $c: String) { approvePromotion(id: $id, comment: $c) { ` + promotionFields + ` } }`
+
+	// dev: no approvals, no findings: deployed at once, with its evidence.
+	dev := path(e.ok(ci, request, map[string]any{"r": "myapp-v1", "e": "dev", "why": "first"}), "requestPromotion")
+	if path(dev, "status") != "deployed" || path(dev, "requestedBy") != "ci" || path(dev, "release", "digest") == "" ||
+		path(dev, "environment", "name") != "dev" || len(path(dev, "decisions").([]any)) < 2 || path(dev, "reason") != "first" {
+		t.Fatalf("dev = %v", dev)
+	}
+	if ev := path(dev, "evidence").([]any); len(ev) == 0 || path(ev[0], "contentHash") == "" || path(ev[0], "keyId") == "" {
+		t.Fatalf("dev evidence = %v", ev)
+	}
+	_ = digest
+	if d := e.srv.Deployments(); len(d) != 1 || d[0].PromotionID != path(dev, "id") {
+		t.Fatalf("deployments = %+v", d)
+	}
+
+	// stage: waits for one approval, which a viewer or the releaser cannot give.
+	stage := path(e.ok(ci, request, map[string]any{"r": "myapp-v1", "e": "stage"}), "requestPromotion")
+	if path(stage, "status") != "pending_approval" {
+		t.Fatalf("stage = %v", stage)
+	}
+	if r := e.gql(viewer, approve, map[string]any{"id": path(stage, "id")}); r.code() != "FORBIDDEN" {
+		t.Fatalf("viewer approves: %+v", r.Errors)
+	}
+	stage = path(e.ok(alice, approve, map[string]any{"id": path(stage, "id"), "c": "lgtm"}), "approvePromotion")
+	if path(stage, "status") != "deployed" || len(path(stage, "approvals").([]any)) != 1 ||
+		path(stage, "approvals").([]any)[0].(map[string]any)["approverId"] != "alice" {
+		t.Fatalf("approved stage = %v", stage)
+	}
+
+	// prod: the requester may not approve their own promotion.
+	prod := path(e.ok(e.admin, request, map[string]any{"r": "myapp-v1", "e": "prod"}), "requestPromotion")
+	if path(prod, "status") != "pending_approval" {
+		t.Fatalf("prod = %v", prod)
+	}
+	r := e.gql(e.admin, approve, map[string]any{"id": path(prod, "id")})
+	if r.code() != "PRECONDITION" || r.Errors[0].Extensions["reason"] != "SOD_VIOLATION" {
+		t.Fatalf("requester approves: %+v", r.Errors)
+	}
+	e.ok(alice, approve, map[string]any{"id": path(prod, "id")})
+	prod = path(e.ok(bob, approve, map[string]any{"id": path(prod, "id")}), "approvePromotion")
+	if path(prod, "status") != "deployed" {
+		t.Fatalf("prod after two approvals = %v", prod)
+	}
+
+	// A rejection needs a comment; cancelling a deployed promotion conflicts.
+	if r := e.gql(alice, `mutation($id: ID!) { rejectPromotion(id: $id, comment: " ") { id } }`, map[string]any{"id": path(prod, "id")}); len(r.Errors) == 0 {
+		t.Fatal("reject without a comment succeeded")
+	}
+	if r := e.gql(ci, `mutation($id: ID!) { cancelPromotion(id: $id) { id } }`, map[string]any{"id": path(prod, "id")}); r.code() != "CONFLICT" {
+		t.Fatalf("cancel deployed: %+v", r.Errors)
+	}
+
+	// Lists, narrowed and paged; a single one by id.
+	list := `query($f: PromotionFilter, $n: Int, $a: String) { promotions(filter: $f, first: $n, after: $a) {
+		nodes { id status environment { name } } pageInfo { hasNextPage endCursor } } }`
+	all := path(e.ok(viewer, list, nil), "promotions")
+	if len(path(all, "nodes").([]any)) != 3 {
+		t.Fatalf("promotions = %v", all)
+	}
+	page := path(e.ok(viewer, list, map[string]any{"n": 2}), "promotions")
+	if len(path(page, "nodes").([]any)) != 2 || path(page, "pageInfo", "hasNextPage") != true {
+		t.Fatalf("page = %v", page)
+	}
+	rest := path(e.ok(viewer, list, map[string]any{"n": 2, "a": path(page, "pageInfo", "endCursor")}), "promotions")
+	if len(path(rest, "nodes").([]any)) != 1 {
+		t.Fatalf("rest = %v", rest)
+	}
+	only := path(e.ok(viewer, list, map[string]any{"f": map[string]any{"environment": "prod", "status": "deployed", "release": "myapp-v1"}}), "promotions", "nodes").([]any)
+	if len(only) != 1 || path(only[0], "id") != path(prod, "id") {
+		t.Fatalf("prod promotions = %v", only)
+	}
+	got := path(e.ok(viewer, `query($id: ID!) { promotion(id: $id) { `+promotionFields+` } }`, map[string]any{"id": path(prod, "id")}), "promotion")
+	if path(got, "status") != "deployed" || len(path(got, "approvals").([]any)) != 2 {
+		t.Fatalf("promotion = %v", got)
+	}
+	e.assertNoSecretsLeaked()
+}
