@@ -36,6 +36,7 @@ server over GraphQL (--server, --token, or STELLA_SERVER and STELLA_TOKEN).
 		newComponentCmd(g), newReleaseCmd(g), newAuditCmd(g), newSBOMCmd(g))
 	root.AddCommand(newScanCmd(g), newAdvisoryCmd(g), newVEXCmd(g), newGateCmd(g))
 	root.AddCommand(newEvidenceCmd(g))
+	root.AddCommand(newPromoteCmd(g), newApproveCmd(g), newRejectCmd(g), newPromotionCmd(g))
 	return root
 }
 

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stella-ops/stella/auth"
+	"github.com/stella-ops/stella/server"
+)
+
+// TestCLIPromotions promotes the stored release shop-v1 (both SBOMs, no
+// advisories) through dev and stage on an in-process server.
+func TestCLIPromotions(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "stella.db")
+	storeShop(t, db, "api", "worker")
+	srv, err := server.New(ctx, server.Config{DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	admin, err := srv.Bootstrap(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	token := func(name string, role auth.Role) string {
+		_, tok, err := srv.CreateToken(ctx, server.DefaultTenant, name, role, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	ci, alice, viewer := token("ci", auth.RoleReleaser), token("alice", auth.RoleApprover), token("reader", auth.RoleViewer)
+	must := func(tok string, args ...string) string {
+		t.Helper()
+		out, code := run(t, hs.URL, tok, args...)
+		if code != ExitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, out)
+		}
+		return out
+	}
+	type promotion struct {
+		ID, Status, Reason, RequestedBy string
+		Environment                     struct{ Name string }
+		Approvals                       []struct{ ApproverID, Action, Comment string }
+		Evidence                        []struct{ ID, ContentHash string }
+	}
+	decode := func(out string) promotion {
+		t.Helper()
+		var p promotion
+		if err := json.Unmarshal([]byte(out), &p); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		return p
+	}
+	must(admin, "env", "create", "dev", "--order", "0", "--tier", "development")
+	must(admin, "env", "create", "stage", "--order", "1", "--tier", "staging", "--approvals", "1", "--approver-group", "approver")
+
+	dev := decode(must(ci, "promote", "shop-v1", "--to", "dev", "--reason", "first cut", "-o", "json"))
+	if dev.Status != "deployed" || dev.Reason != "first cut" || dev.RequestedBy != "ci" || len(dev.Evidence) == 0 {
+		t.Fatalf("dev = %+v", dev)
+	}
+	stage := decode(must(ci, "promote", "shop-v1", "--to", "stage", "-o", "json"))
+	if stage.Status != "pending_approval" {
+		t.Fatalf("stage = %+v", stage)
+	}
+	if out, code := run(t, hs.URL, viewer, "approve", stage.ID); code != ExitTrust {
+		t.Fatalf("viewer approves: exit %d: %s", code, out)
+	}
+	if out, code := run(t, hs.URL, alice, "reject", stage.ID); code != ExitUsage {
+		t.Fatalf("reject without --comment: exit %d: %s", code, out)
+	}
+	if out, code := run(t, hs.URL, alice, "approve", "no-such-promotion"); code != ExitUsage {
+		t.Fatalf("approve unknown: exit %d: %s", code, out)
+	}
+	stage = decode(must(alice, "approve", stage.ID, "--comment", "lgtm", "-o", "json"))
+	if stage.Status != "deployed" || len(stage.Approvals) != 1 || stage.Approvals[0].ApproverID != "alice" || stage.Approvals[0].Comment != "lgtm" {
+		t.Fatalf("approved stage = %+v", stage)
+	}
+
+	// prod waits for two approvals; cancelled, it cannot be cancelled again.
+	must(admin, "env", "create", "prod", "--order", "2", "--tier", "production", "--approvals", "2", "--approver-group", "approver")
+	again := decode(must(ci, "promote", "shop-v1", "--to", "prod", "-o", "json"))
+	if again.Status != "pending_approval" {
+		t.Fatalf("prod = %+v", again)
+	}
+	if c := decode(must(ci, "promotion", "cancel", again.ID, "-o", "json")); c.Status != "cancelled" {
+		t.Fatalf("cancel = %+v", c)
+	}
+	if out, code := run(t, hs.URL, ci, "promotion", "cancel", again.ID); code != ExitUsage {
+		t.Fatalf("cancel twice: exit %d: %s", code, out)
+	}
+
+	var list []promotion
+	if err := json.Unmarshal([]byte(must(viewer, "promotion", "list", "-o", "json")), &list); err != nil || len(list) != 3 {
+		t.Fatalf("promotion list = %+v, %v", list, err)
+	}
+	if err := json.Unmarshal([]byte(must(viewer, "promotion", "list", "--env", "stage", "--status", "deployed", "-o", "json")), &list); err != nil ||
+		len(list) != 1 || list[0].ID != stage.ID {
+		t.Fatalf("stage deployed = %+v, %v", list, err)
+	}
+	if out := must(viewer, "promotion", "list"); !strings.Contains(out, "ENVIRONMENT") || !strings.Contains(out, "cancelled") {
+		t.Fatalf("promotion list table:\n%s", out)
+	}
+	if out := must(viewer, "promotion", "show", stage.ID); !strings.Contains(out, "Status:") || !strings.Contains(out, "deployed") || !strings.Contains(out, "alice") {
+		t.Fatalf("promotion show:\n%s", out)
+	}
+}
