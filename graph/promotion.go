@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/gate/record"
 	"github.com/stella-ops/stella/graph/model"
@@ -85,8 +86,9 @@ func (d PromotionDecider) Decide(ctx context.Context, p release.Promotion, rel *
 }
 
 // errNoPromotions answers promotion queries on a server without the
-// promotion service.
-var errNoPromotions = errors.New("this server does not run promotions")
+// promotion service: PRECONDITION PROMOTIONS_UNAVAILABLE.
+var errNoPromotions = &fault.PreconditionError{Kind: "server", Key: "promotions", Code: "PROMOTIONS_UNAVAILABLE",
+	Reason: "this server does not run promotions (a :memory: database, or none configured)"}
 
 func (r *Resolver) promotions() (*release.Promotions, error) {
 	if r.Promotions == nil {

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stella-ops/stella/auth"
@@ -114,4 +115,17 @@ func promotionsOverGraphQL(t *testing.T, e *env) {
 		t.Fatalf("promotion = %v", got)
 	}
 	e.assertNoSecretsLeaked()
+}
+
+// A single-connection :memory: database would wait for itself in the
+// pre-deploy decision: the server runs no promotions there and says so.
+func TestPromotionsOffInMemory(t *testing.T) {
+	e := newEnv(t, ":memory:")
+	if e.srv.Promotions() != nil {
+		t.Fatal("promotions on :memory:")
+	}
+	r := e.gql(e.admin, `{ promotions { nodes { id } } }`, nil)
+	if r.code() != "PRECONDITION" || r.Errors[0].Extensions["reason"] != "PROMOTIONS_UNAVAILABLE" || !strings.Contains(r.Errors[0].Message, "does not run promotions") {
+		t.Fatalf("promotions on :memory: = %+v", r)
+	}
 }

@@ -72,7 +72,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	res := &graph.Resolver{Catalog: s.catalog, Tokens: s.db, SBOMs: s.db, Advisories: s.db, VEX: s.db, Gates: s.gates, Exceptions: s.db, InTx: graph.Transactions(s.db.Transact), Scanner: s.scanner, Now: s.cfg.Now, NewID: newID}
 	s.deploys = &release.InProcessDeployer{}
-	if s.promos, err = release.NewPromotions(db, release.PromotionTransactions(db.Transact), graph.PromotionDecider{R: res}, s.deploys,
+	// A single-connection :memory: database would wait for itself in a
+	// pre-deploy decision (see graph.PromotionDecider): no promotions there,
+	// rather than a hang.
+	if cfg.DB == ":memory:" {
+		cfg.Logger.Warn("promotions are off on a :memory: database; use a file or PostgreSQL")
+	} else if s.promos, err = release.NewPromotions(db, release.PromotionTransactions(db.Transact), graph.PromotionDecider{R: res}, s.deploys,
 		release.PromotionsClock(cfg.Now), release.PromotionsIDs(newID), release.PromotionsSigner(signer),
 		release.PromotionsGenerator("stella/"+cfg.Version),
 		release.PromotionsEvents(func(e release.Event) {
