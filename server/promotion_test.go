@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -127,5 +129,31 @@ func TestPromotionsOffInMemory(t *testing.T) {
 	r := e.gql(e.admin, `{ promotions { nodes { id } } }`, nil)
 	if r.code() != "PRECONDITION" || r.Errors[0].Extensions["reason"] != "PROMOTIONS_UNAVAILABLE" || !strings.Contains(r.Errors[0].Message, "does not run promotions") {
 		t.Fatalf("promotions on :memory: = %+v", r)
+	}
+}
+
+// The evidence key is created on first start next to the sealing key
+// (mode 0600) and read, unchanged, on the next.
+func TestEvidenceKeyCreatedOnce(t *testing.T) {
+	dir := t.TempDir()
+	cfg := server.Config{DB: filepath.Join(dir, "stella.db")}
+	key := filepath.Join(dir, "stella.evidence.key")
+	var first []byte
+	for i := range 2 {
+		srv, err := server.New(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Close()
+		fi, err := os.Stat(key)
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("evidence key: %v, %v", fi, err)
+		}
+		raw, _ := os.ReadFile(key)
+		if i == 0 {
+			first = raw
+		} else if string(raw) != string(first) {
+			t.Fatal("evidence key changed on restart")
+		}
 	}
 }
