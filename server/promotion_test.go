@@ -85,6 +85,16 @@ func promotionsOverGraphQL(t *testing.T, e *env) {
 		t.Fatalf("prod after two approvals = %v", prod)
 	}
 
+	// Every decision is kept: the last one is the pre-deploy decision, with
+	// both approvals, made inside the claim's transaction.
+	ds := path(prod, "decisions").([]any)
+	last := path(e.ok(viewer, `query($d: String!) { decisionRecord(digest: $d) { phase decision promotionId approvals { approverId } } }`,
+		map[string]any{"d": ds[len(ds)-1]}), "decisionRecord")
+	if path(last, "phase") != "PRE_DEPLOY" || path(last, "decision") != "ALLOW" || path(last, "promotionId") != path(prod, "id") ||
+		len(path(last, "approvals").([]any)) != 2 {
+		t.Fatalf("pre-deploy record = %v", last)
+	}
+
 	// A rejection needs a comment; cancelling a deployed promotion conflicts.
 	if r := e.gql(alice, `mutation($id: ID!) { rejectPromotion(id: $id, comment: " ") { id } }`, map[string]any{"id": path(prod, "id")}); len(r.Errors) == 0 {
 		t.Fatal("reject without a comment succeeded")
