@@ -32,12 +32,6 @@ func New(advs *Advisories, opts ...Option) *Scanner {
 	return s
 }
 
-// Advisories is the snapshot the scanner matches against.
-func (s *Scanner) Advisories() *Advisories { return s.advisories }
-
-// VEX is the scanner's VEX view, nil without one.
-func (s *Scanner) VEX() *VEX { return s.vex }
-
 // ScanOption sets what one scan evaluates VEX for.
 type ScanOption func(*scanOptions)
 

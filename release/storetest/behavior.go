@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/release"
 )
 
@@ -160,9 +159,7 @@ func testConcurrentUpdates(f *fixture) {
 	const writers = 8
 	var (
 		wg                sync.WaitGroup
-		mu                sync.Mutex
-		wins, conflicts   int
-		unexpected        []error
+		out               raceOutcomes
 		hub               = f.integration(tenantA, "hub", release.IntegrationOCI)
 		releasesPerWriter = 5
 	)
@@ -184,29 +181,18 @@ func testConcurrentUpdates(f *fixture) {
 					return tx.AppendAudit(f.ctx, &release.AuditEntry{ID: newID(), TenantID: tenantA, Actor: "w",
 						Action: "release.create", EntityType: "release", EntityID: r.ID, At: r.CreatedAt})
 				}); txErr != nil {
-					mu.Lock()
-					unexpected = append(unexpected, txErr)
-					mu.Unlock()
+					out.fail(txErr)
 				}
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				wins++
-			case errors.Is(err, fault.ErrConflict):
-				conflicts++
-			default:
-				unexpected = append(unexpected, err)
-			}
+			out.add(err)
 		}()
 	}
 	wg.Wait()
-	if len(unexpected) > 0 {
-		f.t.Fatalf("concurrent writers failed: %v", unexpected)
+	if len(out.unexpected) > 0 {
+		f.t.Fatalf("concurrent writers failed: %v", out.unexpected)
 	}
-	if wins != 1 || conflicts != writers-1 {
-		f.t.Errorf("%d writers updated version 1: %d won, %d conflicted; want 1 and %d", writers, wins, conflicts, writers-1)
+	if out.wins != 1 || out.conflicts != writers-1 {
+		f.t.Errorf("%d writers updated version 1: %d won, %d conflicted; want 1 and %d", writers, out.wins, out.conflicts, writers-1)
 	}
 	p, err := f.s.ListReleases(f.ctx, tenantA, release.ReleaseFilter{}, release.ListOptions{First: release.MaxPageSize})
 	f.must(err)

@@ -162,10 +162,8 @@ func testPromotionVersions(f *promotionFixture) {
 	// Eight writers move the same read of version 2: exactly one wins.
 	read := f.get(tenantA, p.ID)
 	var (
-		wg           sync.WaitGroup
-		mu           sync.Mutex
-		wins, losses int
-		unexpected   []error
+		wg  sync.WaitGroup
+		out raceOutcomes
 	)
 	for i := range 8 {
 		wg.Add(1)
@@ -179,21 +177,12 @@ func testPromotionVersions(f *promotionFixture) {
 			if err == nil {
 				err = f.ps.UpdatePromotion(f.ctx, &n)
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				wins++
-			case errors.Is(err, fault.ErrConflict):
-				losses++
-			default:
-				unexpected = append(unexpected, err)
-			}
+			out.add(err)
 		}()
 	}
 	wg.Wait()
-	if wins != 1 || losses != 7 || len(unexpected) > 0 {
-		f.t.Errorf("concurrent updates: %d won, %d lost, unexpected %v; want 1 and 7", wins, losses, unexpected)
+	if out.wins != 1 || out.conflicts != 7 || len(out.unexpected) > 0 {
+		f.t.Errorf("concurrent updates: %d won, %d lost, unexpected %v; want 1 and 7", out.wins, out.conflicts, out.unexpected)
 	}
 	if got := f.get(tenantA, p.ID); got.Version != 3 || !got.Status.Terminal() {
 		f.t.Errorf("after the race: %s v%d", got.Status, got.Version)

@@ -239,3 +239,30 @@ func (f *fixture) sameStrings(what string, got, want []string) {
 		f.t.Errorf("%s: got %q, want %q", what, got, want)
 	}
 }
+
+// raceOutcomes tallies concurrent writers of one version: a win, a lost
+// race (a conflict) or anything else, which no writer should see.
+type raceOutcomes struct {
+	mu              sync.Mutex
+	wins, conflicts int
+	unexpected      []error
+}
+
+func (o *raceOutcomes) add(err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch {
+	case err == nil:
+		o.wins++
+	case errors.Is(err, fault.ErrConflict):
+		o.conflicts++
+	default:
+		o.unexpected = append(o.unexpected, err)
+	}
+}
+
+func (o *raceOutcomes) fail(err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.unexpected = append(o.unexpected, err)
+}
