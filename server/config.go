@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/stella-ops/stella/release"
 )
 
 // Config is how the server runs. The zero value serves on 127.0.0.1:8080 with a
@@ -30,6 +32,10 @@ type Config struct {
 	GatesFile string
 	// PolicyDirs are Rego policy bundle directories that policy gates name.
 	PolicyDirs []string
+	// Deployer carries out the deployments of promotions that enter
+	// deploying (release.md §4); nil: a release.InProcessDeployer, which
+	// records each one and reports it as succeeded.
+	Deployer release.Deployer
 }
 
 func (c Config) withDefaults() Config {
@@ -53,6 +59,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Deployer == nil {
+		c.Deployer = &release.InProcessDeployer{}
 	}
 	return c
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stella-ops/stella/auth"
 	"github.com/stella-ops/stella/internal/testenv"
+	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/server"
 )
 
@@ -16,16 +17,18 @@ const promotionFields = `id status reason requestedBy requestedAt decisions fina
 	release { name digest } environment { name }
 	approvals { approverId action comment at } evidence { id type contentHash keyId }`
 
-func TestPromotionsOverGraphQL_SQLite(t *testing.T) { promotionsOverGraphQL(t, newEnv(t, "")) }
+func TestPromotionsOverGraphQL_SQLite(t *testing.T) { promotionsOverGraphQL(t, "") }
 
 func TestPromotionsOverGraphQL_PostgreSQL(t *testing.T) {
-	promotionsOverGraphQL(t, newEnv(t, testenv.PostgresDSN(t)))
+	promotionsOverGraphQL(t, testenv.PostgresDSN(t))
 }
 
 // promotionsOverGraphQL takes a release through dev (no approvals: deployed
 // at once), stage (one approval) and prod (two, separation of duties).
-func promotionsOverGraphQL(t *testing.T, e *env) {
+func promotionsOverGraphQL(t *testing.T, dsn string) {
 	ctx := context.Background()
+	deployer := &release.InProcessDeployer{}
+	e := newEnv(t, dsn, func(c *server.Config) { c.Deployer = deployer })
 	digest := e.scannedRelease("myapp-v1")
 	e.ok(e.admin, `mutation { createEnvironment(input: {name: "dev", orderIndex: 0, tier: development}) { id } }`, nil)
 	e.ok(e.admin, `mutation { createEnvironment(input: {name: "stage", orderIndex: 1, tier: staging, requiredApprovals: 1, approverGroups: ["approver"]}) { id } }`, nil)
@@ -52,7 +55,7 @@ func promotionsOverGraphQL(t *testing.T, e *env) {
 		t.Fatalf("dev evidence = %v", ev)
 	}
 	_ = digest
-	if d := e.srv.Deployments(); len(d) != 1 || d[0].PromotionID != path(dev, "id") {
+	if d := deployer.Deployments(); len(d) != 1 || d[0].PromotionID != path(dev, "id") {
 		t.Fatalf("deployments = %+v", d)
 	}
 

@@ -35,7 +35,6 @@ type Server struct {
 	scanner *scanner
 	gates   *graph.GateService
 	promos  *release.Promotions
-	deploys *release.InProcessDeployer
 }
 
 // New opens the store (running migrations), loads or creates the server key, and
@@ -71,13 +70,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	res := &graph.Resolver{Catalog: s.catalog, Tokens: s.db, SBOMs: s.db, Advisories: s.db, VEX: s.db, Gates: s.gates, Exceptions: s.db, InTx: graph.Transactions(s.db.Transact), Scanner: s.scanner, Now: s.cfg.Now, NewID: newID}
-	s.deploys = &release.InProcessDeployer{}
 	// A single-connection :memory: database would wait for itself in a
 	// pre-deploy decision (see graph.PromotionDecider): no promotions there,
 	// rather than a hang.
 	if cfg.DB == ":memory:" {
 		cfg.Logger.Warn("promotions are off on a :memory: database; use a file or PostgreSQL")
-	} else if s.promos, err = release.NewPromotions(db, release.PromotionTransactions(db.Transact), graph.PromotionDecider{R: res}, s.deploys,
+	} else if s.promos, err = release.NewPromotions(db, release.PromotionTransactions(db.Transact), graph.PromotionDecider{R: res}, cfg.Deployer,
 		release.PromotionsClock(cfg.Now), release.PromotionsIDs(newID), release.PromotionsSigner(signer),
 		release.PromotionsGenerator("stella/"+cfg.Version),
 		release.PromotionsEvents(func(e release.Event) {
@@ -162,10 +160,6 @@ func (s *Server) Catalog() *release.Service { return s.catalog }
 
 // Promotions is the promotion service the server uses.
 func (s *Server) Promotions() *release.Promotions { return s.promos }
-
-// Deployments are the deployments the server's in-process deployer was
-// handed (the server has no deployment agents yet).
-func (s *Server) Deployments() []release.Deployment { return s.deploys.Deployments() }
 
 // Store is the server's database.
 func (s *Server) Store() *store.DB { return s.db }
