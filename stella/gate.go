@@ -38,7 +38,7 @@ func newGateCmd(g *globals) *cobra.Command {
 		Use:   "gate",
 		Short: "Decide whether a release may enter an environment, and replay decisions (no server needed)",
 	}
-	cmd.AddCommand(newGateEvalCmd(g), newGateReplayCmd(g), newGateExplainCmd(g))
+	cmd.AddCommand(newGateEvalCmd(g), newGateReplayCmd(g), newGateExplainCmd(g), newGateRecordCmd(g))
 	return cmd
 }
 

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stella-ops/stella/auth"
+	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/server"
 )
 
@@ -50,6 +52,8 @@ func TestCLIPromotions(t *testing.T) {
 		Environment                     struct{ Name string }
 		Approvals                       []struct{ ApproverID, Action, Comment string }
 		Evidence                        []struct{ ID, ContentHash string }
+		Decisions                       []string
+		FinalDecision                   string
 	}
 	decode := func(out string) promotion {
 		t.Helper()
@@ -66,6 +70,27 @@ func TestCLIPromotions(t *testing.T) {
 	if dev.Status != "deployed" || dev.Reason != "first cut" || dev.RequestedBy != "ci" || len(dev.Evidence) == 0 {
 		t.Fatalf("dev = %+v", dev)
 	}
+	// Each decision the promotion lists is fetched by digest, as stored.
+	if len(dev.Decisions) < 2 || dev.FinalDecision != dev.Decisions[len(dev.Decisions)-1] {
+		t.Fatalf("dev decisions = %v, final %q", dev.Decisions, dev.FinalDecision)
+	}
+	if out := must(viewer, "gate", "record", dev.FinalDecision); !strings.Contains(out, "decision: allow (pre-deploy") || !strings.Contains(out, "promotion: "+dev.ID) {
+		t.Fatalf("gate record:\n%s", out)
+	}
+	recFile := filepath.Join(t.TempDir(), "final.json")
+	must(viewer, "gate", "record", dev.FinalDecision, "-f", recFile)
+	if raw, err := os.ReadFile(recFile); err != nil || strings.TrimSpace(must(viewer, "gate", "record", dev.FinalDecision, "-o", "json")) != string(raw) {
+		t.Fatalf("record file %s: %v", raw, err)
+	} else if rec, err := gate.ParseDecision(raw); err != nil || rec.RecordDigest != dev.FinalDecision || rec.PromotionID != dev.ID {
+		t.Fatalf("record file: %+v, %v", rec, err)
+	}
+	if out, code := run(t, hs.URL, viewer, "gate", "record", dev.FinalDecision, "-f", recFile); code != ExitUsage {
+		t.Fatalf("record over an existing file: exit %d: %s", code, out)
+	}
+	if out, code := run(t, hs.URL, viewer, "gate", "record", "sha256:"+strings.Repeat("0", 64)); code != ExitUsage {
+		t.Fatalf("unknown record: exit %d: %s", code, out)
+	}
+
 	stage := decode(must(ci, "promote", "shop-v1", "--to", "stage", "-o", "json"))
 	if stage.Status != "pending_approval" {
 		t.Fatalf("stage = %+v", stage)
