@@ -163,6 +163,23 @@ type How struct {
 	Strategy        string     `json:"strategy"`
 	Artifacts       []Artifact `json:"artifacts"` // sorted by type, name, contentHash
 	LogsDigest      string     `json:"logsDigest,omitempty"`
+	// Outcome is how the job ended, succeeded or failed; release.md §6
+	// lists no field for it, yet a deployment packet "with failure" must
+	// say so inside the signed content.
+	Outcome string   `json:"outcome,omitempty"`
+	Failure *Failure `json:"failure,omitempty"` // failed only
+}
+
+// Outcomes of a deployment or rollback job.
+const (
+	OutcomeSucceeded = "succeeded"
+	OutcomeFailed    = "failed"
+)
+
+// Failure is why a job failed.
+type Failure struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // Artifact is a generated file, e.g. compose.stella.lock.yml or stella.version.json.
@@ -308,6 +325,11 @@ func (c *Content) validate(t Type) error {
 	if h := c.How; h != nil {
 		check(h.DeploymentJobID != "" && h.Strategy != "", "how needs a deploymentJobId and a strategy")
 		optDigest("how.logsDigest", h.LogsDigest)
+		check(h.Outcome == "" || h.Outcome == OutcomeSucceeded || h.Outcome == OutcomeFailed, "how.outcome %q is not succeeded or failed", h.Outcome)
+		check((h.Failure != nil) == (h.Outcome == OutcomeFailed), "how.failure is given exactly when how.outcome is failed")
+		if f := h.Failure; f != nil {
+			check(f.Code != "", "how.failure needs a code")
+		}
 		for i, a := range h.Artifacts {
 			check(a.Type != "" && a.Name != "", "how.artifacts[%d] needs a type and a name", i)
 			digest(fmt.Sprintf("how.artifacts[%d].contentHash", i), a.ContentHash)

@@ -276,6 +276,10 @@ func TestSealRefusesIncompleteContent(t *testing.T) {
 		"previous without a digest":    {ABPromotion, func(d *Draft) { d.Content.Previous.Release.Digest = "" }},
 		"logs digest not a digest":     {Deployment, func(d *Draft) { d.Content.How.LogsDigest = "logs" }},
 		"inputs hash not a digest":     {ReleaseDecision, func(d *Draft) { d.Content.Why.InputsHash = "x" }},
+		"unknown outcome":              {Deployment, func(d *Draft) { d.Content.How.Outcome = "partial" }},
+		"failed without a failure":     {Deployment, func(d *Draft) { d.Content.How.Outcome = OutcomeFailed }},
+		"failure of a success":         {Deployment, func(d *Draft) { d.Content.How.Failure = &Failure{Code: "X"} }},
+		"failure without a code":       {Deployment, func(d *Draft) { d.Content.How.Outcome, d.Content.How.Failure = OutcomeFailed, &Failure{} }},
 		"release without an id":        {ReleaseDecision, func(d *Draft) { d.Content.What.Release.ID = "" }},
 		"component without repository": {ReleaseDecision, func(d *Draft) { d.Content.What.Release.Components[0].Repository = "" }},
 	}

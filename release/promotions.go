@@ -622,10 +622,12 @@ func (s *Promotions) claim(ctx context.Context, sc tenant.Scope, environmentID, 
 // of its job.
 func (s *Promotions) finish(ctx context.Context, sc tenant.Scope, p Promotion, rel *Release, env *Environment, d *gate.Decision) error {
 	derr := s.deployer.Deploy(ctx, p, rel, env)
-	how := &evidence.How{WorkflowRunID: p.WorkflowRunID, DeploymentJobID: p.DeploymentJobID, Strategy: "default-deploy"}
+	how := &evidence.How{WorkflowRunID: p.WorkflowRunID, DeploymentJobID: p.DeploymentJobID, Strategy: "default-deploy",
+		Outcome: evidence.OutcomeSucceeded}
 	t := Transition{Trigger: TriggerJobSucceeded}
 	if derr != nil {
 		t = Transition{Trigger: TriggerJobFailed, Failure: &PromotionFailure{Code: "DEPLOYMENT_FAILED", Message: derr.Error()}}
+		how.Outcome, how.Failure = evidence.OutcomeFailed, &evidence.Failure{Code: t.Failure.Code, Message: t.Failure.Message}
 	}
 	var n Promotion
 	var pub after

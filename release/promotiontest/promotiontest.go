@@ -333,6 +333,27 @@ func (f *fixture) eventTypes(p *release.Promotion) []string {
 }
 
 // packetsOf returns the packets sealed for p, checked against the key.
+// lastPacket verifies the last packet sealed for p with the fixture's key.
+func (f *fixture) lastPacket(p *release.Promotion) *evidence.Info {
+	f.t.Helper()
+	f.mu.Lock()
+	var pkt *evidence.Packet
+	for _, pk := range f.packets {
+		if pk.PromotionID == p.ID {
+			pkt = pk
+		}
+	}
+	f.mu.Unlock()
+	if pkt == nil {
+		f.t.Fatalf("no packet for promotion %s", p.ID)
+	}
+	raw, err := pkt.Canonical()
+	f.must(err)
+	info, err := evidence.Verify(f.ctx, raw, attest.Trust{Verifiers: []attest.Verifier{f.verifier}})
+	f.must(err)
+	return info
+}
+
 func (f *fixture) packetsOf(p *release.Promotion) []evidence.Type {
 	f.t.Helper()
 	f.mu.Lock()
@@ -481,19 +502,7 @@ func testKEV(f *fixture) {
 		f.t.Fatalf("packets %v", got)
 	}
 	// The packet carries the reason codes and verifies with the key.
-	f.mu.Lock()
-	var pkt *evidence.Packet
-	for _, pk := range f.packets {
-		if pk.PromotionID == p.ID {
-			pkt = pk
-		}
-	}
-	f.mu.Unlock()
-	raw, err := pkt.Canonical()
-	f.must(err)
-	info, err := evidence.Verify(f.ctx, raw, attest.Trust{Verifiers: []attest.Verifier{f.verifier}})
-	f.must(err)
-	if !slices.Contains(info.Content.Why.ReasonCodes, "kev.grace-expired") || info.Content.Why.DecisionRecordDigest != rec.RecordDigest {
+	if info := f.lastPacket(p); !slices.Contains(info.Content.Why.ReasonCodes, "kev.grace-expired") || info.Content.Why.DecisionRecordDigest != rec.RecordDigest {
 		f.t.Fatalf("packet why %+v", info.Content.Why)
 	}
 	if len(f.deployer.Deployments()) != 2 { // dev and stage only
@@ -615,6 +624,11 @@ func testDeploymentFails(f *fixture) {
 	}
 	if got := f.packetsOf(p); !slices.Equal(got, []evidence.Type{evidence.ReleaseDecision, evidence.Deployment}) {
 		f.t.Fatalf("packets %v", got)
+	}
+	// The signed content says the job failed, and why.
+	if h := f.lastPacket(p).Content.How; h == nil || h.Outcome != evidence.OutcomeFailed || h.Failure == nil ||
+		h.Failure.Code != "DEPLOYMENT_FAILED" || h.Failure.Message != "target unreachable" || h.DeploymentJobID != p.DeploymentJobID {
+		f.t.Fatalf("deployment packet how %+v", h)
 	}
 	if current, ok := f.s.(interface {
 		CurrentRelease(ctx context.Context, tenant, envID, application string) (string, error)
