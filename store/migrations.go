@@ -30,6 +30,7 @@ func migrations() []migration {
 		{"0009", "gate_exceptions", schemaExceptions},
 		{"0010", "promotions", schemaPromotions},
 		{"0011", "evidence_packets", schemaEvidence},
+		{"0012", "idempotency_keys", schemaIdempotency},
 	}
 }
 
