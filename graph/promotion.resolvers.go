@@ -21,12 +21,12 @@ func (r *evidencePacketResolver) Type(ctx context.Context, obj *evidence.Packet)
 }
 
 // RequestPromotion is the resolver for the requestPromotion field.
-func (r *mutationResolver) RequestPromotion(ctx context.Context, release string, environment string, reason *string) (*release.Promotion, error) {
+func (r *mutationResolver) RequestPromotion(ctx context.Context, release string, environment string, reason *string, idempotencyKey *string) (*release.Promotion, error) {
 	return r.requestPromotion(ctx, release, environment, deref(reason))
 }
 
 // ApprovePromotion is the resolver for the approvePromotion field.
-func (r *mutationResolver) ApprovePromotion(ctx context.Context, id string, comment *string) (*release.Promotion, error) {
+func (r *mutationResolver) ApprovePromotion(ctx context.Context, id string, comment *string, idempotencyKey *string) (*release.Promotion, error) {
 	svc, err := r.promotions()
 	if err != nil {
 		return nil, err
@@ -35,7 +35,7 @@ func (r *mutationResolver) ApprovePromotion(ctx context.Context, id string, comm
 }
 
 // RejectPromotion is the resolver for the rejectPromotion field.
-func (r *mutationResolver) RejectPromotion(ctx context.Context, id string, comment string) (*release.Promotion, error) {
+func (r *mutationResolver) RejectPromotion(ctx context.Context, id string, comment string, idempotencyKey *string) (*release.Promotion, error) {
 	svc, err := r.promotions()
 	if err != nil {
 		return nil, err
@@ -47,7 +47,7 @@ func (r *mutationResolver) RejectPromotion(ctx context.Context, id string, comme
 }
 
 // CancelPromotion is the resolver for the cancelPromotion field.
-func (r *mutationResolver) CancelPromotion(ctx context.Context, id string) (*release.Promotion, error) {
+func (r *mutationResolver) CancelPromotion(ctx context.Context, id string, idempotencyKey *string) (*release.Promotion, error) {
 	svc, err := r.promotions()
 	if err != nil {
 		return nil, err

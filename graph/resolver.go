@@ -6,6 +6,7 @@ import (
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/auth"
 	"github.com/stella-ops/stella/gate/exception"
+	"github.com/stella-ops/stella/idempotency"
 	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/vex"
@@ -40,6 +41,9 @@ type Resolver struct {
 	Promotions *release.Promotions
 	Now        func() time.Time
 	NewID      func() string
+	// Idempotency keeps the idempotency keys of mutations (idempotency.go);
+	// nil: a mutation sent with a key is refused.
+	Idempotency idempotency.Store
 
 	snapshots advisoryCache
 }

@@ -20,7 +20,7 @@ func (r *apiTokenResolver) Tenant(ctx context.Context, obj *auth.Token) (string,
 }
 
 // CreateEnvironment is the resolver for the createEnvironment field.
-func (r *mutationResolver) CreateEnvironment(ctx context.Context, input model.EnvironmentInput) (*release.Environment, error) {
+func (r *mutationResolver) CreateEnvironment(ctx context.Context, input model.EnvironmentInput, idempotencyKey *string) (*release.Environment, error) {
 	spec, err := environmentSpec(input)
 	if err != nil {
 		return nil, err
@@ -88,7 +88,7 @@ func (r *mutationResolver) TestIntegration(ctx context.Context, key string) (*re
 }
 
 // CreateComponent is the resolver for the createComponent field.
-func (r *mutationResolver) CreateComponent(ctx context.Context, input model.ComponentInput) (*release.Component, error) {
+func (r *mutationResolver) CreateComponent(ctx context.Context, input model.ComponentInput, idempotencyKey *string) (*release.Component, error) {
 	spec, err := componentSpec(input)
 	if err != nil {
 		return nil, err
@@ -111,12 +111,12 @@ func (r *mutationResolver) SyncComponentVersions(ctx context.Context, key string
 }
 
 // CreateRelease is the resolver for the createRelease field.
-func (r *mutationResolver) CreateRelease(ctx context.Context, input model.ReleaseInput) (*release.Release, error) {
+func (r *mutationResolver) CreateRelease(ctx context.Context, input model.ReleaseInput, idempotencyKey *string) (*release.Release, error) {
 	return r.Catalog.CreateRelease(ctx, releaseDraft(input))
 }
 
 // AddReleaseComponent is the resolver for the addReleaseComponent field.
-func (r *mutationResolver) AddReleaseComponent(ctx context.Context, release string, input model.ReleaseComponentInput) (*release.Release, error) {
+func (r *mutationResolver) AddReleaseComponent(ctx context.Context, release string, input model.ReleaseComponentInput, idempotencyKey *string) (*release.Release, error) {
 	return r.Catalog.AddComponent(ctx, release, componentRef(input))
 }
 
@@ -126,7 +126,7 @@ func (r *mutationResolver) RemoveReleaseComponent(ctx context.Context, release s
 }
 
 // FinalizeRelease is the resolver for the finalizeRelease field.
-func (r *mutationResolver) FinalizeRelease(ctx context.Context, key string) (*release.Release, error) {
+func (r *mutationResolver) FinalizeRelease(ctx context.Context, key string, idempotencyKey *string) (*release.Release, error) {
 	return r.Catalog.FinalizeRelease(ctx, key)
 }
 

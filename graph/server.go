@@ -29,6 +29,11 @@ func NewHandler(r *Resolver, log *slog.Logger) *handler.Server {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.AroundRootFields(requireAuth)
+	// Idempotency keys (idempotency.go), inside requireAuth: an anonymous
+	// request never reaches the key store.
+	idem := &idempotent{r: r, log: log}
+	srv.AroundOperations(idem.checkOperation)
+	srv.AroundRootFields(idem.aroundRootField)
 	// One issuer registry and batched VEX statements per operation (vex_batch.go).
 	srv.AroundOperations(withVEXMemo)
 	srv.SetErrorPresenter(ErrorPresenter(log))

@@ -85,6 +85,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	res.Promotions = s.promos
+	res.Idempotency = s.db
 	s.handler = s.routes(res)
 	return s, nil
 }

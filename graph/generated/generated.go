@@ -496,28 +496,28 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddReleaseComponent    func(childComplexity int, release string, input model.ReleaseComponentInput) int
+		AddReleaseComponent    func(childComplexity int, release string, input model.ReleaseComponentInput, idempotencyKey *string) int
 		AddVEXStatement        func(childComplexity int, input model.AddVexStatementInput) int
-		ApprovePromotion       func(childComplexity int, id string, comment *string) int
-		CancelPromotion        func(childComplexity int, id string) int
+		ApprovePromotion       func(childComplexity int, id string, comment *string, idempotencyKey *string) int
+		CancelPromotion        func(childComplexity int, id string, idempotencyKey *string) int
 		CreateAPIToken         func(childComplexity int, input model.APITokenInput) int
-		CreateComponent        func(childComplexity int, input model.ComponentInput) int
-		CreateEnvironment      func(childComplexity int, input model.EnvironmentInput) int
+		CreateComponent        func(childComplexity int, input model.ComponentInput, idempotencyKey *string) int
+		CreateEnvironment      func(childComplexity int, input model.EnvironmentInput, idempotencyKey *string) int
 		CreateException        func(childComplexity int, input model.ExceptionInput) int
 		CreateIntegration      func(childComplexity int, input model.IntegrationInput) int
-		CreateRelease          func(childComplexity int, input model.ReleaseInput) int
+		CreateRelease          func(childComplexity int, input model.ReleaseInput, idempotencyKey *string) int
 		DecideRelease          func(childComplexity int, release string, environment string, phase *gate.Phase) int
 		DeleteComponent        func(childComplexity int, key string) int
 		DeleteEnvironment      func(childComplexity int, key string) int
 		DeleteIntegration      func(childComplexity int, key string) int
 		DeleteRelease          func(childComplexity int, key string) int
-		FinalizeRelease        func(childComplexity int, key string) int
+		FinalizeRelease        func(childComplexity int, key string, idempotencyKey *string) int
 		ImportVex              func(childComplexity int, document string) int
 		RegisterTarget         func(childComplexity int, input model.TargetInput) int
 		RegisterVEXIssuer      func(childComplexity int, input model.VexIssuerInput) int
-		RejectPromotion        func(childComplexity int, id string, comment string) int
+		RejectPromotion        func(childComplexity int, id string, comment string, idempotencyKey *string) int
 		RemoveReleaseComponent func(childComplexity int, release string, component string) int
-		RequestPromotion       func(childComplexity int, release string, environment string, reason *string) int
+		RequestPromotion       func(childComplexity int, release string, environment string, reason *string, idempotencyKey *string) int
 		RevokeAPIToken         func(childComplexity int, id string) int
 		RevokeException        func(childComplexity int, id string) int
 		ScanRelease            func(childComplexity int, key string) int
@@ -980,7 +980,7 @@ type MatchEvidenceResolver interface {
 	RangeType(ctx context.Context, obj *advisory.Evidence) (string, error)
 }
 type MutationResolver interface {
-	CreateEnvironment(ctx context.Context, input model.EnvironmentInput) (*release.Environment, error)
+	CreateEnvironment(ctx context.Context, input model.EnvironmentInput, idempotencyKey *string) (*release.Environment, error)
 	UpdateEnvironment(ctx context.Context, key string, input model.EnvironmentInput) (*release.Environment, error)
 	DeleteEnvironment(ctx context.Context, key string) (*model.DeletePayload, error)
 	RegisterTarget(ctx context.Context, input model.TargetInput) (*release.Target, error)
@@ -988,23 +988,23 @@ type MutationResolver interface {
 	CreateIntegration(ctx context.Context, input model.IntegrationInput) (*release.Integration, error)
 	DeleteIntegration(ctx context.Context, key string) (*model.DeletePayload, error)
 	TestIntegration(ctx context.Context, key string) (*release.Integration, error)
-	CreateComponent(ctx context.Context, input model.ComponentInput) (*release.Component, error)
+	CreateComponent(ctx context.Context, input model.ComponentInput, idempotencyKey *string) (*release.Component, error)
 	DeleteComponent(ctx context.Context, key string) (*model.DeletePayload, error)
 	SyncComponentVersions(ctx context.Context, key string) (*release.SyncResult, error)
-	CreateRelease(ctx context.Context, input model.ReleaseInput) (*release.Release, error)
-	AddReleaseComponent(ctx context.Context, release string, input model.ReleaseComponentInput) (*release.Release, error)
+	CreateRelease(ctx context.Context, input model.ReleaseInput, idempotencyKey *string) (*release.Release, error)
+	AddReleaseComponent(ctx context.Context, release string, input model.ReleaseComponentInput, idempotencyKey *string) (*release.Release, error)
 	RemoveReleaseComponent(ctx context.Context, release string, component string) (*release.Release, error)
-	FinalizeRelease(ctx context.Context, key string) (*release.Release, error)
+	FinalizeRelease(ctx context.Context, key string, idempotencyKey *string) (*release.Release, error)
 	DeleteRelease(ctx context.Context, key string) (*model.DeletePayload, error)
 	CreateAPIToken(ctx context.Context, input model.APITokenInput) (*model.CreatedAPIToken, error)
 	RevokeAPIToken(ctx context.Context, id string) (*auth.Token, error)
 	CreateException(ctx context.Context, input model.ExceptionInput) (*model.Exception, error)
 	RevokeException(ctx context.Context, id string) (*model.Exception, error)
 	DecideRelease(ctx context.Context, release string, environment string, phase *gate.Phase) (*model.GateDecision, error)
-	RequestPromotion(ctx context.Context, release string, environment string, reason *string) (*release.Promotion, error)
-	ApprovePromotion(ctx context.Context, id string, comment *string) (*release.Promotion, error)
-	RejectPromotion(ctx context.Context, id string, comment string) (*release.Promotion, error)
-	CancelPromotion(ctx context.Context, id string) (*release.Promotion, error)
+	RequestPromotion(ctx context.Context, release string, environment string, reason *string, idempotencyKey *string) (*release.Promotion, error)
+	ApprovePromotion(ctx context.Context, id string, comment *string, idempotencyKey *string) (*release.Promotion, error)
+	RejectPromotion(ctx context.Context, id string, comment string, idempotencyKey *string) (*release.Promotion, error)
+	CancelPromotion(ctx context.Context, id string, idempotencyKey *string) (*release.Promotion, error)
 	ScanRelease(ctx context.Context, key string) (*model.ScanResult, error)
 	ImportVex(ctx context.Context, document string) (*model.ImportVexResult, error)
 	AddVEXStatement(ctx context.Context, input model.AddVexStatementInput) (*model.ImportVexResult, error)
@@ -2902,7 +2902,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.AddReleaseComponent(childComplexity, args["release"].(string), args["input"].(model.ReleaseComponentInput)), true
+		return e.ComplexityRoot.Mutation.AddReleaseComponent(childComplexity, args["release"].(string), args["input"].(model.ReleaseComponentInput), args["idempotencyKey"].(*string)), true
 	case "Mutation.addVEXStatement":
 		if e.ComplexityRoot.Mutation.AddVEXStatement == nil {
 			break
@@ -2924,7 +2924,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ApprovePromotion(childComplexity, args["id"].(string), args["comment"].(*string)), true
+		return e.ComplexityRoot.Mutation.ApprovePromotion(childComplexity, args["id"].(string), args["comment"].(*string), args["idempotencyKey"].(*string)), true
 	case "Mutation.cancelPromotion":
 		if e.ComplexityRoot.Mutation.CancelPromotion == nil {
 			break
@@ -2935,7 +2935,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CancelPromotion(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Mutation.CancelPromotion(childComplexity, args["id"].(string), args["idempotencyKey"].(*string)), true
 	case "Mutation.createApiToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -2957,7 +2957,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateComponent(childComplexity, args["input"].(model.ComponentInput)), true
+		return e.ComplexityRoot.Mutation.CreateComponent(childComplexity, args["input"].(model.ComponentInput), args["idempotencyKey"].(*string)), true
 	case "Mutation.createEnvironment":
 		if e.ComplexityRoot.Mutation.CreateEnvironment == nil {
 			break
@@ -2968,7 +2968,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateEnvironment(childComplexity, args["input"].(model.EnvironmentInput)), true
+		return e.ComplexityRoot.Mutation.CreateEnvironment(childComplexity, args["input"].(model.EnvironmentInput), args["idempotencyKey"].(*string)), true
 	case "Mutation.createException":
 		if e.ComplexityRoot.Mutation.CreateException == nil {
 			break
@@ -3001,7 +3001,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateRelease(childComplexity, args["input"].(model.ReleaseInput)), true
+		return e.ComplexityRoot.Mutation.CreateRelease(childComplexity, args["input"].(model.ReleaseInput), args["idempotencyKey"].(*string)), true
 	case "Mutation.decideRelease":
 		if e.ComplexityRoot.Mutation.DecideRelease == nil {
 			break
@@ -3067,7 +3067,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.FinalizeRelease(childComplexity, args["key"].(string)), true
+		return e.ComplexityRoot.Mutation.FinalizeRelease(childComplexity, args["key"].(string), args["idempotencyKey"].(*string)), true
 	case "Mutation.importVEX":
 		if e.ComplexityRoot.Mutation.ImportVex == nil {
 			break
@@ -3111,7 +3111,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RejectPromotion(childComplexity, args["id"].(string), args["comment"].(string)), true
+		return e.ComplexityRoot.Mutation.RejectPromotion(childComplexity, args["id"].(string), args["comment"].(string), args["idempotencyKey"].(*string)), true
 	case "Mutation.removeReleaseComponent":
 		if e.ComplexityRoot.Mutation.RemoveReleaseComponent == nil {
 			break
@@ -3133,7 +3133,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RequestPromotion(childComplexity, args["release"].(string), args["environment"].(string), args["reason"].(*string)), true
+		return e.ComplexityRoot.Mutation.RequestPromotion(childComplexity, args["release"].(string), args["environment"].(string), args["reason"].(*string), args["idempotencyKey"].(*string)), true
 	case "Mutation.revokeApiToken":
 		if e.ComplexityRoot.Mutation.RevokeAPIToken == nil {
 			break
@@ -5888,10 +5888,10 @@ extend type Query {
 
 extend type Mutation {
   "Requests the promotion of a finalized release into an environment; it is evaluated at once and deploys when allowed."
-  requestPromotion(release: String!, environment: String!, reason: String): Promotion! @hasRole(role: releaser)
-  approvePromotion(id: ID!, comment: String): Promotion! @hasRole(role: approver)
-  rejectPromotion(id: ID!, comment: String!): Promotion! @hasRole(role: approver)
-  cancelPromotion(id: ID!): Promotion! @hasRole(role: releaser)
+  requestPromotion(release: String!, environment: String!, reason: String, idempotencyKey: String): Promotion! @hasRole(role: releaser)
+  approvePromotion(id: ID!, comment: String, idempotencyKey: String): Promotion! @hasRole(role: approver)
+  rejectPromotion(id: ID!, comment: String!, idempotencyKey: String): Promotion! @hasRole(role: approver)
+  cancelPromotion(id: ID!, idempotencyKey: String): Promotion! @hasRole(role: releaser)
 }
 `, BuiltIn: false},
 	{Name: "../schema/release.graphqls", Input: `enum ReleaseStatus {
@@ -6125,8 +6125,14 @@ type Query {
   apiTokens: [ApiToken!]!
 }
 
+"""
+A mutation with an idempotencyKey argument runs at most once per key (release.md §7.3):
+a repeat by the same actor in the same tenant with the same key within 24 h returns the
+first result without running again; a repeat with other arguments is a CONFLICT, and so
+is one while the first is still running. A failed mutation leaves the key free for a retry.
+"""
 type Mutation {
-  createEnvironment(input: EnvironmentInput!): Environment! @hasRole(role: admin)
+  createEnvironment(input: EnvironmentInput!, idempotencyKey: String): Environment! @hasRole(role: admin)
   updateEnvironment(key: String!, input: EnvironmentInput!): Environment! @hasRole(role: admin)
   "Refused with CONFLICT while the environment has targets or current releases."
   deleteEnvironment(key: String!): DeletePayload! @hasRole(role: admin)
@@ -6139,17 +6145,17 @@ type Mutation {
   "Connects to the integration and records its health."
   testIntegration(key: String!): Integration! @hasRole(role: admin)
 
-  createComponent(input: ComponentInput!): Component! @hasRole(role: releaser)
+  createComponent(input: ComponentInput!, idempotencyKey: String): Component! @hasRole(role: releaser)
   deleteComponent(key: String!): DeletePayload! @hasRole(role: releaser)
   "Lists tags, resolves each to its digest and appends new or moved tags to the version map."
   syncComponentVersions(key: String!): SyncResult! @hasRole(role: releaser)
 
-  createRelease(input: ReleaseInput!): Release! @hasRole(role: releaser)
+  createRelease(input: ReleaseInput!, idempotencyKey: String): Release! @hasRole(role: releaser)
   "Pins a component into a draft release; a tag is resolved to its digest now."
-  addReleaseComponent(release: String!, input: ReleaseComponentInput!): Release! @hasRole(role: releaser)
+  addReleaseComponent(release: String!, input: ReleaseComponentInput!, idempotencyKey: String): Release! @hasRole(role: releaser)
   removeReleaseComponent(release: String!, component: String!): Release! @hasRole(role: releaser)
   "Freezes a draft and sets its digest. Any later change is refused with CONFLICT."
-  finalizeRelease(key: String!): Release! @hasRole(role: releaser)
+  finalizeRelease(key: String!, idempotencyKey: String): Release! @hasRole(role: releaser)
   deleteRelease(key: String!): DeletePayload! @hasRole(role: releaser)
 
   "Creates a token in the caller's tenant. The secret is shown only in this response."
@@ -8376,6 +8382,14 @@ func (ec *executionContext) field_Mutation_addReleaseComponent_args(ctx context.
 		return nil, err
 	}
 	args["input"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg2
 	return args, nil
 }
 
@@ -8412,6 +8426,14 @@ func (ec *executionContext) field_Mutation_approvePromotion_args(ctx context.Con
 		return nil, err
 	}
 	args["comment"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg2
 	return args, nil
 }
 
@@ -8426,6 +8448,14 @@ func (ec *executionContext) field_Mutation_cancelPromotion_args(ctx context.Cont
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
 	return args, nil
 }
 
@@ -8454,6 +8484,14 @@ func (ec *executionContext) field_Mutation_createComponent_args(ctx context.Cont
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
 	return args, nil
 }
 
@@ -8468,6 +8506,14 @@ func (ec *executionContext) field_Mutation_createEnvironment_args(ctx context.Co
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
 	return args, nil
 }
 
@@ -8510,6 +8556,14 @@ func (ec *executionContext) field_Mutation_createRelease_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
 	return args, nil
 }
 
@@ -8610,6 +8664,14 @@ func (ec *executionContext) field_Mutation_finalizeRelease_args(ctx context.Cont
 		return nil, err
 	}
 	args["key"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
 	return args, nil
 }
 
@@ -8674,6 +8736,14 @@ func (ec *executionContext) field_Mutation_rejectPromotion_args(ctx context.Cont
 		return nil, err
 	}
 	args["comment"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg2
 	return args, nil
 }
 
@@ -8726,6 +8796,14 @@ func (ec *executionContext) field_Mutation_requestPromotion_args(ctx context.Con
 		return nil, err
 	}
 	args["reason"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg3
 	return args, nil
 }
 
@@ -16745,7 +16823,7 @@ func (ec *executionContext) _Mutation_createEnvironment(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateEnvironment(ctx, fc.Args["input"].(model.EnvironmentInput))
+			return ec.Resolvers.Mutation().CreateEnvironment(ctx, fc.Args["input"].(model.EnvironmentInput), fc.Args["idempotencyKey"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -17241,7 +17319,7 @@ func (ec *executionContext) _Mutation_createComponent(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateComponent(ctx, fc.Args["input"].(model.ComponentInput))
+			return ec.Resolvers.Mutation().CreateComponent(ctx, fc.Args["input"].(model.ComponentInput), fc.Args["idempotencyKey"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -17427,7 +17505,7 @@ func (ec *executionContext) _Mutation_createRelease(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateRelease(ctx, fc.Args["input"].(model.ReleaseInput))
+			return ec.Resolvers.Mutation().CreateRelease(ctx, fc.Args["input"].(model.ReleaseInput), fc.Args["idempotencyKey"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -17489,7 +17567,7 @@ func (ec *executionContext) _Mutation_addReleaseComponent(ctx context.Context, f
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AddReleaseComponent(ctx, fc.Args["release"].(string), fc.Args["input"].(model.ReleaseComponentInput))
+			return ec.Resolvers.Mutation().AddReleaseComponent(ctx, fc.Args["release"].(string), fc.Args["input"].(model.ReleaseComponentInput), fc.Args["idempotencyKey"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -17613,7 +17691,7 @@ func (ec *executionContext) _Mutation_finalizeRelease(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().FinalizeRelease(ctx, fc.Args["key"].(string))
+			return ec.Resolvers.Mutation().FinalizeRelease(ctx, fc.Args["key"].(string), fc.Args["idempotencyKey"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -18047,7 +18125,7 @@ func (ec *executionContext) _Mutation_requestPromotion(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RequestPromotion(ctx, fc.Args["release"].(string), fc.Args["environment"].(string), fc.Args["reason"].(*string))
+			return ec.Resolvers.Mutation().RequestPromotion(ctx, fc.Args["release"].(string), fc.Args["environment"].(string), fc.Args["reason"].(*string), fc.Args["idempotencyKey"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -18109,7 +18187,7 @@ func (ec *executionContext) _Mutation_approvePromotion(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ApprovePromotion(ctx, fc.Args["id"].(string), fc.Args["comment"].(*string))
+			return ec.Resolvers.Mutation().ApprovePromotion(ctx, fc.Args["id"].(string), fc.Args["comment"].(*string), fc.Args["idempotencyKey"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -18171,7 +18249,7 @@ func (ec *executionContext) _Mutation_rejectPromotion(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RejectPromotion(ctx, fc.Args["id"].(string), fc.Args["comment"].(string))
+			return ec.Resolvers.Mutation().RejectPromotion(ctx, fc.Args["id"].(string), fc.Args["comment"].(string), fc.Args["idempotencyKey"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -18233,7 +18311,7 @@ func (ec *executionContext) _Mutation_cancelPromotion(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CancelPromotion(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Mutation().CancelPromotion(ctx, fc.Args["id"].(string), fc.Args["idempotencyKey"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next

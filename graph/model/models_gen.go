@@ -327,6 +327,10 @@ type KeyValueInput struct {
 	Value string `json:"value"`
 }
 
+// A mutation with an idempotencyKey argument runs at most once per key (release.md §7.3):
+// a repeat by the same actor in the same tenant with the same key within 24 h returns the
+// first result without running again; a repeat with other arguments is a CONFLICT, and so
+// is one while the first is still running. A failed mutation leaves the key free for a retry.
 type Mutation struct {
 }
 
