@@ -41,29 +41,16 @@ func (c *client) do(ctx context.Context, query string, vars map[string]any, out 
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	raw, status, err := c.sendRetrying(ctx, body, vars)
 	if err != nil {
-		return withCode(ExitUsage, "server URL: %v", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return withCode(ExitInternal, "cannot reach the Stella server at %s: %v", c.endpoint, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return withCode(ExitInternal, "reading the response: %v", err)
+		return err
 	}
 	var r struct {
 		Data   json.RawMessage `json:"data"`
 		Errors []gqlError      `json:"errors"`
 	}
 	if err := json.Unmarshal(raw, &r); err != nil {
-		return withCode(ExitInternal, "server answered %s, not GraphQL: %.200s", resp.Status, raw)
+		return withCode(ExitInternal, "server answered %s, not GraphQL: %.200s", status, raw)
 	}
 	if len(r.Errors) > 0 {
 		e := r.Errors[0]
@@ -77,4 +64,28 @@ func (c *client) do(ctx context.Context, query string, vars map[string]any, out 
 		return nil
 	}
 	return json.Unmarshal(r.Data, out)
+}
+
+// send posts one request body. A transport error (no answer, or half of
+// one) is a *transportError: the server may or may not have run the
+// operation.
+func (c *client) send(ctx context.Context, body []byte) ([]byte, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return nil, "", withCode(ExitUsage, "server URL: %v", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, "", &transportError{fmt.Errorf("cannot reach the Stella server at %s: %w", c.endpoint, err)}
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, "", &transportError{fmt.Errorf("reading the response: %w", err)}
+	}
+	return raw, resp.Status, nil
 }

@@ -16,54 +16,57 @@ var promotionShowCols = []column{{"Id", "id"}, {"Release", "release.name"}, {"Di
 
 // newPromoteCmd: stella promote RELEASE --to ENV [--reason].
 func newPromoteCmd(g *globals) *cobra.Command {
-	var to, reason string
+	var to, reason, key string
 	cmd := &cobra.Command{
-		Use: "promote RELEASE --to ENVIRONMENT [--reason TEXT]", Short: "Request a release's promotion into an environment; it deploys when its gates and approvals allow",
+		Use: "promote RELEASE --to ENVIRONMENT [--reason TEXT] [--idempotency-key KEY]", Short: "Request a release's promotion into an environment; it deploys when its gates and approvals allow",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			vars := map[string]any{"r": args[0], "e": to}
 			if reason != "" {
 				vars["why"] = reason
 			}
-			return runAndPrint(cmd, g, `mutation($r: String!, $e: String!, $why: String) { requestPromotion(release: $r, environment: $e, reason: $why) { `+promotionFields+` } }`,
-				vars, "requestPromotion", promotionShowCols)
+			return runAndPrint(cmd, g, `mutation($r: String!, $e: String!, $why: String, $idempotencyKey: String) { requestPromotion(release: $r, environment: $e, reason: $why, idempotencyKey: $idempotencyKey) { `+promotionFields+` } }`,
+				withIdempotencyKey(vars, key), "requestPromotion", promotionShowCols)
 		},
 	}
 	cmd.Flags().StringVar(&to, "to", "", "target environment (id or name)")
 	cmd.Flags().StringVar(&reason, "reason", "", "why")
+	idempotencyKeyFlag(cmd, &key)
 	_ = cmd.MarkFlagRequired("to")
 	return cmd
 }
 
 // newApproveCmd: stella approve PROMOTION [--comment].
 func newApproveCmd(g *globals) *cobra.Command {
-	var comment string
+	var comment, key string
 	cmd := &cobra.Command{
-		Use: "approve PROMOTION [--comment TEXT]", Short: "Approve a promotion waiting for approvals (approver role)", Args: cobra.ExactArgs(1),
+		Use: "approve PROMOTION [--comment TEXT] [--idempotency-key KEY]", Short: "Approve a promotion waiting for approvals (approver role)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			vars := map[string]any{"id": args[0]}
 			if comment != "" {
 				vars["c"] = comment
 			}
-			return runAndPrint(cmd, g, `mutation($id: ID!, $c: String) { approvePromotion(id: $id, comment: $c) { `+promotionFields+` } }`,
-				vars, "approvePromotion", promotionShowCols)
+			return runAndPrint(cmd, g, `mutation($id: ID!, $c: String, $idempotencyKey: String) { approvePromotion(id: $id, comment: $c, idempotencyKey: $idempotencyKey) { `+promotionFields+` } }`,
+				withIdempotencyKey(vars, key), "approvePromotion", promotionShowCols)
 		},
 	}
 	cmd.Flags().StringVar(&comment, "comment", "", "comment")
+	idempotencyKeyFlag(cmd, &key)
 	return cmd
 }
 
 // newRejectCmd: stella reject PROMOTION --comment.
 func newRejectCmd(g *globals) *cobra.Command {
-	var comment string
+	var comment, key string
 	cmd := &cobra.Command{
-		Use: "reject PROMOTION --comment TEXT", Short: "Reject a promotion waiting for approvals (approver role)", Args: cobra.ExactArgs(1),
+		Use: "reject PROMOTION --comment TEXT [--idempotency-key KEY]", Short: "Reject a promotion waiting for approvals (approver role)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runAndPrint(cmd, g, `mutation($id: ID!, $c: String!) { rejectPromotion(id: $id, comment: $c) { `+promotionFields+` } }`,
-				map[string]any{"id": args[0], "c": comment}, "rejectPromotion", promotionShowCols)
+			return runAndPrint(cmd, g, `mutation($id: ID!, $c: String!, $idempotencyKey: String) { rejectPromotion(id: $id, comment: $c, idempotencyKey: $idempotencyKey) { `+promotionFields+` } }`,
+				withIdempotencyKey(map[string]any{"id": args[0], "c": comment}, key), "rejectPromotion", promotionShowCols)
 		},
 	}
 	cmd.Flags().StringVar(&comment, "comment", "", "why (required)")
+	idempotencyKeyFlag(cmd, &key)
 	_ = cmd.MarkFlagRequired("comment")
 	return cmd
 }
@@ -97,13 +100,15 @@ func newPromotionCmd(g *globals) *cobra.Command {
 				map[string]any{"id": args[0]}, "promotion", promotionShowCols)
 		},
 	}
+	var cancelKey string
 	cancel := &cobra.Command{
-		Use: "cancel PROMOTION", Short: "Cancel a promotion that has not started deploying", Args: cobra.ExactArgs(1),
+		Use: "cancel PROMOTION [--idempotency-key KEY]", Short: "Cancel a promotion that has not started deploying", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runAndPrint(cmd, g, `mutation($id: ID!) { cancelPromotion(id: $id) { `+promotionFields+` } }`,
-				map[string]any{"id": args[0]}, "cancelPromotion", promotionShowCols)
+			return runAndPrint(cmd, g, `mutation($id: ID!, $idempotencyKey: String) { cancelPromotion(id: $id, idempotencyKey: $idempotencyKey) { `+promotionFields+` } }`,
+				withIdempotencyKey(map[string]any{"id": args[0]}, cancelKey), "cancelPromotion", promotionShowCols)
 		},
 	}
+	idempotencyKeyFlag(cancel, &cancelKey)
 	cmd.AddCommand(list, show, cancel)
 	return cmd
 }
