@@ -91,7 +91,9 @@ func (o *laneObserver) snapshot() (order map[string][]string, times map[string]i
 // the test: it is a deadlock guard, not a timing assertion.
 const barrierTimeout = 2 * time.Minute
 
-func TestTwoServersDeployLock_PostgreSQL(t *testing.T) { twoServersDeployLock(t, testenv.PostgresDSN(t)) }
+func TestTwoServersDeployLock_PostgreSQL(t *testing.T) {
+	twoServersDeployLock(t, testenv.PostgresDSN(t))
+}
 
 // Two servers on one SQLite file: two pools, one writer at a time.
 func TestTwoServersDeployLock_SQLite(t *testing.T) { twoServersDeployLock(t, "") }
