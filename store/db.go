@@ -47,6 +47,7 @@ type store struct {
 	db      bun.IDB
 	dialect string
 	inTx    bool
+	writers *writeQueue // SQLite: this process's writers queue here; nil on PostgreSQL
 }
 
 func newDB(b *bun.DB) *DB {
@@ -93,7 +94,14 @@ func (s *store) inTxStore(ctx context.Context, fn func(tx *store) error) error {
 	if s.inTx {
 		return fn(s)
 	}
+	if s.writers != nil {
+		done, err := s.writers.acquire(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+	}
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(&store{db: tx, dialect: s.dialect, inTx: true})
+		return fn(&store{db: tx, dialect: s.dialect, inTx: true, writers: s.writers})
 	})
 }

@@ -64,6 +64,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		bdb = bun.NewDB(sqldb, sqlitedialect.New())
 	}
 	db := newDB(bdb)
+	if db.dialect == DialectSQLite {
+		db.writers = newWriteQueue(o.busyTimeout)
+	}
 	if err := db.Ping(ctx); err != nil {
 		_ = sqldb.Close()
 		return nil, fmt.Errorf("store: cannot reach %s: %w", name, err)
