@@ -558,6 +558,11 @@ func (s *Promotions) Deploy(ctx context.Context, environmentID, application stri
 	if err != nil {
 		return err
 	}
+	// The lane is drained for everyone queued in it, not only for the
+	// caller: a caller that goes away (a client disconnecting from the
+	// request that holds the lane) must not leave a promotion deploying or
+	// the ones behind it stranded in approved.
+	ctx = context.WithoutCancel(ctx)
 	for {
 		p, rel, env, d, err := s.claim(ctx, sc, environmentID, application)
 		if err != nil || p == nil {

@@ -302,11 +302,15 @@ type promotionView struct {
 // requestPromotion requests a promotion over GraphQL; safe to call from
 // any goroutine (it does not stop the test).
 func requestPromotion(url, token, rel, env string) (*promotionView, error) {
+	return requestPromotionCtx(context.Background(), url, token, rel, env)
+}
+
+func requestPromotionCtx(ctx context.Context, url, token, rel, env string) (*promotionView, error) {
 	body, _ := json.Marshal(map[string]any{
 		"query":     `mutation($r: String!, $e: String!) { requestPromotion(release: $r, environment: $e) { id status requestedAt release { id name application } } }`,
 		"variables": map[string]any{"r": rel, "e": env},
 	})
-	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
@@ -352,5 +356,76 @@ func listPromotions(t *testing.T, e *env, envName string) []promotionView {
 			return all
 		}
 		after = path(data, "promotions", "pageInfo", "endCursor")
+	}
+}
+
+func TestLaneDrainOutlivesItsRequest_SQLite(t *testing.T) { laneDrainOutlivesItsRequest(t, "") }
+
+func TestLaneDrainOutlivesItsRequest_PostgreSQL(t *testing.T) {
+	laneDrainOutlivesItsRequest(t, testenv.PostgresDSN(t))
+}
+
+// laneDrainOutlivesItsRequest: the request whose promotion holds a lane
+// deploys what queues behind it. Its client going away (a CLI interrupted,
+// an HTTP timeout) must neither leave its own promotion deploying nor
+// strand the queued one in approved.
+func laneDrainOutlivesItsRequest(t *testing.T, dsn string) {
+	obs := newLaneObserver()
+	e := newEnv(t, dsn, func(c *server.Config) { c.Deployer = obs })
+	digest := e.scannedRelease("seed-v1.0.0")
+	e.ok(e.admin, `mutation { createEnvironment(input: {name: "prod", orderIndex: 0, tier: production}) { id } }`, nil)
+	for _, n := range []string{"web-v1.0.0", "web-v2.0.0"} {
+		vars := map[string]any{"n": n, "d": digest}
+		e.ok(e.admin, `mutation($n: String!) { createRelease(input: {name: $n, application: "web"}) { id } }`, vars)
+		e.ok(e.admin, `mutation($n: String!, $d: String!) { addReleaseComponent(release: $n, input: {component: "api", digest: $d}) { id } }`, vars)
+		e.ok(e.admin, `mutation($n: String!) { finalizeRelease(key: $n) { id } }`, vars)
+	}
+	held, let, second := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	obs.set(func(_ release.Promotion, rel *release.Release) error {
+		switch rel.Name {
+		case "web-v1.0.0":
+			close(held)
+			select {
+			case <-let:
+			case <-time.After(barrierTimeout):
+				return fmt.Errorf("the test never let %s finish", rel.Name)
+			}
+		case "web-v2.0.0":
+			close(second)
+		}
+		return nil
+	})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	gone := make(chan error, 1)
+	go func() {
+		_, err := requestPromotionCtx(ctx, e.http.URL, e.admin, "web-v1.0.0", "prod")
+		gone <- err
+	}()
+	select {
+	case <-held:
+	case <-time.After(barrierTimeout):
+		t.Fatal("web-v1.0.0 never started deploying")
+	}
+	if p, err := requestPromotion(e.http.URL, e.admin, "web-v2.0.0", "prod"); err != nil || p.Status != "approved" {
+		t.Fatalf("web-v2.0.0 = %+v, %v; want approved, waiting for the lane", p, err)
+	}
+	cancel() // the holder's client goes away while its deployment runs
+	if err := <-gone; err == nil {
+		t.Fatal("the cancelled request answered")
+	}
+	close(let)
+	select {
+	case <-second:
+	case <-time.After(barrierTimeout):
+		t.Fatal("web-v2.0.0 was never deployed: the lane's queue was stranded when its holder's client went away")
+	}
+	e.http.Close() // waits for the holder's handler to return
+	e.http = httptest.NewServer(e.srv.Handler())
+	t.Cleanup(e.http.Close)
+	for _, p := range listPromotions(t, e, "prod") {
+		if p.Status != "deployed" {
+			t.Errorf("%s = %s, want deployed", p.Release.Name, p.Status)
+		}
 	}
 }
