@@ -25,9 +25,9 @@ type PromotionTx interface {
 	Store
 	PromotionStore
 	EvidenceStore
-	// SetCurrentRelease records releaseID as the release of application now
-	// deployed in an environment.
-	SetCurrentRelease(ctx context.Context, tenant, envID, application, releaseID string) error
+	// SetCurrentRelease records the release of an application now deployed
+	// in an environment, replacing the one before.
+	SetCurrentRelease(ctx context.Context, tenant string, c CurrentRelease) error
 }
 
 // EvidenceStore keeps sealed evidence packets (release.md §6 rule 4).
@@ -115,9 +115,10 @@ type Promotions struct {
 	signer    attest.Signer
 	now       func() time.Time
 	newID     func() string
-	onEvent   func(Event)
-	onPacket  func(*evidence.Packet)
-	generator string
+	onEvent      func(Event)
+	onTransition func(PromotionEvent)
+	onPacket     func(*evidence.Packet)
+	generator    string
 }
 
 // PromotionsOption configures Promotions.
@@ -177,11 +178,17 @@ func (s *Promotions) clock() time.Time { return s.now().UTC().Truncate(time.Micr
 
 // after is what a committed transaction publishes.
 type after struct {
-	events  []Event
-	packets []*evidence.Packet
+	events      []Event
+	transitions []PromotionEvent
+	packets     []*evidence.Packet
 }
 
 func (a *after) publish(s *Promotions) {
+	for _, t := range a.transitions {
+		if s.onTransition != nil {
+			s.onTransition(t)
+		}
+	}
 	for _, e := range a.events {
 		if e.Type != "" && s.onEvent != nil {
 			s.onEvent(e)
@@ -258,6 +265,7 @@ func (s *Promotions) Request(ctx context.Context, req PromotionRequest) (*Promot
 			return err
 		}
 		pub.events = append(pub.events, ev)
+		pub.transitions = append(pub.transitions, PromotionEvent{Promotion: p, Event: ev})
 		return s.audit(ctx, tx, sc, "promotion.request", nil, &p)
 	})
 	if err != nil {
@@ -497,6 +505,7 @@ func (s *Promotions) transition(ctx context.Context, tx PromotionTx, sc tenant.S
 		return p, edge, err
 	}
 	pub.events = append(pub.events, ev)
+	pub.transitions = append(pub.transitions, PromotionEvent{Promotion: n, From: p.Status, Trigger: t.Trigger, Event: ev})
 	if err := s.audit(ctx, tx, sc, "promotion."+string(t.Trigger), &p, &n); err != nil {
 		return p, edge, err
 	}
@@ -646,7 +655,8 @@ func (s *Promotions) finish(ctx context.Context, sc tenant.Scope, p Promotion, r
 			return err
 		}
 		if n.Status == PromotionDeployed {
-			return tx.SetCurrentRelease(ctx, sc.Tenant, env.ID, p.Application, rel.ID)
+			return tx.SetCurrentRelease(ctx, sc.Tenant, CurrentRelease{EnvironmentID: env.ID, Application: p.Application,
+				ReleaseID: rel.ID, PromotionID: n.ID, DeployedAt: *n.CompletedAt})
 		}
 		return nil
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/stella-ops/stella/gate"
 	"github.com/stella-ops/stella/gate/record"
 	"github.com/stella-ops/stella/internal/testenv"
+	"github.com/stella-ops/stella/release"
 	"github.com/stella-ops/stella/server"
 )
 
@@ -303,8 +304,9 @@ func gatesOverGraphQL(t *testing.T, e *env, cutoff time.Time) {
 
 	// With myapp-v1 deployed in dev, it is the baseline of a decision there.
 	ids := e.ok(viewer, `{ release(key: "myapp-v1") { id application digest } environment(key: "dev") { id } }`, nil)
-	if err := e.srv.Store().SetCurrentRelease(ctx, server.DefaultTenant, path(ids, "environment", "id").(string),
-		path(ids, "release", "application").(string), path(ids, "release", "id").(string)); err != nil {
+	if err := e.srv.Store().SetCurrentRelease(ctx, server.DefaultTenant, release.CurrentRelease{
+		EnvironmentID: path(ids, "environment", "id").(string), Application: path(ids, "release", "application").(string),
+		ReleaseID: path(ids, "release", "id").(string)}); err != nil {
 		t.Fatal(err)
 	}
 	if b := path(e.ok(viewer, evaluate, vars("dev")), "evaluateRelease", "inputs", "baselineReleaseDigest"); b != path(ids, "release", "digest") {

@@ -31,6 +31,7 @@ func migrations() []migration {
 		{"0010", "promotions", schemaPromotions},
 		{"0011", "evidence_packets", schemaEvidence},
 		{"0012", "idempotency_keys", schemaIdempotency},
+		{"0013", "current_deployments", schemaCurrentDeployments},
 	}
 }
 

@@ -142,7 +142,7 @@ func TestDeleteInUse(t *testing.T) {
 		for _, err := range []error{
 			db.CreateEnvironment(ctx, env), db.CreateEnvironment(ctx, idle), db.CreateTarget(ctx, tgt),
 			db.CreateIntegration(ctx, hub), db.CreateComponent(ctx, api), db.CreateRelease(ctx, rel),
-			db.SetCurrentRelease(ctx, "acme", idle.ID, "shop", rel.ID),
+			db.SetCurrentRelease(ctx, "acme", release.CurrentRelease{EnvironmentID: idle.ID, Application: "shop", ReleaseID: rel.ID}),
 		} {
 			if err != nil {
 				t.Fatal(err)
@@ -159,7 +159,7 @@ func TestDeleteInUse(t *testing.T) {
 				t.Errorf("delete %s: got %v, want a ConflictError", what, err)
 			}
 		}
-		if err := db.SetCurrentRelease(ctx, "acme", idle.ID, "shop", newID()); !errors.Is(err, fault.ErrNotFound) {
+		if err := db.SetCurrentRelease(ctx, "acme", release.CurrentRelease{EnvironmentID: idle.ID, Application: "shop", ReleaseID: newID()}); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("current release that does not exist: got %v, want not found", err)
 		}
 	})

@@ -297,9 +297,9 @@ func testUsage(f *fixture) {
 
 	wantCurrent := 0
 	if cs, ok := f.s.(CurrentReleaseSetter); ok {
-		f.must(cs.SetCurrentRelease(f.ctx, tenantA, env.ID, "shop", shop1.ID))
-		f.must(cs.SetCurrentRelease(f.ctx, tenantA, env.ID, "billing", billing.ID))
-		f.must(cs.SetCurrentRelease(f.ctx, tenantA, env.ID, "shop", shop2.ID)) // replaces shop1
+		f.must(cs.SetCurrentRelease(f.ctx, tenantA, release.CurrentRelease{EnvironmentID: env.ID, Application: "shop", ReleaseID: shop1.ID}))
+		f.must(cs.SetCurrentRelease(f.ctx, tenantA, release.CurrentRelease{EnvironmentID: env.ID, Application: "billing", ReleaseID: billing.ID}))
+		f.must(cs.SetCurrentRelease(f.ctx, tenantA, release.CurrentRelease{EnvironmentID: env.ID, Application: "shop", ReleaseID: shop2.ID})) // replaces shop1
 		wantCurrent = 2
 	} else {
 		f.t.Log("the store does not implement CurrentReleaseSetter: current releases are not checked")

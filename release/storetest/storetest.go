@@ -30,7 +30,7 @@ import (
 // promotion service writes it through release.PromotionTx).
 // When the store has it, the suite checks EnvironmentUsage.CurrentReleases.
 type CurrentReleaseSetter interface {
-	SetCurrentRelease(ctx context.Context, tenant, envID, application, releaseID string) error
+	SetCurrentRelease(ctx context.Context, tenant string, c release.CurrentRelease) error
 }
 
 // Run runs the suite. open is called once per subtest.
