@@ -28,6 +28,9 @@ func (s *Service) CreateEnvironment(ctx context.Context, spec EnvironmentSpec) (
 	return &env, nil
 }
 
+// EventEnvironmentUpdated is published when an environment's settings change.
+const EventEnvironmentUpdated = "environment.updated"
+
 // UpdateEnvironment replaces an environment's settings. The name may change.
 func (s *Service) UpdateEnvironment(ctx context.Context, key string, spec EnvironmentSpec) (*Environment, error) {
 	if err := spec.validate(); err != nil {
@@ -54,6 +57,7 @@ func (s *Service) UpdateEnvironment(ctx context.Context, key string, spec Enviro
 	if err != nil {
 		return nil, err
 	}
+	s.publish(ctx, EventEnvironmentUpdated, env.TenantID, env.ID, nil)
 	return env, nil
 }
 
