@@ -7,11 +7,27 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/stella-ops/stella/graph/generated"
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/release"
 )
+
+// Release is the resolver for the release field.
+func (r *deployedApplicationResolver) Release(ctx context.Context, obj *release.CurrentRelease) (*release.Release, error) {
+	return r.Catalog.Release(ctx, obj.ReleaseID)
+}
+
+// DeployedAt is the resolver for the deployedAt field.
+func (r *deployedApplicationResolver) DeployedAt(ctx context.Context, obj *release.CurrentRelease) (*time.Time, error) {
+	return optionalTime(obj.DeployedAt), nil
+}
+
+// Promotion is the resolver for the promotion field.
+func (r *deployedApplicationResolver) Promotion(ctx context.Context, obj *release.CurrentRelease) (*release.Promotion, error) {
+	return r.deployedPromotion(ctx, obj)
+}
 
 // AutoPromoteFrom is the resolver for the autoPromoteFrom field.
 func (r *environmentResolver) AutoPromoteFrom(ctx context.Context, obj *release.Environment) (*release.Environment, error) {
@@ -34,9 +50,24 @@ func (r *environmentResolver) Targets(ctx context.Context, obj *release.Environm
 	return r.targets(ctx, release.TargetFilter{EnvironmentID: obj.ID}, first, after)
 }
 
+// Current is the resolver for the current field.
+func (r *environmentResolver) Current(ctx context.Context, obj *release.Environment) ([]release.CurrentRelease, error) {
+	return r.currentReleases(ctx, obj.ID)
+}
+
+// Promotions is the resolver for the promotions field.
+func (r *environmentResolver) Promotions(ctx context.Context, obj *release.Environment, first *int, after *string) (*model.PromotionConnection, error) {
+	return r.promotionsInto(ctx, obj.ID, first, after)
+}
+
 // Variables is the resolver for the variables field.
 func (r *environmentConfigResolver) Variables(ctx context.Context, obj *release.EnvironmentConfig) ([]model.KeyValue, error) {
 	return keyValues(obj.Variables), nil
+}
+
+// DeployedApplication returns generated.DeployedApplicationResolver implementation.
+func (r *Resolver) DeployedApplication() generated.DeployedApplicationResolver {
+	return &deployedApplicationResolver{r}
 }
 
 // Environment returns generated.EnvironmentResolver implementation.
@@ -48,6 +79,7 @@ func (r *Resolver) EnvironmentConfig() generated.EnvironmentConfigResolver {
 }
 
 type (
-	environmentResolver       struct{ *Resolver }
-	environmentConfigResolver struct{ *Resolver }
+	deployedApplicationResolver struct{ *Resolver }
+	environmentResolver         struct{ *Resolver }
+	environmentConfigResolver   struct{ *Resolver }
 )

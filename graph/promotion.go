@@ -158,11 +158,15 @@ func (r *Resolver) listPromotions(ctx context.Context, filter *model.PromotionFi
 	if err != nil {
 		return nil, err
 	}
+	return promotionConnection(p), nil
+}
+
+func promotionConnection(p *release.Page[release.Promotion]) *model.PromotionConnection {
 	return &model.PromotionConnection{
 		Edges: edges(p, func(c string, n *release.Promotion) model.PromotionEdge {
 			return model.PromotionEdge{Cursor: c, Node: n}
 		}),
 		Nodes:    p.Items,
 		PageInfo: pageInfo(p),
-	}, nil
+	}
 }

@@ -45,5 +45,10 @@ type Resolver struct {
 	// nil: a mutation sent with a key is refused.
 	Idempotency idempotency.Store
 
+	// Deployed reads what each environment runs; nil: Environment.current fails.
+	Deployed CurrentReleases
+	// Feeds feed the subscriptions; nil: subscriptions fail.
+	Feeds *Feeds
+
 	snapshots advisoryCache
 }

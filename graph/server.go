@@ -16,11 +16,17 @@ import (
 const MaxComplexity = 5000
 
 // NewHandler returns the GraphQL HTTP handler over r. The caller authenticates
-// requests and puts the principal in the context with WithPrincipal.
-func NewHandler(r *Resolver, log *slog.Logger) *handler.Server {
+// requests and puts the principal in the context with WithPrincipal; a
+// websocket connection may instead send its token in connection_init.
+func NewHandler(r *Resolver, log *slog.Logger, opts ...HandlerOption) *handler.Server {
+	var hc handlerConfig
+	for _, o := range opts {
+		o(&hc)
+	}
 	cfg := generated.Config{Resolvers: r}
 	cfg.Directives.HasRole = hasRole
 	srv := handler.New(generated.NewExecutableSchema(cfg))
+	srv.AddTransport(websocket(r.Tokens, log, hc))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

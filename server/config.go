@@ -36,6 +36,9 @@ type Config struct {
 	// deploying (release.md §4); nil: a release.InProcessDeployer, which
 	// records each one and reports it as succeeded.
 	Deployer release.Deployer
+	// WebsocketOrigins are the other origins (host patterns) whose pages may
+	// open subscriptions; by default only the server's own, or no Origin.
+	WebsocketOrigins []string
 }
 
 func (c Config) withDefaults() Config {

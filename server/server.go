@@ -35,6 +35,7 @@ type Server struct {
 	scanner *scanner
 	gates   *graph.GateService
 	promos  *release.Promotions
+	feeds   *graph.Feeds
 }
 
 // New opens the store (running migrations), loads or creates the server key, and
@@ -49,12 +50,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, db: db, log: cfg.Logger}
+	s := &Server{cfg: cfg, db: db, log: cfg.Logger, feeds: graph.NewFeeds(cfg.Logger)}
 	newID := func() string { return uuid.Must(uuid.NewV7()).String() }
 	s.catalog = release.NewService(db, box,
 		release.WithClock(cfg.Now), release.WithIDs(newID), release.WithLogger(cfg.Logger),
 		release.WithPublisher(release.PublisherFunc(func(ctx context.Context, e release.Event) {
 			cfg.Logger.InfoContext(ctx, "event", "type", e.Type, "tenant", e.TenantID, "entity", e.EntityID)
+			s.feeds.Publish(ctx, e)
 		})))
 	if s.scanner, err = newScanner(cfg.Version, cfg.Now); err != nil {
 		db.Close()
@@ -69,7 +71,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
-	res := &graph.Resolver{Catalog: s.catalog, Tokens: s.db, SBOMs: s.db, Advisories: s.db, VEX: s.db, Gates: s.gates, Exceptions: s.db, InTx: graph.Transactions(s.db.Transact), Scanner: s.scanner, Now: s.cfg.Now, NewID: newID}
+	res := &graph.Resolver{Catalog: s.catalog, Tokens: s.db, SBOMs: s.db, Advisories: s.db, VEX: s.db, Gates: s.gates, Exceptions: s.db, InTx: graph.Transactions(s.db.Transact), Scanner: s.scanner, Now: s.cfg.Now, NewID: newID,
+		Deployed: s.db, Feeds: s.feeds}
 	// A single-connection :memory: database would wait for itself in a
 	// pre-deploy decision (see graph.PromotionDecider): no promotions there,
 	// rather than a hang.
@@ -77,7 +80,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Logger.Warn("promotions are off on a :memory: database; use a file or PostgreSQL")
 	} else if s.promos, err = release.NewPromotions(db, release.PromotionTransactions(db.Transact), graph.PromotionDecider{R: res}, cfg.Deployer,
 		release.PromotionsClock(cfg.Now), release.PromotionsIDs(newID), release.PromotionsSigner(signer),
-		release.PromotionsGenerator("stella/"+cfg.Version),
+		release.PromotionsGenerator("stella/"+cfg.Version), release.PromotionsTransitions(s.feeds.Promotion),
 		release.PromotionsEvents(func(e release.Event) {
 			cfg.Logger.Info("event", "type", e.Type, "tenant", e.TenantID, "entity", e.EntityID)
 		})); err != nil {
@@ -126,7 +129,7 @@ func loadKey(cfg Config) (*seal.Box, error) {
 
 func (s *Server) routes(res *graph.Resolver) http.Handler {
 	m := newMetrics()
-	gql := graph.NewHandler(res, s.log)
+	gql := graph.NewHandler(res, s.log, graph.WebsocketOrigins(s.cfg.WebsocketOrigins...))
 	gql.AroundOperations(m.aroundOperations)
 
 	mux := http.NewServeMux()
@@ -161,6 +164,9 @@ func (s *Server) Catalog() *release.Service { return s.catalog }
 
 // Promotions is the promotion service the server uses.
 func (s *Server) Promotions() *release.Promotions { return s.promos }
+
+// Subscriptions is the number of open GraphQL subscriptions.
+func (s *Server) Subscriptions() int { return s.feeds.Subscribers() }
 
 // Store is the server's database.
 func (s *Server) Store() *store.DB { return s.db }
@@ -203,6 +209,7 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) er
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
 	}
 	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	hs.RegisterOnShutdown(s.feeds.Close) // Shutdown does not wait for websockets: end their subscriptions
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -238,5 +245,8 @@ func (s *Server) optimizePeriodically(ctx context.Context, every time.Duration) 
 	}
 }
 
-// Close closes the database.
-func (s *Server) Close() error { return s.db.Close() }
+// Close ends the subscriptions and closes the database.
+func (s *Server) Close() error {
+	s.feeds.Close()
+	return s.db.Close()
+}

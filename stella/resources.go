@@ -79,7 +79,7 @@ func newEnvCmd(g *globals) *cobra.Command {
 	f.IntVar(&tmo, "deployment-timeout", 0, "deployment timeout in seconds (default 600)")
 	cmd.AddCommand(create,
 		listCommand(g, "list", "List environments in promotion order", `{ environments(first: 500) { nodes { `+envFields+` } } }`, "environments", envCols, nil),
-		getCommand(g, "environment", envFields, envCols),
+		getCommand(g, "environment", envFields, envCols), newEnvShowCmd(g),
 		keyMutation(g, "delete", "Delete an environment that has no targets or current releases", "deleteEnvironment", "id", nil))
 	return cmd
 }

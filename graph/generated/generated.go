@@ -45,6 +45,7 @@ type ResolverRoot interface {
 	Component() ComponentResolver
 	Decision() DecisionResolver
 	DecisionInputs() DecisionInputsResolver
+	DeployedApplication() DeployedApplicationResolver
 	Environment() EnvironmentResolver
 	EnvironmentConfig() EnvironmentConfigResolver
 	EvidencePacket() EvidencePacketResolver
@@ -59,6 +60,7 @@ type ResolverRoot interface {
 	Release() ReleaseResolver
 	ReleaseComponent() ReleaseComponentResolver
 	SBOM() SBOMResolver
+	Subscription() SubscriptionResolver
 	Target() TargetResolver
 	Versioning() VersioningResolver
 	VexDocument() VexDocumentResolver
@@ -285,6 +287,13 @@ type ComplexityRoot struct {
 		ID func(childComplexity int) int
 	}
 
+	DeployedApplication struct {
+		Application func(childComplexity int) int
+		DeployedAt  func(childComplexity int) int
+		Promotion   func(childComplexity int) int
+		Release     func(childComplexity int) int
+	}
+
 	Environment struct {
 		ActiveFreezeWindow         func(childComplexity int) int
 		ApproverGroups             func(childComplexity int) int
@@ -292,12 +301,14 @@ type ComplexityRoot struct {
 		Compliance                 func(childComplexity int) int
 		Config                     func(childComplexity int) int
 		CreatedAt                  func(childComplexity int) int
+		Current                    func(childComplexity int) int
 		DisplayName                func(childComplexity int) int
 		FreezeWindows              func(childComplexity int) int
 		ID                         func(childComplexity int) int
 		IsProduction               func(childComplexity int) int
 		Name                       func(childComplexity int) int
 		OrderIndex                 func(childComplexity int) int
+		Promotions                 func(childComplexity int, first *int, after *string) int
 		RequirePreviousEnvironment func(childComplexity int) int
 		RequireSeparationOfDuties  func(childComplexity int) int
 		RequiredApprovals          func(childComplexity int) int
@@ -713,6 +724,11 @@ type ComplexityRoot struct {
 		SCM        func(childComplexity int) int
 	}
 
+	Subscription struct {
+		EnvironmentUpdated func(childComplexity int, id *string) int
+		PromotionUpdated   func(childComplexity int, id *string, environment *string) int
+	}
+
 	SyncResult struct {
 		Added     func(childComplexity int) int
 		Component func(childComplexity int) int
@@ -954,12 +970,19 @@ type DecisionResolver interface {
 type DecisionInputsResolver interface {
 	BaselineReleaseDigest(ctx context.Context, obj *gate.InputDigests) (*string, error)
 }
+type DeployedApplicationResolver interface {
+	Release(ctx context.Context, obj *release.CurrentRelease) (*release.Release, error)
+	DeployedAt(ctx context.Context, obj *release.CurrentRelease) (*time.Time, error)
+	Promotion(ctx context.Context, obj *release.CurrentRelease) (*release.Promotion, error)
+}
 type EnvironmentResolver interface {
 	AutoPromoteFrom(ctx context.Context, obj *release.Environment) (*release.Environment, error)
 
 	ActiveFreezeWindow(ctx context.Context, obj *release.Environment) (*release.FreezeWindow, error)
 
 	Targets(ctx context.Context, obj *release.Environment, first *int, after *string) (*model.TargetConnection, error)
+	Current(ctx context.Context, obj *release.Environment) ([]release.CurrentRelease, error)
+	Promotions(ctx context.Context, obj *release.Environment, first *int, after *string) (*model.PromotionConnection, error)
 }
 type EnvironmentConfigResolver interface {
 	Variables(ctx context.Context, obj *release.EnvironmentConfig) ([]model.KeyValue, error)
@@ -1071,6 +1094,10 @@ type SBOMResolver interface {
 	Document(ctx context.Context, obj *sbom.Record) (string, error)
 	PackageCount(ctx context.Context, obj *sbom.Record) (int, error)
 	Packages(ctx context.Context, obj *sbom.Record, typeArg *string, nameContains *string) ([]sbom.Package, error)
+}
+type SubscriptionResolver interface {
+	PromotionUpdated(ctx context.Context, id *string, environment *string) (<-chan *release.Promotion, error)
+	EnvironmentUpdated(ctx context.Context, id *string) (<-chan *release.Environment, error)
 }
 type TargetResolver interface {
 	Environment(ctx context.Context, obj *release.Target) (*release.Environment, error)
@@ -1979,6 +2006,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeletePayload.ID(childComplexity), true
 
+	case "DeployedApplication.application":
+		if e.ComplexityRoot.DeployedApplication.Application == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeployedApplication.Application(childComplexity), true
+	case "DeployedApplication.deployedAt":
+		if e.ComplexityRoot.DeployedApplication.DeployedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeployedApplication.DeployedAt(childComplexity), true
+	case "DeployedApplication.promotion":
+		if e.ComplexityRoot.DeployedApplication.Promotion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeployedApplication.Promotion(childComplexity), true
+	case "DeployedApplication.release":
+		if e.ComplexityRoot.DeployedApplication.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeployedApplication.Release(childComplexity), true
+
 	case "Environment.activeFreezeWindow":
 		if e.ComplexityRoot.Environment.ActiveFreezeWindow == nil {
 			break
@@ -2015,6 +2067,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Environment.CreatedAt(childComplexity), true
+	case "Environment.current":
+		if e.ComplexityRoot.Environment.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.Current(childComplexity), true
 	case "Environment.displayName":
 		if e.ComplexityRoot.Environment.DisplayName == nil {
 			break
@@ -2051,6 +2109,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Environment.OrderIndex(childComplexity), true
+	case "Environment.promotions":
+		if e.ComplexityRoot.Environment.Promotions == nil {
+			break
+		}
+
+		args, err := ec.field_Environment_promotions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Environment.Promotions(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Environment.requirePreviousEnvironment":
 		if e.ComplexityRoot.Environment.RequirePreviousEnvironment == nil {
 			break
@@ -4124,6 +4193,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SourceRef.SCM(childComplexity), true
 
+	case "Subscription.environmentUpdated":
+		if e.ComplexityRoot.Subscription.EnvironmentUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_environmentUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.EnvironmentUpdated(childComplexity, args["id"].(*string)), true
+	case "Subscription.promotionUpdated":
+		if e.ComplexityRoot.Subscription.PromotionUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_promotionUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.PromotionUpdated(childComplexity, args["id"].(*string), args["environment"].(*string)), true
+
 	case "SyncResult.added":
 		if e.ComplexityRoot.SyncResult.Added == nil {
 			break
@@ -5066,6 +5158,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -5417,9 +5526,23 @@ type Environment {
   config: EnvironmentConfig!
   compliance: String!
   targets(first: Int, after: String): TargetConnection!
+  "What is deployed here: the current release of each application, by application name."
+  current: [DeployedApplication!]!
+  "Promotions into this environment, newest first."
+  promotions(first: Int, after: String): PromotionConnection!
   createdAt: Time!
   updatedAt: Time!
   version: Int!
+}
+
+"The release of one application now deployed in an environment."
+type DeployedApplication {
+  application: String!
+  release: Release!
+  "When its deployment completed; null when recorded before Stella kept it."
+  deployedAt: Time
+  "The promotion that deployed it; null when recorded before Stella kept it."
+  promotion: Promotion
 }
 
 type FreezeWindow {
@@ -6219,6 +6342,28 @@ type AuditEntryConnection {
 type AuditEntryEdge {
   cursor: String!
   node: AuditEntry!
+}
+`, BuiltIn: false},
+	{Name: "../schema/subscription.graphqls", Input: `"""
+Live updates over a websocket at /graphql (graphql-transport-ws, or the
+legacy graphql-ws). Send the token in connection_init's payload:
+{"Authorization": "Bearer <token>"}. A subscriber sees its own tenant only.
+"""
+type Subscription {
+  """
+  Every transition of a promotion, in order, with the promotion as that
+  transition left it. Optionally only one promotion (id), or the promotions
+  into one environment (id or name). A subscriber that falls behind has its
+  stream ended with PRECONDITION SUBSCRIBER_BEHIND: read the current state
+  with promotion(id) and subscribe again.
+  """
+  promotionUpdated(id: ID, environment: String): Promotion! @hasRole(role: viewer)
+  """
+  An environment whose settings changed, or whose current release of an
+  application changed (a promotion deployed); the environment as it is when
+  the update is delivered. Optionally one environment (id).
+  """
+  environmentUpdated(id: ID): Environment! @hasRole(role: viewer)
 }
 `, BuiltIn: false},
 	{Name: "../schema/target.graphqls", Input: `enum TargetType {
@@ -7037,6 +7182,20 @@ func (ec *executionContext) childFields_DeletePayload(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type DeletePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DeployedApplication(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "application":
+		return ec.fieldContext_DeployedApplication_application(ctx, field)
+	case "release":
+		return ec.fieldContext_DeployedApplication_release(ctx, field)
+	case "deployedAt":
+		return ec.fieldContext_DeployedApplication_deployedAt(ctx, field)
+	case "promotion":
+		return ec.fieldContext_DeployedApplication_promotion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeployedApplication", field.Name)
+}
+
 func (ec *executionContext) childFields_Environment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7071,6 +7230,10 @@ func (ec *executionContext) childFields_Environment(ctx context.Context, field g
 		return ec.fieldContext_Environment_compliance(ctx, field)
 	case "targets":
 		return ec.fieldContext_Environment_targets(ctx, field)
+	case "current":
+		return ec.fieldContext_Environment_current(ctx, field)
+	case "promotions":
+		return ec.fieldContext_Environment_promotions(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Environment_createdAt(ctx, field)
 	case "updatedAt":
@@ -8327,6 +8490,28 @@ func (ec *executionContext) field_Component_versions_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Environment_promotions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Environment_targets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9518,6 +9703,42 @@ func (ec *executionContext) field_SBOM_packages_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["nameContains"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_environmentUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_promotionUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "environment",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["environment"] = arg1
 	return args, nil
 }
 
@@ -13174,6 +13395,116 @@ func (ec *executionContext) fieldContext_DeletePayload_id(_ context.Context, fie
 	return graphql.NewScalarFieldContext("DeletePayload", field, false, false, "ID")
 }
 
+func (ec *executionContext) _DeployedApplication_application(ctx context.Context, field graphql.CollectedField, obj *release.CurrentRelease) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeployedApplication_application(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Application, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeployedApplication_application(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeployedApplication", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeployedApplication_release(ctx context.Context, field graphql.CollectedField, obj *release.CurrentRelease) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeployedApplication_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DeployedApplication().Release(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Release) graphql.Marshaler {
+			return ec.marshalNRelease2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐRelease(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeployedApplication_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeployedApplication",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeployedApplication_deployedAt(ctx context.Context, field graphql.CollectedField, obj *release.CurrentRelease) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeployedApplication_deployedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DeployedApplication().DeployedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeployedApplication_deployedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeployedApplication", field, true, true, "Time")
+}
+
+func (ec *executionContext) _DeployedApplication_promotion(ctx context.Context, field graphql.CollectedField, obj *release.CurrentRelease) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeployedApplication_promotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DeployedApplication().Promotion(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Promotion) graphql.Marshaler {
+			return ec.marshalOPromotion2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeployedApplication_promotion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeployedApplication",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Promotion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Environment_id(ctx context.Context, field graphql.CollectedField, obj *release.Environment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13593,6 +13924,82 @@ func (ec *executionContext) fieldContext_Environment_targets(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Environment_targets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Environment_current(ctx context.Context, field graphql.CollectedField, obj *release.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Environment().Current(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []release.CurrentRelease) graphql.Marshaler {
+			return ec.marshalNDeployedApplication2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐCurrentReleaseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Environment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeployedApplication(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Environment_promotions(ctx context.Context, field graphql.CollectedField, obj *release.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_promotions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Environment().Promotions(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PromotionConnection) graphql.Marshaler {
+			return ec.marshalNPromotionConnection2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐPromotionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_promotions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Environment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PromotionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Environment_promotions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22413,6 +22820,130 @@ func (ec *executionContext) fieldContext_SourceRef_branch(_ context.Context, fie
 	return graphql.NewScalarFieldContext("SourceRef", field, false, false, "String")
 }
 
+func (ec *executionContext) _Subscription_promotionUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_promotionUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().PromotionUpdated(ctx, fc.Args["id"].(*string), fc.Args["environment"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "viewer")
+				if err != nil {
+					var zeroVal *release.Promotion
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *release.Promotion
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Promotion) graphql.Marshaler {
+			return ec.marshalNPromotion2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_promotionUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Promotion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_promotionUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_environmentUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_environmentUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().EnvironmentUpdated(ctx, fc.Args["id"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "viewer")
+				if err != nil {
+					var zeroVal *release.Environment
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *release.Environment
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Environment) graphql.Marshaler {
+			return ec.marshalNEnvironment2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐEnvironment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_environmentUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Environment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_environmentUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SyncResult_component(ctx context.Context, field graphql.CollectedField, obj *release.SyncResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29949,6 +30480,57 @@ func (ec *executionContext) _DeletePayload(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var deployedApplicationImplementors = []string{"DeployedApplication"}
+
+func (ec *executionContext) _DeployedApplication(ctx context.Context, sel ast.SelectionSet, obj *release.CurrentRelease) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deployedApplicationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeployedApplication")
+		case "application":
+			out.Values[i] = ec._DeployedApplication_application(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "release":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DeployedApplication_release(ctx, field, obj)
+				})
+		case "deployedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DeployedApplication_deployedAt(ctx, field, obj)
+				})
+		case "promotion":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DeployedApplication_promotion(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var environmentImplementors = []string{"Environment"}
 
 func (ec *executionContext) _Environment(ctx context.Context, sel ast.SelectionSet, obj *release.Environment) graphql.Marshaler {
@@ -30042,6 +30624,18 @@ func (ec *executionContext) _Environment(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Environment_targets(ctx, field, obj)
+				})
+		case "current":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Environment_current(ctx, field, obj)
+				})
+		case "promotions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Environment_promotions(ctx, field, obj)
 				})
 		case "createdAt":
 			out.Values[i] = ec._Environment_createdAt(ctx, field, obj)
@@ -32778,6 +33372,28 @@ func (ec *executionContext) _SourceRef(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "promotionUpdated":
+		return ec._Subscription_promotionUpdated(ctx, fields[0])
+	case "environmentUpdated":
+		return ec._Subscription_environmentUpdated(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var syncResultImplementors = []string{"SyncResult"}
 
 func (ec *executionContext) _SyncResult(ctx context.Context, sel ast.SelectionSet, obj *release.SyncResult) graphql.Marshaler {
@@ -34964,6 +35580,26 @@ func (ec *executionContext) marshalNDeletePayload2ᚖgithubᚗcomᚋstellaᚑops
 	return ec._DeletePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDeployedApplication2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐCurrentRelease(ctx context.Context, sel ast.SelectionSet, v release.CurrentRelease) graphql.Marshaler {
+	return ec._DeployedApplication(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDeployedApplication2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐCurrentReleaseᚄ(ctx context.Context, sel ast.SelectionSet, v []release.CurrentRelease) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeployedApplication2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐCurrentRelease(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNEnvironment2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐEnvironment(ctx context.Context, sel ast.SelectionSet, v release.Environment) graphql.Marshaler {
 	return ec._Environment(ctx, sel, &v)
 }
@@ -36690,6 +37326,24 @@ func (ec *executionContext) unmarshalOFreezeWindowInput2ᚕgithubᚗcomᚋstella
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {

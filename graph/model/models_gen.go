@@ -445,6 +445,12 @@ type SourceRefInput struct {
 	Branch     *string `json:"branch,omitempty"`
 }
 
+// Live updates over a websocket at /graphql (graphql-transport-ws, or the
+// legacy graphql-ws). Send the token in connection_init's payload:
+// {"Authorization": "Bearer <token>"}. A subscriber sees its own tenant only.
+type Subscription struct {
+}
+
 type TargetConnection struct {
 	Edges    []TargetEdge     `json:"edges"`
 	Nodes    []release.Target `json:"nodes"`
