@@ -59,6 +59,7 @@ a "policy" gate of its own, evaluated last.`,
 	cmd.Flags().StringVar(&cfg.GatesFile, "gates", "", "gate configuration file (YAML or JSON); default: the built-in default gates")
 	cmd.Flags().StringArrayVar(&cfg.PolicyDirs, "policy", nil, "Rego policy bundle directory (repeatable)")
 	cmd.Flags().StringVar(&cfg.KeyFile, "key-file", "", "file holding the secret-sealing key (default stella.key beside a SQLite database)")
+	cmd.Flags().StringArrayVar(&cfg.WebsocketOrigins, "ws-origin", nil, "another origin (host pattern) whose pages may open subscriptions (repeatable)")
 	return cmd
 }
 
