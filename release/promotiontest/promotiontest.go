@@ -143,6 +143,7 @@ type fixture struct {
 	at      time.Time
 	events  []release.Event
 	packets []*evidence.Packet
+	moves   []release.PromotionEvent
 
 	dev, stage, prod *release.Environment
 	component        *release.Component
@@ -176,7 +177,8 @@ func newFixture(t *testing.T, s release.PromotionTx, inTx release.PromotionTxFun
 		release.PromotionsClock(f.tick), release.PromotionsIDs(func() string { return uuid.Must(uuid.NewV7()).String() }),
 		release.PromotionsSigner(f.signer), release.PromotionsGenerator("stella-test"),
 		release.PromotionsEvents(func(e release.Event) { f.mu.Lock(); f.events = append(f.events, e); f.mu.Unlock() }),
-		release.PromotionsPackets(func(p *evidence.Packet) { f.mu.Lock(); f.packets = append(f.packets, p); f.mu.Unlock() }))
+		release.PromotionsPackets(func(p *evidence.Packet) { f.mu.Lock(); f.packets = append(f.packets, p); f.mu.Unlock() }),
+		release.PromotionsTransitions(func(e release.PromotionEvent) { f.mu.Lock(); f.moves = append(f.moves, e); f.mu.Unlock() }))
 	f.must(err)
 	f.dev = f.environment("dev", 0, release.TierDevelopment, 0, false)
 	f.stage = f.environment("stage", 1, release.TierStaging, 1, false)
@@ -402,6 +404,9 @@ func testDev(f *fixture) {
 		release.EventPromotionStarted, release.EventPromotionCompleted}) {
 		f.t.Fatalf("events %v", got)
 	}
+	f.transitions(p, release.PromotionRequested, release.PromotionPendingGate, release.PromotionPendingApproval,
+		release.PromotionApproved, release.PromotionDeploying, release.PromotionDeployed)
+	f.currentRelease(p)
 	if got := f.packetsOf(p); !slices.Equal(got, []evidence.Type{evidence.ReleaseDecision, evidence.Deployment}) {
 		f.t.Fatalf("packets %v", got)
 	}
