@@ -110,10 +110,10 @@ func (r *Resolver) promotionUpdates(ctx context.Context, id *string, environment
 		p := &e.Promotion
 		return p.TenantID == tn && (id == nil || p.ID == *id) && (envID == "" || p.TargetEnvironmentID == envID)
 	})
-	return relay(ctx, f.log, sub, func(e release.PromotionEvent) (*release.Promotion, error) {
+	return relay(ctx, sub, func(e release.PromotionEvent) (*release.Promotion, error) {
 		p := e.Promotion // the value the transition wrote: its status is the transition's
 		return &p, nil
-	}), nil
+	}, f.fail(ctx)), nil
 }
 
 func (r *Resolver) environmentUpdates(ctx context.Context, id *string) (<-chan *release.Environment, error) {
@@ -132,23 +132,27 @@ func (r *Resolver) environmentUpdates(ctx context.Context, id *string) (<-chan *
 	sub := f.environments.Subscribe(ctx, subscriptionBuffer, func(e release.Event) bool {
 		return e.TenantID == tn && (envID == "" || e.EntityID == envID)
 	})
-	return relay(ctx, f.log, sub, func(e release.Event) (*release.Environment, error) {
+	return relay(ctx, sub, func(e release.Event) (*release.Environment, error) {
 		env, err := r.Catalog.Environment(ctx, e.EntityID) // as it is now, with its current releases
 		if errors.Is(err, fault.ErrNotFound) {
 			return nil, nil // deleted since: nothing to show
 		}
 		return env, err
-	}), nil
+	}, f.fail(ctx)), nil
+}
+
+// fail ends a websocket operation's stream with err, as a GraphQL error.
+func (f *Feeds) fail(ctx context.Context) func(error) {
+	return func(err error) { transport.AddSubscriptionError(ctx, presentError(ctx, f.log, err)) }
 }
 
 // relay turns a subscription's values into the channel gqlgen reads, with
 // conv (a nil result is skipped). The stream ends with the subscription or
-// ctx; an error (conv's, or falling behind) ends it with that error.
-func relay[T any, V any](ctx context.Context, log *slog.Logger, sub *broker.Subscription[T], conv func(T) (*V, error)) <-chan *V {
+// ctx; an error (conv's, or falling behind) is handed to fail first.
+func relay[T any, V any](ctx context.Context, sub *broker.Subscription[T], conv func(T) (*V, error), fail func(error)) <-chan *V {
 	out := make(chan *V)
 	go func() {
 		defer close(out)
-		fail := func(err error) { transport.AddSubscriptionError(ctx, presentError(ctx, log, err)) }
 		for e := range sub.C() {
 			v, err := conv(e)
 			if err != nil {
