@@ -39,6 +39,9 @@ type Resolver struct {
 	// Promotions runs promotions (request, approve, reject, cancel);
 	// nil: promotion queries and mutations fail.
 	Promotions *release.Promotions
+	// Evidence serves the evidence key and packets by id; nil: those
+	// queries fail.
+	Evidence *EvidenceService
 	Now        func() time.Time
 	NewID      func() string
 	// Idempotency keeps the idempotency keys of mutations (idempotency.go);

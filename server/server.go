@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/stella-ops/stella/attest"
 	"github.com/stella-ops/stella/auth"
 	"github.com/stella-ops/stella/decide"
 	"github.com/stella-ops/stella/gate/policy"
@@ -36,6 +37,7 @@ type Server struct {
 	gates   *graph.GateService
 	promos  *release.Promotions
 	feeds   *graph.Feeds
+	signer  attest.Signer // the evidence key: packets and audit packs
 }
 
 // New opens the store (running migrations), loads or creates the server key, and
@@ -71,6 +73,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
+	s.signer = signer
 	res := &graph.Resolver{Catalog: s.catalog, Tokens: s.db, SBOMs: s.db, Advisories: s.db, VEX: s.db, Gates: s.gates, Exceptions: s.db, InTx: graph.Transactions(s.db.Transact), Scanner: s.scanner, Now: s.cfg.Now, NewID: newID,
 		Deployed: s.db, Feeds: s.feeds}
 	// A single-connection :memory: database would wait for itself in a
@@ -89,6 +92,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	res.Promotions = s.promos
 	res.Idempotency = s.db
+	if res.Evidence, err = evidenceService(signer, db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	s.handler = s.routes(res)
 	return s, nil
 }
@@ -135,6 +142,7 @@ func (s *Server) routes(res *graph.Resolver) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", m.instrument("/graphql", authenticate(s.db, s.log, gql)))
 	mux.Handle("/graphiql/", m.instrument("/graphiql", http.StripPrefix("/graphiql", graphiql.Handler("/graphql", graphiql.WithTitle("Stella GraphiQL")))))
+	mux.Handle("GET /v1/promotions/{id}/evidence-pack", m.instrument("/v1/promotions/{id}/evidence-pack", authenticate(s.db, s.log, http.HandlerFunc(s.evidencePack))))
 	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	}))

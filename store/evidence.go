@@ -7,7 +7,6 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/stella-ops/stella/attest"
 	"github.com/stella-ops/stella/evidence"
 	"github.com/stella-ops/stella/release"
 )
@@ -58,14 +57,12 @@ func (s *store) Packets(ctx context.Context, tenant, promotionID string) ([]evid
 		return nil, err
 	}
 	out := make([]evidence.Packet, len(rows))
-	for i, r := range rows {
-		var env attest.Envelope
-		if err := json.Unmarshal([]byte(r.Envelope), &env); err != nil {
+	for i := range rows {
+		p, err := rows[i].packet()
+		if err != nil {
 			return nil, err
 		}
-		out[i] = evidence.Packet{ID: r.ID, TenantID: r.TenantID, PromotionID: r.PromotionID, Type: evidence.Type(r.Type),
-			ContentHash: r.ContentHash, Envelope: &env, KeyID: r.KeyID, Algorithm: r.Algorithm,
-			GeneratorVersion: r.GeneratorVersion, CreatedAt: r.CreatedAt.UTC()}
+		out[i] = *p
 	}
 	return out, nil
 }

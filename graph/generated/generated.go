@@ -343,12 +343,30 @@ type ComplexityRoot struct {
 		ScoreDate    func(childComplexity int) int
 	}
 
+	EvidenceKey struct {
+		Algorithm    func(childComplexity int) int
+		KeyID        func(childComplexity int) int
+		PublicKeyPem func(childComplexity int) int
+	}
+
 	EvidencePacket struct {
-		ContentHash func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		ID          func(childComplexity int) int
-		KeyID       func(childComplexity int) int
-		Type        func(childComplexity int) int
+		Algorithm        func(childComplexity int) int
+		ContentHash      func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		Envelope         func(childComplexity int) int
+		GeneratorVersion func(childComplexity int) int
+		ID               func(childComplexity int) int
+		KeyID            func(childComplexity int) int
+		Packet           func(childComplexity int) int
+		PredicateType    func(childComplexity int) int
+		PromotionID      func(childComplexity int) int
+		Subjects         func(childComplexity int) int
+		Type             func(childComplexity int) int
+	}
+
+	EvidenceSubject struct {
+		Digest func(childComplexity int) int
+		Name   func(childComplexity int) int
 	}
 
 	Exception struct {
@@ -601,6 +619,8 @@ type ComplexityRoot struct {
 		Environment      func(childComplexity int, key string) int
 		Environments     func(childComplexity int, first *int, after *string) int
 		EvaluateRelease  func(childComplexity int, release string, environment string, phase *gate.Phase, cutoff *time.Time) int
+		EvidenceKey      func(childComplexity int) int
+		EvidencePacket   func(childComplexity int, id string) int
 		Exceptions       func(childComplexity int, activeAt *time.Time) int
 		Findings         func(childComplexity int, sbom string) int
 		Integration      func(childComplexity int, key string) int
@@ -989,6 +1009,13 @@ type EnvironmentConfigResolver interface {
 }
 type EvidencePacketResolver interface {
 	Type(ctx context.Context, obj *evidence.Packet) (string, error)
+
+	PromotionID(ctx context.Context, obj *evidence.Packet) (*string, error)
+
+	PredicateType(ctx context.Context, obj *evidence.Packet) (string, error)
+	Subjects(ctx context.Context, obj *evidence.Packet) ([]model.EvidenceSubject, error)
+	Envelope(ctx context.Context, obj *evidence.Packet) (string, error)
+	Packet(ctx context.Context, obj *evidence.Packet) (string, error)
 }
 type FindingResolver interface {
 	Vex(ctx context.Context, obj *model.Finding, cutoff *time.Time) (*model.FindingVex, error)
@@ -1065,6 +1092,8 @@ type QueryResolver interface {
 	AdvisorySnapshot(ctx context.Context) (*advisory.Snapshot, error)
 	Findings(ctx context.Context, sbom string) ([]model.Finding, error)
 	SbomsAffectedBy(ctx context.Context, advisoryIds []string) (*model.AffectedSboms, error)
+	EvidenceKey(ctx context.Context) (*model.EvidenceKey, error)
+	EvidencePacket(ctx context.Context, id string) (*evidence.Packet, error)
 	Exceptions(ctx context.Context, activeAt *time.Time) ([]model.Exception, error)
 	EvaluateRelease(ctx context.Context, release string, environment string, phase *gate.Phase, cutoff *time.Time) (*model.GateDecision, error)
 	DecisionRecords(ctx context.Context, release *string, environment *string, first *int, after *string) (*model.DecisionConnection, error)
@@ -2250,6 +2279,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Epss.ScoreDate(childComplexity), true
 
+	case "EvidenceKey.algorithm":
+		if e.ComplexityRoot.EvidenceKey.Algorithm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceKey.Algorithm(childComplexity), true
+	case "EvidenceKey.keyId":
+		if e.ComplexityRoot.EvidenceKey.KeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceKey.KeyID(childComplexity), true
+	case "EvidenceKey.publicKeyPem":
+		if e.ComplexityRoot.EvidenceKey.PublicKeyPem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceKey.PublicKeyPem(childComplexity), true
+
+	case "EvidencePacket.algorithm":
+		if e.ComplexityRoot.EvidencePacket.Algorithm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidencePacket.Algorithm(childComplexity), true
 	case "EvidencePacket.contentHash":
 		if e.ComplexityRoot.EvidencePacket.ContentHash == nil {
 			break
@@ -2262,6 +2316,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EvidencePacket.CreatedAt(childComplexity), true
+	case "EvidencePacket.envelope":
+		if e.ComplexityRoot.EvidencePacket.Envelope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidencePacket.Envelope(childComplexity), true
+	case "EvidencePacket.generatorVersion":
+		if e.ComplexityRoot.EvidencePacket.GeneratorVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidencePacket.GeneratorVersion(childComplexity), true
 	case "EvidencePacket.id":
 		if e.ComplexityRoot.EvidencePacket.ID == nil {
 			break
@@ -2274,12 +2340,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EvidencePacket.KeyID(childComplexity), true
+	case "EvidencePacket.packet":
+		if e.ComplexityRoot.EvidencePacket.Packet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidencePacket.Packet(childComplexity), true
+	case "EvidencePacket.predicateType":
+		if e.ComplexityRoot.EvidencePacket.PredicateType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidencePacket.PredicateType(childComplexity), true
+	case "EvidencePacket.promotionId":
+		if e.ComplexityRoot.EvidencePacket.PromotionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidencePacket.PromotionID(childComplexity), true
+	case "EvidencePacket.subjects":
+		if e.ComplexityRoot.EvidencePacket.Subjects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidencePacket.Subjects(childComplexity), true
 	case "EvidencePacket.type":
 		if e.ComplexityRoot.EvidencePacket.Type == nil {
 			break
 		}
 
 		return e.ComplexityRoot.EvidencePacket.Type(childComplexity), true
+
+	case "EvidenceSubject.digest":
+		if e.ComplexityRoot.EvidenceSubject.Digest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceSubject.Digest(childComplexity), true
+	case "EvidenceSubject.name":
+		if e.ComplexityRoot.EvidenceSubject.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceSubject.Name(childComplexity), true
 
 	case "Exception.active":
 		if e.ComplexityRoot.Exception.Active == nil {
@@ -3584,6 +3687,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.EvaluateRelease(childComplexity, args["release"].(string), args["environment"].(string), args["phase"].(*gate.Phase), args["cutoff"].(*time.Time)), true
+	case "Query.evidenceKey":
+		if e.ComplexityRoot.Query.EvidenceKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.EvidenceKey(childComplexity), true
+	case "Query.evidencePacket":
+		if e.ComplexityRoot.Query.EvidencePacket == nil {
+			break
+		}
+
+		args, err := ec.field_Query_evidencePacket_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EvidencePacket(childComplexity, args["id"].(string)), true
 	case "Query.exceptions":
 		if e.ComplexityRoot.Query.Exceptions == nil {
 			break
@@ -5598,6 +5718,40 @@ type EnvironmentEdge {
   node: Environment!
 }
 `, BuiltIn: false},
+	{Name: "../schema/evidence.graphqls", Input: `"The public half of the key the server signs evidence packets and audit packs with."
+type EvidenceKey {
+  "sha256: of the DER SubjectPublicKeyInfo, as packets name it."
+  keyId: String!
+  algorithm: String!
+  "PEM public key, what stella evidence verify --key reads."
+  publicKeyPem: String!
+}
+
+type EvidenceSubject {
+  name: String!
+  "sha256:<hex>"
+  digest: String!
+}
+
+extend type EvidencePacket {
+  promotionId: ID
+  algorithm: String!
+  generatorVersion: String!
+  predicateType: String!
+  "The release digests the statement is about."
+  subjects: [EvidenceSubject!]!
+  "The DSSE envelope, as JSON."
+  envelope: String!
+  "The packet as canonical JSON: save it and run stella evidence verify."
+  packet: String!
+}
+
+extend type Query {
+  evidenceKey: EvidenceKey!
+  "One evidence packet of the tenant by id."
+  evidencePacket(id: ID!): EvidencePacket
+}
+`, BuiltIn: false},
 	{Name: "../schema/exception.graphqls", Input: `# Exceptions (gate.md §5): owned, approved and expiring waivers for a
 # vulnerability. The log is append-only: a revocation is appended, nothing
 # is edited, and an expired exception stops applying on its own.
@@ -7294,6 +7448,18 @@ func (ec *executionContext) childFields_Epss(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Epss", field.Name)
 }
 
+func (ec *executionContext) childFields_EvidenceKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "keyId":
+		return ec.fieldContext_EvidenceKey_keyId(ctx, field)
+	case "algorithm":
+		return ec.fieldContext_EvidenceKey_algorithm(ctx, field)
+	case "publicKeyPem":
+		return ec.fieldContext_EvidenceKey_publicKeyPem(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EvidenceKey", field.Name)
+}
+
 func (ec *executionContext) childFields_EvidencePacket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7306,8 +7472,32 @@ func (ec *executionContext) childFields_EvidencePacket(ctx context.Context, fiel
 		return ec.fieldContext_EvidencePacket_keyId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_EvidencePacket_createdAt(ctx, field)
+	case "promotionId":
+		return ec.fieldContext_EvidencePacket_promotionId(ctx, field)
+	case "algorithm":
+		return ec.fieldContext_EvidencePacket_algorithm(ctx, field)
+	case "generatorVersion":
+		return ec.fieldContext_EvidencePacket_generatorVersion(ctx, field)
+	case "predicateType":
+		return ec.fieldContext_EvidencePacket_predicateType(ctx, field)
+	case "subjects":
+		return ec.fieldContext_EvidencePacket_subjects(ctx, field)
+	case "envelope":
+		return ec.fieldContext_EvidencePacket_envelope(ctx, field)
+	case "packet":
+		return ec.fieldContext_EvidencePacket_packet(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EvidencePacket", field.Name)
+}
+
+func (ec *executionContext) childFields_EvidenceSubject(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_EvidenceSubject_name(ctx, field)
+	case "digest":
+		return ec.fieldContext_EvidenceSubject_digest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EvidenceSubject", field.Name)
 }
 
 func (ec *executionContext) childFields_Exception(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9345,6 +9535,20 @@ func (ec *executionContext) field_Query_evaluateRelease_args(ctx context.Context
 		return nil, err
 	}
 	args["cutoff"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_evidencePacket_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -14419,6 +14623,75 @@ func (ec *executionContext) fieldContext_Epss_scoreDate(_ context.Context, field
 	return graphql.NewScalarFieldContext("Epss", field, false, false, "String")
 }
 
+func (ec *executionContext) _EvidenceKey_keyId(ctx context.Context, field graphql.CollectedField, obj *model.EvidenceKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceKey_keyId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KeyID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceKey_keyId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvidenceKey_algorithm(ctx context.Context, field graphql.CollectedField, obj *model.EvidenceKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceKey_algorithm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Algorithm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceKey_algorithm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvidenceKey_publicKeyPem(ctx context.Context, field graphql.CollectedField, obj *model.EvidenceKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceKey_publicKeyPem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublicKeyPem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceKey_publicKeyPem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceKey", field, false, false, "String")
+}
+
 func (ec *executionContext) _EvidencePacket_id(ctx context.Context, field graphql.CollectedField, obj *evidence.Packet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14532,6 +14805,222 @@ func (ec *executionContext) _EvidencePacket_createdAt(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_EvidencePacket_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EvidencePacket", field, false, false, "Time")
+}
+
+func (ec *executionContext) _EvidencePacket_promotionId(ctx context.Context, field graphql.CollectedField, obj *evidence.Packet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidencePacket_promotionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EvidencePacket().PromotionID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EvidencePacket_promotionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidencePacket", field, true, true, "ID")
+}
+
+func (ec *executionContext) _EvidencePacket_algorithm(ctx context.Context, field graphql.CollectedField, obj *evidence.Packet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidencePacket_algorithm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Algorithm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidencePacket_algorithm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidencePacket", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvidencePacket_generatorVersion(ctx context.Context, field graphql.CollectedField, obj *evidence.Packet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidencePacket_generatorVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GeneratorVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidencePacket_generatorVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidencePacket", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvidencePacket_predicateType(ctx context.Context, field graphql.CollectedField, obj *evidence.Packet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidencePacket_predicateType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EvidencePacket().PredicateType(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidencePacket_predicateType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidencePacket", field, true, true, "String")
+}
+
+func (ec *executionContext) _EvidencePacket_subjects(ctx context.Context, field graphql.CollectedField, obj *evidence.Packet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidencePacket_subjects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EvidencePacket().Subjects(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.EvidenceSubject) graphql.Marshaler {
+			return ec.marshalNEvidenceSubject2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐEvidenceSubjectᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidencePacket_subjects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EvidencePacket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvidenceSubject(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EvidencePacket_envelope(ctx context.Context, field graphql.CollectedField, obj *evidence.Packet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidencePacket_envelope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EvidencePacket().Envelope(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidencePacket_envelope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidencePacket", field, true, true, "String")
+}
+
+func (ec *executionContext) _EvidencePacket_packet(ctx context.Context, field graphql.CollectedField, obj *evidence.Packet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidencePacket_packet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EvidencePacket().Packet(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidencePacket_packet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidencePacket", field, true, true, "String")
+}
+
+func (ec *executionContext) _EvidenceSubject_name(ctx context.Context, field graphql.CollectedField, obj *model.EvidenceSubject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceSubject_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceSubject_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceSubject", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvidenceSubject_digest(ctx context.Context, field graphql.CollectedField, obj *model.EvidenceSubject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceSubject_digest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Digest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceSubject_digest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceSubject", field, false, false, "String")
 }
 
 func (ec *executionContext) _Exception_id(ctx context.Context, field graphql.CollectedField, obj *model.Exception) (ret graphql.Marshaler) {
@@ -20525,6 +21014,82 @@ func (ec *executionContext) fieldContext_Query_sbomsAffectedBy(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_sbomsAffectedBy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_evidenceKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_evidenceKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().EvidenceKey(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EvidenceKey) graphql.Marshaler {
+			return ec.marshalNEvidenceKey2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐEvidenceKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_evidenceKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvidenceKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_evidencePacket(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_evidencePacket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EvidencePacket(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *evidence.Packet) graphql.Marshaler {
+			return ec.marshalOEvidencePacket2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋevidenceᚐPacket(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_evidencePacket(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvidencePacket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_evidencePacket_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -30847,6 +31412,49 @@ func (ec *executionContext) _Epss(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var evidenceKeyImplementors = []string{"EvidenceKey"}
+
+func (ec *executionContext) _EvidenceKey(ctx context.Context, sel ast.SelectionSet, obj *model.EvidenceKey) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evidenceKeyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EvidenceKey")
+		case "keyId":
+			out.Values[i] = ec._EvidenceKey_keyId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "algorithm":
+			out.Values[i] = ec._EvidenceKey_algorithm(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publicKeyPem":
+			out.Values[i] = ec._EvidenceKey_publicKeyPem(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var evidencePacketImplementors = []string{"EvidencePacket"}
 
 func (ec *executionContext) _EvidencePacket(ctx context.Context, sel ast.SelectionSet, obj *evidence.Packet) graphql.Marshaler {
@@ -30883,6 +31491,84 @@ func (ec *executionContext) _EvidencePacket(ctx context.Context, sel ast.Selecti
 			out.Values[i] = ec._EvidencePacket_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "promotionId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EvidencePacket_promotionId(ctx, field, obj)
+				})
+		case "algorithm":
+			out.Values[i] = ec._EvidencePacket_algorithm(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "generatorVersion":
+			out.Values[i] = ec._EvidencePacket_generatorVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "predicateType":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EvidencePacket_predicateType(ctx, field, obj)
+				})
+		case "subjects":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EvidencePacket_subjects(ctx, field, obj)
+				})
+		case "envelope":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EvidencePacket_envelope(ctx, field, obj)
+				})
+		case "packet":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EvidencePacket_packet(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var evidenceSubjectImplementors = []string{"EvidenceSubject"}
+
+func (ec *executionContext) _EvidenceSubject(ctx context.Context, sel ast.SelectionSet, obj *model.EvidenceSubject) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evidenceSubjectImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EvidenceSubject")
+		case "name":
+			out.Values[i] = ec._EvidenceSubject_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "digest":
+			out.Values[i] = ec._EvidenceSubject_digest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -32588,6 +33274,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sbomsAffectedBy(ctx, field)
+				})
+		case "evidenceKey":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_evidenceKey(ctx, field)
+				})
+		case "evidencePacket":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_evidencePacket(ctx, field)
 				})
 		case "exceptions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -35665,6 +36363,14 @@ func (ec *executionContext) unmarshalNEnvironmentInput2githubᚗcomᚋstellaᚑo
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNEvidenceKey2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐEvidenceKey(ctx context.Context, sel ast.SelectionSet, v *model.EvidenceKey) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EvidenceKey!")
+		return graphql.Null
+	}
+	return ec._EvidenceKey(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNEvidencePacket2githubᚗcomᚋstellaᚑopsᚋstellaᚋevidenceᚐPacket(ctx context.Context, sel ast.SelectionSet, v evidence.Packet) graphql.Marshaler {
 	return ec._EvidencePacket(ctx, sel, &v)
 }
@@ -35674,6 +36380,26 @@ func (ec *executionContext) marshalNEvidencePacket2ᚕgithubᚗcomᚋstellaᚑop
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEvidencePacket2githubᚗcomᚋstellaᚑopsᚋstellaᚋevidenceᚐPacket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEvidenceSubject2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐEvidenceSubject(ctx context.Context, sel ast.SelectionSet, v model.EvidenceSubject) graphql.Marshaler {
+	return ec._EvidenceSubject(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEvidenceSubject2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐEvidenceSubjectᚄ(ctx context.Context, sel ast.SelectionSet, v []model.EvidenceSubject) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvidenceSubject2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐEvidenceSubject(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -37262,6 +37988,13 @@ func (ec *executionContext) marshalOEpss2ᚖgithubᚗcomᚋstellaᚑopsᚋstella
 		return graphql.Null
 	}
 	return ec._Epss(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOEvidencePacket2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋevidenceᚐPacket(ctx context.Context, sel ast.SelectionSet, v *evidence.Packet) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EvidencePacket(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOExceptionEffect2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐExceptionEffect(ctx context.Context, v any) (*model.ExceptionEffect, error) {

@@ -151,6 +151,21 @@ type EnvironmentInput struct {
 	DeploymentTimeoutSeconds *int                `json:"deploymentTimeoutSeconds,omitempty"`
 }
 
+// The public half of the key the server signs evidence packets and audit packs with.
+type EvidenceKey struct {
+	// sha256: of the DER SubjectPublicKeyInfo, as packets name it.
+	KeyID     string `json:"keyId"`
+	Algorithm string `json:"algorithm"`
+	// PEM public key, what stella evidence verify --key reads.
+	PublicKeyPem string `json:"publicKeyPem"`
+}
+
+type EvidenceSubject struct {
+	Name string `json:"name"`
+	// sha256:<hex>
+	Digest string `json:"digest"`
+}
+
 // An exception, as of the instant the query asked about.
 type Exception struct {
 	ID            string  `json:"id"`
