@@ -27,8 +27,9 @@ const evidenceExitCodes = `Exit codes:
   11   an audit pack's signed manifest is not a valid manifest document`
 
 func newEvidenceCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "evidence", Short: "Verify and show evidence packets and audit packs (no server needed)"}
+	cmd := &cobra.Command{Use: "evidence", Short: "Fetch evidence packets, the evidence key and audit packs; verify and show them offline"}
 	cmd.AddCommand(newEvidenceVerifyCmd(g), newEvidenceShowCmd(g))
+	cmd.AddCommand(newEvidenceKeyCmd(g), newEvidenceListCmd(g), newEvidenceGetCmd(g), newEvidenceExportCmd(g))
 	return cmd
 }
 
