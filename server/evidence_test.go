@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -13,9 +14,12 @@ import (
 	"github.com/stella-ops/stella/attest"
 	"github.com/stella-ops/stella/auth"
 	"github.com/stella-ops/stella/evidence"
+	"github.com/stella-ops/stella/evidence/auditpack"
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/internal/archive"
 	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/server"
+	"github.com/stella-ops/stella/tenant"
 )
 
 func TestEvidencePack_SQLite(t *testing.T) { evidencePack(t, "") }
@@ -114,6 +118,14 @@ func evidencePack(t *testing.T, dsn string) {
 	files, err := archive.ReadAll(bytes.NewReader(pack), evidence.MaxPackSize)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The library gathers the same contents without the HTTP server.
+	c, err := auditpack.Gather(tenant.WithScope(ctx, tenant.Scope{Tenant: server.DefaultTenant, Actor: "auditor"}), e.srv.Store(), id)
+	if err != nil || len(c.Packets)+len(c.Files) != len(verified.Manifest.Entries) {
+		t.Fatalf("Gather: %d packets, %d files, %v; the pack lists %d", len(c.Packets), len(c.Files), err, len(verified.Manifest.Entries))
+	}
+	if _, err := auditpack.Gather(tenant.WithScope(ctx, tenant.Scope{Tenant: "other", Actor: "auditor"}), e.srv.Store(), id); !errors.Is(err, fault.ErrNotFound) {
+		t.Fatalf("Gather in another tenant: %v", err)
 	}
 	has := func(p string) []byte {
 		t.Helper()
