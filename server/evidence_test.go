@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stella-ops/stella/advisory"
 	"github.com/stella-ops/stella/attest"
@@ -61,7 +62,9 @@ func errorCode(t *testing.T, body []byte) (string, string) {
 // consensus, exception log and policy file behind its packets.
 func evidencePack(t *testing.T, dsn string) {
 	ctx := context.Background()
-	e := newEnv(t, dsn, func(c *server.Config) { c.PolicyDirs = []string{"../stella/testdata/gate/policy"} })
+	// A fixed clock: the exception below is active from the second it is created.
+	now := time.Now().UTC().Truncate(time.Second)
+	e := newEnv(t, dsn, withClock(now), func(c *server.Config) { c.PolicyDirs = []string{"../stella/testdata/gate/policy"} })
 	e.scannedRelease("myapp-v1")
 	e.importOSV(debianOSV, advisory.Enrichment{})
 	e.ok(e.admin, `mutation { createEnvironment(input: {name: "dev", orderIndex: 0, tier: development}) { id } }`, nil)
@@ -70,6 +73,10 @@ func evidencePack(t *testing.T, dsn string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// An exception the dev decisions apply to the openssl finding.
+	exc := path(e.ok(e.admin, `mutation($in: ExceptionInput!) { createException(input: $in) { id } }`, map[string]any{"in": map[string]any{
+		"vulnerability": "CVE-2024-0727", "environments": []string{"dev"}, "justification": "not reachable in dev",
+		"owner": "team-api", "expiresAt": now.Add(24 * time.Hour).Format(time.RFC3339)}}), "createException", "id").(string)
 	request := `mutation($e: String!) { requestPromotion(release: "myapp-v1", environment: $e) { id status decisions evidence { id } } }`
 	dev := path(e.ok(e.admin, request, map[string]any{"e": "dev"}), "requestPromotion")
 	if path(dev, "status") != "deployed" {
@@ -160,6 +167,7 @@ func evidencePack(t *testing.T, dsn string) {
 	for _, d := range named {
 		var rec struct {
 			RecordDigest string
+			Exceptions   []struct{ ID string }
 			Inputs       struct {
 				SBOMDigests          []string
 				ExceptionsDigest     string
@@ -176,7 +184,10 @@ func evidencePack(t *testing.T, dsn string) {
 		if len(rec.Inputs.SBOMDigests) != 1 || rec.Inputs.PolicyDigest == "" {
 			t.Fatalf("record inputs = %+v", rec.Inputs)
 		}
-		if ex := has("records/exceptions/" + hex(rec.Inputs.ExceptionsDigest) + ".json"); !strings.Contains(string(ex), `"exceptions"`) {
+		if len(rec.Exceptions) != 1 || rec.Exceptions[0].ID != exc {
+			t.Fatalf("record %s applied exceptions %+v, want %s", d, rec.Exceptions, exc)
+		}
+		if ex := has("records/exceptions/" + hex(rec.Inputs.ExceptionsDigest) + ".json"); !strings.Contains(string(ex), `"id":"`+exc+`"`) {
 			t.Fatalf("exceptions = %s", ex)
 		}
 		var vx struct {
