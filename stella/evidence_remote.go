@@ -66,30 +66,59 @@ func newEvidenceKeyCmd(g *globals) *cobra.Command {
 const packetFields = `id type contentHash keyId createdAt`
 
 func newEvidenceListCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "list PROMOTION",
-		Short: "List a promotion's evidence packets",
+	var save string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "list PROMOTION [--save DIR]",
+		Short: "List a promotion's evidence packets; --save writes each to DIR/<id>.json",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			fields := packetFields
+			if save != "" {
+				fields += " packet"
+			}
 			var out struct {
 				Promotion *struct {
 					Evidence []map[string]any `json:"evidence"`
 				} `json:"promotion"`
 			}
-			if err := newClient(g.server, g.token).do(cmd.Context(), `query($id: ID!) { promotion(id: $id) { evidence { `+packetFields+` } } }`,
+			if err := newClient(g.server, g.token).do(cmd.Context(), `query($id: ID!) { promotion(id: $id) { evidence { `+fields+` } } }`,
 				map[string]any{"id": args[0]}, &out); err != nil {
 				return err
 			}
 			if out.Promotion == nil {
 				return withCode(ExitUsage, "NOT_FOUND: promotion %q not found", args[0])
 			}
-			if g.output == "json" {
-				return printJSON(cmd, out.Promotion.Evidence)
+			packets := out.Promotion.Evidence
+			for _, p := range packets {
+				raw, _ := p["packet"].(string)
+				delete(p, "packet")
+				if save == "" {
+					continue
+				}
+				pkt, err := evidence.ParsePacket([]byte(raw)) // the id names the file: check it first
+				if err != nil {
+					return withCode(ExitIntegrity, "the server sent a packet that does not parse: %v", err)
+				}
+				file := filepath.Join(save, pkt.ID+".json")
+				if err := saveFile(file, strings.NewReader(raw), force); err != nil {
+					return err
+				}
+				p["file"] = file
 			}
-			return printTable(cmd, out.Promotion.Evidence, []column{{"ID", "id"}, {"TYPE", "type"},
-				{"CONTENT HASH", "contentHash"}, {"KEY ID", "keyId"}, {"CREATED", "createdAt"}})
+			if g.output == "json" {
+				return printJSON(cmd, packets)
+			}
+			cols := []column{{"ID", "id"}, {"TYPE", "type"}, {"CONTENT HASH", "contentHash"}, {"KEY ID", "keyId"}, {"CREATED", "createdAt"}}
+			if save != "" {
+				cols = append(cols, column{"FILE", "file"})
+			}
+			return printTable(cmd, packets, cols)
 		},
 	}
+	cmd.Flags().StringVar(&save, "save", "", "write each packet to DIR/<id>.json (the directory must exist)")
+	cmd.Flags().BoolVar(&force, "force", false, "with --save, overwrite existing files")
+	return cmd
 }
 
 func newEvidenceGetCmd(g *globals) *cobra.Command {

@@ -87,6 +87,12 @@ func TestCLIEvidence(t *testing.T) {
 	if table := must("evidence", "list", prom.ID); !strings.Contains(table, "CONTENT HASH") || !strings.Contains(table, list[0].ID) {
 		t.Fatalf("evidence list table:\n%s", table)
 	}
+	saved := t.TempDir()
+	must("evidence", "list", prom.ID, "--save", saved)
+	expect(viewer, ExitUsage, "exists", "evidence", "list", prom.ID, "--save", saved)
+	for _, p := range list {
+		expect(viewer, ExitOK, "verified: "+p.Type, "evidence", "verify", filepath.Join(saved, p.ID+".json"), "--key", pub)
+	}
 	packet := filepath.Join(dir, "packet.json")
 	must("evidence", "get", list[0].ID, "-f", packet)
 	expect(viewer, ExitOK, "verified: release_decision packet", "evidence", "verify", packet, "--key", pub)
