@@ -139,6 +139,10 @@ type Transition struct {
 	Failure *PromotionFailure
 	// EvidencePacketIDs are the packets sealed with this transition.
 	EvidencePacketIDs []string
+	// NotBefore is when the decision behind the trigger may change by
+	// itself (DecisionNotBefore); kept on the promotion when the edge
+	// leaves it pending, and only then.
+	NotBefore *time.Time
 }
 
 func (t Trigger) needsDecision() bool {
@@ -169,6 +173,9 @@ func (t Transition) validate() error {
 		v.check(t.Failure.Code != "", "failure.code", "is required when a failure is given")
 	default:
 		v.check(t.Failure == nil, "failure", "is recorded only when a job fails or is rolled back")
+	}
+	if t.NotBefore != nil {
+		v.check(t.DecisionID != "", "notBefore", "comes with the decision that waits")
 	}
 	for i, id := range t.EvidencePacketIDs {
 		v.check(id != "", fmt.Sprintf("evidencePacketIds[%d]", i), "must not be empty")
@@ -217,6 +224,10 @@ func (p Promotion) Apply(t Transition, at time.Time) (Promotion, Event, error) {
 	if t.Failure != nil {
 		n.Failure = clonePtr(t.Failure)
 	}
+	n.NotBefore = nil
+	if e.To.Pending() {
+		n.NotBefore = canonPtr(t.NotBefore)
+	}
 	n.UpdatedAt = at
 	n.Version = p.Version + 1
 	return n, n.event(e.Event, p.Status, t.Trigger, at), nil
@@ -229,6 +240,7 @@ func (p Promotion) clone() Promotion {
 	n.DecisionIDs, n.EvidencePacketIDs = appendNew(p.DecisionIDs), appendNew(p.EvidencePacketIDs)
 	n.DecidedAt, n.StartedAt, n.CompletedAt = clonePtr(p.DecidedAt), clonePtr(p.StartedAt), clonePtr(p.CompletedAt)
 	n.Failure = clonePtr(p.Failure)
+	n.NotBefore = clonePtr(p.NotBefore)
 	return n
 }
 

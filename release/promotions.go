@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -67,6 +68,13 @@ type PromotionDecider interface {
 
 // Deployer hands a promotion that entered deploying to whatever carries the
 // deployment out (release.md §4). A nil error means the job succeeded.
+//
+// Deploy must be idempotent per p.DeploymentJobID: after a crash (or a
+// lost reply) the service hands the same job, with the same id, again
+// (Promotions.Recover), and a job already carried out must not be carried
+// out twice. A second call with a job id the deployer knows reports that
+// job's outcome (waiting for it while it still runs) instead of starting
+// another.
 type Deployer interface {
 	Deploy(ctx context.Context, p Promotion, rel *Release, env *Environment) error
 }
@@ -84,10 +92,14 @@ type InProcessDeployer struct {
 	done []Deployment
 }
 
-// Deploy records the deployment and succeeds.
+// Deploy records the deployment and succeeds. A job id it was handed
+// before is recorded once (the Deployer contract).
 func (d *InProcessDeployer) Deploy(_ context.Context, p Promotion, rel *Release, env *Environment) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if p.DeploymentJobID != "" && slices.ContainsFunc(d.done, func(x Deployment) bool { return x.JobID == p.DeploymentJobID }) {
+		return nil
+	}
 	d.done = append(d.done, Deployment{PromotionID: p.ID, ReleaseID: rel.ID, EnvironmentID: env.ID,
 		Application: p.Application, JobID: p.DeploymentJobID})
 	return nil
@@ -119,6 +131,9 @@ type Promotions struct {
 	onTransition func(PromotionEvent)
 	onPacket     func(*evidence.Packet)
 	generator    string
+	log          *slog.Logger
+	after        AfterFunc
+	sched        schedule
 }
 
 // PromotionsOption configures Promotions.
@@ -167,7 +182,8 @@ func NewPromotions(store PromotionTx, inTx PromotionTxFunc, decider PromotionDec
 		return nil, errors.New("release: NewPromotions needs a store, a transaction function, a decider and a deployer")
 	}
 	s := &Promotions{store: store, inTx: inTx, decider: decider, deployer: deployer,
-		now: time.Now, newID: func() string { return uuid.Must(uuid.NewV7()).String() }, generator: "stella"}
+		now: time.Now, newID: func() string { return uuid.Must(uuid.NewV7()).String() }, generator: "stella",
+		log: slog.New(slog.DiscardHandler), after: timeAfterFunc}
 	for _, o := range opts {
 		o(s)
 	}
@@ -272,7 +288,13 @@ func (s *Promotions) Request(ctx context.Context, req PromotionRequest) (*Promot
 		return nil, err
 	}
 	pub.publish(s)
-	return s.Evaluate(ctx, p.ID)
+	n, err := s.Evaluate(ctx, p.ID)
+	if err != nil {
+		// The promotion is stored; it waits in requested (or where the
+		// evaluation left it) for Evaluate or Recover.
+		return nil, fmt.Errorf("promotion %s was requested but its evaluation failed; it stays stored and is evaluated again by evaluatePromotion or when the server restarts: %w", p.ID, err)
+	}
+	return n, nil
 }
 
 // Approve records the actor's approval of a pending promotion and
@@ -392,11 +414,23 @@ func (s *Promotions) evaluate(ctx context.Context, sc tenant.Scope, id string) (
 		if err != nil {
 			return nil, err
 		}
-		for _, t := range requestTriggers(p.Status, d) {
-			if p, _, err = s.step(ctx, sc, p, Transition{Trigger: t, DecisionID: d.RecordDigest}, rel, env, d); err != nil {
+		nb := DecisionNotBefore(d)
+		ts := requestTriggers(p.Status, d)
+		for i, t := range ts {
+			tr := Transition{Trigger: t, DecisionID: d.RecordDigest}
+			if i == len(ts)-1 {
+				tr.NotBefore = nb
+			}
+			if p, _, err = s.step(ctx, sc, p, tr, rel, env, d); err != nil {
 				return nil, err
 			}
 		}
+		if len(ts) == 0 {
+			if p, err = s.wait(ctx, sc, p, d.RecordDigest, nb); err != nil {
+				return nil, err
+			}
+		}
+		s.wake(p.NotBefore)
 	}
 	if p.Status == PromotionApproved {
 		if err := s.Deploy(ctx, p.TargetEnvironmentID, p.Application); err != nil {
@@ -578,6 +612,7 @@ func (s *Promotions) Deploy(ctx context.Context, environmentID, application stri
 			return err
 		}
 		if p.Status != PromotionDeploying {
+			s.wake(p.NotBefore)
 			continue // rejected or waiting again: the next in line may go
 		}
 		if err := s.finish(ctx, sc, *p, rel, env, d); err != nil {
@@ -611,7 +646,7 @@ func (s *Promotions) claim(ctx context.Context, sc tenant.Scope, environmentID, 
 			if d, err = s.decider.Decide(dctx, p, rel, env, gate.PhasePreDeploy, GateApprovals(as, nil)); err != nil {
 				return p, err
 			}
-			t := Transition{Trigger: TriggerPreDeployPending, DecisionID: d.RecordDigest}
+			t := Transition{Trigger: TriggerPreDeployPending, DecisionID: d.RecordDigest, NotBefore: DecisionNotBefore(d)}
 			switch d.Decision {
 			case gate.Allow:
 				t.Trigger, t.DeploymentJobID = TriggerPreDeployAllow, s.newID()

@@ -32,6 +32,7 @@ func migrations() []migration {
 		{"0011", "evidence_packets", schemaEvidence},
 		{"0012", "idempotency_keys", schemaIdempotency},
 		{"0013", "current_deployments", schemaCurrentDeployments},
+		{"0014", "promotion_not_before", schemaPromotionNotBefore},
 	}
 }
 

@@ -43,6 +43,7 @@ type promotionRow struct {
 	StartedAt           *time.Time `bun:"started_at"`
 	CompletedAt         *time.Time `bun:"completed_at"`
 	Failure             *string    `bun:"failure"` // JSON, NULL when there is none
+	NotBefore           *time.Time `bun:"not_before"`
 	CreatedAt           time.Time  `bun:"created_at"`
 	UpdatedAt           time.Time  `bun:"updated_at"`
 	Version             int        `bun:"version"`
@@ -70,7 +71,7 @@ func promotionToRow(p *release.Promotion) (*promotionRow, error) {
 		Status: string(p.Status), RequestedBy: p.RequestedBy, RequestedAt: p.RequestedAt.UTC(), Reason: p.Reason,
 		FinalDecisionID: p.FinalDecisionID, WorkflowRunID: p.WorkflowRunID, DeploymentJobID: p.DeploymentJobID,
 		DecidedAt: utcPtr(p.DecidedAt), StartedAt: utcPtr(p.StartedAt), CompletedAt: utcPtr(p.CompletedAt),
-		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(), Version: p.Version,
+		NotBefore: utcPtr(p.NotBefore), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(), Version: p.Version,
 	}
 	var j jsonColumns
 	j.put(&r.DecisionIDs, nonNilSlice(p.DecisionIDs))
@@ -90,7 +91,7 @@ func (r *promotionRow) toPromotion() (release.Promotion, error) {
 		Status: release.PromotionStatus(r.Status), RequestedBy: r.RequestedBy, RequestedAt: r.RequestedAt.UTC(), Reason: r.Reason,
 		FinalDecisionID: r.FinalDecisionID, WorkflowRunID: r.WorkflowRunID, DeploymentJobID: r.DeploymentJobID,
 		DecidedAt: utcPtr(r.DecidedAt), StartedAt: utcPtr(r.StartedAt), CompletedAt: utcPtr(r.CompletedAt),
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
+		NotBefore: utcPtr(r.NotBefore), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
 	}
 	var j jsonColumns
 	j.get(r.DecisionIDs, &p.DecisionIDs)
