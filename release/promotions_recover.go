@@ -146,7 +146,7 @@ func (s *Promotions) Changed(ctx context.Context, what string) {
 
 // Recovery is what Recover resumed.
 type Recovery struct {
-	Evaluated int // requested promotions evaluated
+	Evaluated int // requested and pending_gate promotions evaluated
 	Lanes     int // (environment, application) lanes with approved promotions deployed
 	Resumed   int // deploying promotions handed to the Deployer again and finished
 }
@@ -154,9 +154,12 @@ type Recovery struct {
 // Recover resumes, in every tenant, the promotions a crash (or a failed
 // evaluation) left between two steps: deploying ones are handed to the
 // Deployer again with the job id they started with (Deployer is idempotent
-// per job id) and finished, and their lanes go on; requested ones are
-// evaluated; the lanes with approved promotions are deployed. Pending
-// promotions need nothing: they wait for an event, or the schedule.
+// per job id) and finished, and their lanes go on; requested and
+// pending_gate ones are evaluated (the process may have died, or the
+// decider failed, between the start of an evaluation and its outcome; for
+// one that waits on a gate, evaluating again changes nothing); the lanes
+// with approved promotions are deployed. Promotions pending approval need
+// nothing: they wait for an approval.
 //
 // Deployments of different lanes resume in parallel; Recover returns when
 // each has finished. A promotion that fails stays where it is, for the
@@ -196,6 +199,11 @@ func (s *Promotions) Recover(ctx context.Context) (Recovery, error) {
 	if err != nil {
 		return rec, errors.Join(append(errs, err)...)
 	}
+	gated, err := sweepAll(ctx, sw, PromotionPendingGate)
+	if err != nil {
+		return rec, errors.Join(append(errs, err)...)
+	}
+	requested = append(requested, gated...)
 	for _, p := range requested {
 		if _, err := s.Evaluate(s.actingFor(ctx, p.TenantID, RecoverActor), p.ID); err != nil {
 			fail(p, "evaluating", err)

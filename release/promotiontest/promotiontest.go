@@ -35,6 +35,7 @@ import (
 	"github.com/stella-ops/stella/sbom/codec"
 	"github.com/stella-ops/stella/scan"
 	"github.com/stella-ops/stella/tenant"
+	"github.com/stella-ops/stella/vex"
 )
 
 const tenantID = "acme"
@@ -58,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) (release.PromotionTx, release.Pro
 		{"ConcurrentApprovals", testConcurrentApprovals},
 		{"FreezeBeforeDeployRejects", testPreDeployDeny},
 	}
+	tests = append(tests, resumeTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -76,9 +78,12 @@ type decider struct {
 	now   func() time.Time
 	sboms map[string][]byte // image digest → SBOM
 
-	mu      sync.Mutex
-	advs    *scan.Advisories
-	records map[string]*gate.Decision
+	mu         sync.Mutex
+	advs       *scan.Advisories
+	records    map[string]*gate.Decision
+	issuers    *vex.Registry
+	statements scan.Statements // the tenant's VEX, which a test may change as an import would
+	fail       error           // the next decision's error, once
 }
 
 func (k *decider) Decide(ctx context.Context, p release.Promotion, rel *release.Release, env *release.Environment, phase gate.Phase, approvals []gate.Approval) (*gate.Decision, error) {
@@ -86,13 +91,17 @@ func (k *decider) Decide(ctx context.Context, p release.Promotion, rel *release.
 	if err != nil {
 		return nil, err
 	}
-	v, err := scan.NewVEX(nil, nil)
+	k.mu.Lock()
+	advs, statements, fail := k.advs, k.statements, k.fail
+	k.fail = nil
+	k.mu.Unlock()
+	if fail != nil {
+		return nil, fail
+	}
+	v, err := scan.NewVEX(k.issuers, statements)
 	if err != nil {
 		return nil, err
 	}
-	k.mu.Lock()
-	advs := k.advs
-	k.mu.Unlock()
 	rec, _, err := k.d.Decide(ctx, decide.Request{Tenant: p.TenantID, PromotionID: p.ID, Phase: phase, Cutoff: k.now(),
 		Release: dr, Environment: env.GateEnvironment(), Requester: gate.Requester{ID: p.RequestedBy}, Approvals: approvals,
 		Advisories: advs, VEX: v})
@@ -131,6 +140,8 @@ type fixture struct {
 	t        *testing.T
 	ctx      context.Context
 	s        release.PromotionTx
+	inTx     release.PromotionTxFunc
+	timer    *manualTimer
 	svc      *release.Promotions
 	dec      *decider
 	deployer *release.InProcessDeployer
@@ -151,11 +162,12 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T, s release.PromotionTx, inTx release.PromotionTxFunc) *fixture {
-	f := &fixture{t: t, ctx: tenant.WithScope(context.Background(), tenant.Scope{Tenant: tenantID, Actor: "ann"}), s: s,
+	f := &fixture{t: t, ctx: tenant.WithScope(context.Background(), tenant.Scope{Tenant: tenantID, Actor: "ann"}), s: s, inTx: inTx,
 		at: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), deployer: &release.InProcessDeployer{}}
-	d, err := decide.New(f.ctx)
+	f.timer = &manualTimer{now: f.now}
+	d, err := decide.New(f.ctx, decide.WithConfig(gateConfig()))
 	f.must(err)
-	f.dec = &decider{d: d, now: f.tick, sboms: map[string][]byte{}, records: map[string]*gate.Decision{}}
+	f.dec = &decider{d: d, now: f.tick, sboms: map[string][]byte{}, records: map[string]*gate.Decision{}, issuers: issuers(t)}
 	f.dec.setAdvisories(t)
 	pub, priv, err := ed25519.GenerateKey(nil)
 	f.must(err)
@@ -175,7 +187,7 @@ func newFixture(t *testing.T, s release.PromotionTx, inTx release.PromotionTxFun
 		return f.deployer.Deploy(ctx, p, rel, env)
 	}),
 		release.PromotionsClock(f.tick), release.PromotionsIDs(func() string { return uuid.Must(uuid.NewV7()).String() }),
-		release.PromotionsSigner(f.signer), release.PromotionsGenerator("stella-test"),
+		release.PromotionsSigner(f.signer), release.PromotionsGenerator("stella-test"), release.PromotionsTimer(f.timer.after),
 		release.PromotionsEvents(func(e release.Event) { f.mu.Lock(); f.events = append(f.events, e); f.mu.Unlock() }),
 		release.PromotionsPackets(func(p *evidence.Packet) { f.mu.Lock(); f.packets = append(f.packets, p); f.mu.Unlock() }),
 		release.PromotionsTransitions(func(e release.PromotionEvent) { f.mu.Lock(); f.moves = append(f.moves, e); f.mu.Unlock() }))
