@@ -89,6 +89,9 @@ func (r *Resolver) storeVEX(ctx context.Context, tenant string, doc *vex.Documen
 		return nil, err
 	}
 	vexMemoFrom(ctx).reset() // later fields of the operation see the new statements
+	if res.Inserted {
+		r.promotionsChanged(ctx, action)
+	}
 	d := vexDocumentModel(res.Document)
 	return &model.ImportVexResult{Digest: d.Digest, StatementCount: d.StatementCount, Inserted: res.Inserted, Document: &d}, nil
 }
@@ -136,6 +139,9 @@ func (r *Resolver) registerVEXIssuer(ctx context.Context, in model.VexIssuerInpu
 		return nil, err
 	}
 	vexMemoFrom(ctx).reset() // later fields of the operation see the new registry
+	if v.Changed {
+		r.promotionsChanged(ctx, "vex.issuer.register") // trust in statements changed
+	}
 	saved := vexIssuerModel(reg.Lookup(is.ID))
 	return &model.RegisterVexIssuerResult{Issuer: &saved, Registry: vexRegistryModel(reg), Changed: v.Changed}, nil
 }

@@ -84,6 +84,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	} else if s.promos, err = release.NewPromotions(db, release.PromotionTransactions(db.Transact), graph.PromotionDecider{R: res}, cfg.Deployer,
 		release.PromotionsClock(cfg.Now), release.PromotionsIDs(newID), release.PromotionsSigner(signer),
 		release.PromotionsGenerator("stella/"+cfg.Version), release.PromotionsTransitions(s.feeds.Promotion),
+		release.PromotionsLogger(cfg.Logger),
 		release.PromotionsEvents(func(e release.Event) {
 			cfg.Logger.Info("event", "type", e.Type, "tenant", e.TenantID, "entity", e.EntityID)
 		})); err != nil {
@@ -224,6 +225,7 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) er
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go s.optimizePeriodically(ctx, time.Hour)
+	s.resumePromotions(ctx)
 	select {
 	case err := <-errc:
 		return err

@@ -525,35 +525,37 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddReleaseComponent    func(childComplexity int, release string, input model.ReleaseComponentInput, idempotencyKey *string) int
-		AddVEXStatement        func(childComplexity int, input model.AddVexStatementInput) int
-		ApprovePromotion       func(childComplexity int, id string, comment *string, idempotencyKey *string) int
-		CancelPromotion        func(childComplexity int, id string, idempotencyKey *string) int
-		CreateAPIToken         func(childComplexity int, input model.APITokenInput) int
-		CreateComponent        func(childComplexity int, input model.ComponentInput, idempotencyKey *string) int
-		CreateEnvironment      func(childComplexity int, input model.EnvironmentInput, idempotencyKey *string) int
-		CreateException        func(childComplexity int, input model.ExceptionInput) int
-		CreateIntegration      func(childComplexity int, input model.IntegrationInput) int
-		CreateRelease          func(childComplexity int, input model.ReleaseInput, idempotencyKey *string) int
-		DecideRelease          func(childComplexity int, release string, environment string, phase *gate.Phase) int
-		DeleteComponent        func(childComplexity int, key string) int
-		DeleteEnvironment      func(childComplexity int, key string) int
-		DeleteIntegration      func(childComplexity int, key string) int
-		DeleteRelease          func(childComplexity int, key string) int
-		FinalizeRelease        func(childComplexity int, key string, idempotencyKey *string) int
-		ImportVex              func(childComplexity int, document string) int
-		RegisterTarget         func(childComplexity int, input model.TargetInput) int
-		RegisterVEXIssuer      func(childComplexity int, input model.VexIssuerInput) int
-		RejectPromotion        func(childComplexity int, id string, comment string, idempotencyKey *string) int
-		RemoveReleaseComponent func(childComplexity int, release string, component string) int
-		RequestPromotion       func(childComplexity int, release string, environment string, reason *string, idempotencyKey *string) int
-		RevokeAPIToken         func(childComplexity int, id string) int
-		RevokeException        func(childComplexity int, id string) int
-		ScanRelease            func(childComplexity int, key string) int
-		SyncComponentVersions  func(childComplexity int, key string) int
-		TestIntegration        func(childComplexity int, key string) int
-		UnregisterTarget       func(childComplexity int, key string) int
-		UpdateEnvironment      func(childComplexity int, key string, input model.EnvironmentInput) int
+		AddReleaseComponent       func(childComplexity int, release string, input model.ReleaseComponentInput, idempotencyKey *string) int
+		AddVEXStatement           func(childComplexity int, input model.AddVexStatementInput) int
+		ApprovePromotion          func(childComplexity int, id string, comment *string, idempotencyKey *string) int
+		CancelPromotion           func(childComplexity int, id string, idempotencyKey *string) int
+		CreateAPIToken            func(childComplexity int, input model.APITokenInput) int
+		CreateComponent           func(childComplexity int, input model.ComponentInput, idempotencyKey *string) int
+		CreateEnvironment         func(childComplexity int, input model.EnvironmentInput, idempotencyKey *string) int
+		CreateException           func(childComplexity int, input model.ExceptionInput) int
+		CreateIntegration         func(childComplexity int, input model.IntegrationInput) int
+		CreateRelease             func(childComplexity int, input model.ReleaseInput, idempotencyKey *string) int
+		DecideRelease             func(childComplexity int, release string, environment string, phase *gate.Phase) int
+		DeleteComponent           func(childComplexity int, key string) int
+		DeleteEnvironment         func(childComplexity int, key string) int
+		DeleteIntegration         func(childComplexity int, key string) int
+		DeleteRelease             func(childComplexity int, key string) int
+		EvaluatePendingPromotions func(childComplexity int) int
+		EvaluatePromotion         func(childComplexity int, id string) int
+		FinalizeRelease           func(childComplexity int, key string, idempotencyKey *string) int
+		ImportVex                 func(childComplexity int, document string) int
+		RegisterTarget            func(childComplexity int, input model.TargetInput) int
+		RegisterVEXIssuer         func(childComplexity int, input model.VexIssuerInput) int
+		RejectPromotion           func(childComplexity int, id string, comment string, idempotencyKey *string) int
+		RemoveReleaseComponent    func(childComplexity int, release string, component string) int
+		RequestPromotion          func(childComplexity int, release string, environment string, reason *string, idempotencyKey *string) int
+		RevokeAPIToken            func(childComplexity int, id string) int
+		RevokeException           func(childComplexity int, id string) int
+		ScanRelease               func(childComplexity int, key string) int
+		SyncComponentVersions     func(childComplexity int, key string) int
+		TestIntegration           func(childComplexity int, key string) int
+		UnregisterTarget          func(childComplexity int, key string) int
+		UpdateEnvironment         func(childComplexity int, key string, input model.EnvironmentInput) int
 	}
 
 	PackageKey struct {
@@ -1055,6 +1057,8 @@ type MutationResolver interface {
 	ApprovePromotion(ctx context.Context, id string, comment *string, idempotencyKey *string) (*release.Promotion, error)
 	RejectPromotion(ctx context.Context, id string, comment string, idempotencyKey *string) (*release.Promotion, error)
 	CancelPromotion(ctx context.Context, id string, idempotencyKey *string) (*release.Promotion, error)
+	EvaluatePromotion(ctx context.Context, id string) (*release.Promotion, error)
+	EvaluatePendingPromotions(ctx context.Context) (int, error)
 	ScanRelease(ctx context.Context, key string) (*model.ScanResult, error)
 	ImportVex(ctx context.Context, document string) (*model.ImportVexResult, error)
 	AddVEXStatement(ctx context.Context, input model.AddVexStatementInput) (*model.ImportVexResult, error)
@@ -3229,6 +3233,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteRelease(childComplexity, args["key"].(string)), true
+	case "Mutation.evaluatePendingPromotions":
+		if e.ComplexityRoot.Mutation.EvaluatePendingPromotions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.EvaluatePendingPromotions(childComplexity), true
+	case "Mutation.evaluatePromotion":
+		if e.ComplexityRoot.Mutation.EvaluatePromotion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_evaluatePromotion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EvaluatePromotion(childComplexity, args["id"].(string)), true
 	case "Mutation.finalizeRelease":
 		if e.ComplexityRoot.Mutation.FinalizeRelease == nil {
 			break
@@ -6171,6 +6192,18 @@ extend type Mutation {
   cancelPromotion(id: ID!, idempotencyKey: String): Promotion! @hasRole(role: releaser)
 }
 `, BuiltIn: false},
+	{Name: "../schema/promotion_evaluate.graphqls", Input: `# Re-evaluation of pending promotions (release.md §2 rule 2). The server
+# also evaluates them by itself: after a VEX import or change, when a
+# decision's NotBefore comes (a schedule window opening), and at start
+# (promotions a crash left between two steps).
+
+extend type Mutation {
+  "Evaluates a pending promotion again now (a manual re-check) and moves it as the decision says; an approved one then deploys if its lane is free. A promotion that is not pending is returned as it is."
+  evaluatePromotion(id: ID!): Promotion! @hasRole(role: releaser)
+  "Evaluates every pending promotion of the tenant again, as after an advisory import made outside the server (stella advisory import, sync); returns how many were evaluated."
+  evaluatePendingPromotions: Int! @hasRole(role: releaser)
+}
+`, BuiltIn: false},
 	{Name: "../schema/release.graphqls", Input: `enum ReleaseStatus {
   draft
   finalized
@@ -9025,6 +9058,20 @@ func (ec *executionContext) field_Mutation_deleteRelease_args(ctx context.Contex
 		return nil, err
 	}
 	args["key"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_evaluatePromotion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -19257,6 +19304,109 @@ func (ec *executionContext) fieldContext_Mutation_cancelPromotion(ctx context.Co
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_evaluatePromotion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_evaluatePromotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EvaluatePromotion(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "releaser")
+				if err != nil {
+					var zeroVal *release.Promotion
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *release.Promotion
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Promotion) graphql.Marshaler {
+			return ec.marshalNPromotion2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_evaluatePromotion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Promotion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_evaluatePromotion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_evaluatePendingPromotions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_evaluatePendingPromotions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().EvaluatePendingPromotions(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "releaser")
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal int
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_evaluatePendingPromotions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mutation", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Mutation_scanRelease(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -32751,6 +32901,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "cancelPromotion":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_cancelPromotion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evaluatePromotion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_evaluatePromotion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evaluatePendingPromotions":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_evaluatePendingPromotions(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
