@@ -109,6 +109,6 @@ func newPromotionCmd(g *globals) *cobra.Command {
 		},
 	}
 	idempotencyKeyFlag(cancel, &cancelKey)
-	cmd.AddCommand(list, show, cancel)
+	cmd.AddCommand(list, show, cancel, newPromotionEvaluateCmd(g))
 	return cmd
 }
