@@ -93,9 +93,9 @@ type Promotion struct {
 	// change by itself (a schedule window opening): the promotion is
 	// evaluated again then. Nil when nothing but an event can move it.
 	NotBefore *time.Time `json:"notBefore,omitempty"`
-	CreatedAt           time.Time         `json:"createdAt"`
-	UpdatedAt           time.Time         `json:"updatedAt"`
-	Version             int               `json:"version"`
+	CreatedAt time.Time  `json:"createdAt"`
+	UpdatedAt time.Time  `json:"updatedAt"`
+	Version   int        `json:"version"`
 }
 
 // PromotionFailure says why a deployment failed; Code is stable, Message is
