@@ -89,13 +89,10 @@ type Promotion struct {
 	StartedAt           *time.Time        `json:"startedAt,omitempty"`
 	CompletedAt         *time.Time        `json:"completedAt,omitempty"`
 	Failure             *PromotionFailure `json:"failure,omitempty"`
-	// NotBefore is when the latest decision of a pending promotion may
-	// change by itself (a schedule window opening): the promotion is
-	// evaluated again then. Nil when nothing but an event can move it.
-	NotBefore *time.Time `json:"notBefore,omitempty"`
-	CreatedAt time.Time  `json:"createdAt"`
-	UpdatedAt time.Time  `json:"updatedAt"`
-	Version   int        `json:"version"`
+	NotBefore           *time.Time        `json:"notBefore,omitempty"` // a pending decision may change by itself then (a window opens): evaluated again
+	CreatedAt           time.Time         `json:"createdAt"`
+	UpdatedAt           time.Time         `json:"updatedAt"`
+	Version             int               `json:"version"`
 }
 
 // PromotionFailure says why a deployment failed; Code is stable, Message is
