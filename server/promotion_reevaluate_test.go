@@ -38,8 +38,8 @@ func vexImportReevaluates(t *testing.T, dsn string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := path(e.ok(ci, `mutation { requestPromotion(release: "myapp-v1", environment: "prod") { id status } }`, nil), "requestPromotion")
-	if path(p, "status") != "pending_approval" {
+	p := path(e.ok(ci, `mutation { requestPromotion(release: "myapp-v1", environment: "prod") { id status notBefore } }`, nil), "requestPromotion")
+	if path(p, "status") != "pending_approval" || path(p, "notBefore") != nil { // only an approval can move it
 		t.Fatalf("prod = %v", p)
 	}
 	id := path(p, "id")

@@ -582,6 +582,7 @@ type ComplexityRoot struct {
 		Evidence      func(childComplexity int) int
 		FinalDecision func(childComplexity int) int
 		ID            func(childComplexity int) int
+		NotBefore     func(childComplexity int) int
 		Reason        func(childComplexity int) int
 		Release       func(childComplexity int) int
 		RequestedAt   func(childComplexity int) int
@@ -3492,6 +3493,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Promotion.ID(childComplexity), true
+	case "Promotion.notBefore":
+		if e.ComplexityRoot.Promotion.NotBefore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.NotBefore(childComplexity), true
 	case "Promotion.reason":
 		if e.ComplexityRoot.Promotion.Reason == nil {
 			break
@@ -6203,6 +6210,11 @@ extend type Mutation {
   "Evaluates every pending promotion of the tenant again, as after an advisory import made outside the server (stella advisory import, sync); returns how many were evaluated."
   evaluatePendingPromotions: Int! @hasRole(role: releaser)
 }
+
+extend type Promotion {
+  "When a pending promotion's latest decision may change by itself (a schedule window opens): the server evaluates it again then. Null when only an event can move it."
+  notBefore: Time
+}
 `, BuiltIn: false},
 	{Name: "../schema/release.graphqls", Input: `enum ReleaseStatus {
   draft
@@ -7903,6 +7915,8 @@ func (ec *executionContext) childFields_Promotion(ctx context.Context, field gra
 		return ec.fieldContext_Promotion_evidence(ctx, field)
 	case "version":
 		return ec.fieldContext_Promotion_version(ctx, field)
+	case "notBefore":
+		return ec.fieldContext_Promotion_notBefore(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Promotion", field.Name)
 }
@@ -20169,6 +20183,29 @@ func (ec *executionContext) _Promotion_version(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Promotion_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Promotion_notBefore(ctx context.Context, field graphql.CollectedField, obj *release.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_notBefore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotBefore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_notBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Time")
 }
 
 func (ec *executionContext) _PromotionApproval_approverId(ctx context.Context, field graphql.CollectedField, obj *release.Approval) (ret graphql.Marshaler) {
@@ -33164,6 +33201,11 @@ func (ec *executionContext) _Promotion(ctx context.Context, sel ast.SelectionSet
 		case "version":
 			out.Values[i] = ec._Promotion_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "notBefore":
+			out.Values[i] = ec._Promotion_notBefore(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
