@@ -299,8 +299,11 @@ func testNotBefore(f *fixture) {
 // deploying each once; a second Recover finds nothing to do.
 func testRecover(f *fixture) {
 	first, second := f.release("shop"), f.release("shop")
-	crash, die := context.WithCancel(f.ctx)
-	defer die()
+	// The process "dies" while the first job runs: its deployer took the
+	// job and never returns while the test goes on, as a killed process
+	// never writes the job's end. At the end it returns, as a zombie would,
+	// and must not overwrite what the restarted process wrote.
+	started, dead := make(chan struct{}), make(chan struct{})
 	var queued *release.Promotion
 	f.hook = func(p release.Promotion) {
 		if p.ReleaseID != first.ID {
@@ -308,20 +311,26 @@ func testRecover(f *fixture) {
 		}
 		f.hook = nil
 		queued = f.request(f.ctx, second, f.dev) // approved, behind the first
-		die()                                    // the process dies while the job runs
 	}
 	f.fail = func(p release.Promotion) error {
-		if p.ReleaseID == first.ID {
-			// The job started (the deployer took it) before the process died.
-			f.must(f.deployer.Deploy(context.Background(), p, first, f.dev))
-			return crash.Err()
+		if p.ReleaseID != first.ID {
+			return nil
 		}
-		return nil
+		f.must(f.deployer.Deploy(context.Background(), p, first, f.dev)) // the job started
+		close(started)
+		<-dead
+		return errors.New("the process is gone")
 	}
-	if _, err := f.svc.Request(crash, release.PromotionRequest{ReleaseID: first.ID, Target: f.dev.Name}); err == nil {
-		f.t.Fatal("the request survived the crash")
+	type result struct {
+		p   *release.Promotion
+		err error
 	}
-	f.hook, f.fail = nil, nil
+	zombie := make(chan result, 1)
+	go func() {
+		p, err := f.svc.Request(f.ctx, release.PromotionRequest{ReleaseID: first.ID, Target: f.dev.Name})
+		zombie <- result{p, err}
+	}()
+	<-started
 	page, err := f.s.ListPromotions(f.ctx, tenantID, release.PromotionFilter{ReleaseID: first.ID}, release.ListOptions{})
 	f.must(err)
 	if len(page.Items) != 1 || page.Items[0].Status != release.PromotionDeploying || queued.Status != release.PromotionApproved {
@@ -388,6 +397,18 @@ func testRecover(f *fixture) {
 	}
 	if i, j := slices.Index(order, stuck.ID), slices.Index(order, queued.ID); i > j {
 		f.t.Fatalf("deployment order %v: the queued promotion went before the one deploying", order)
+	}
+
+	// The dead process's late end changes nothing: its write of a failure
+	// is refused (the version moved on), and it reads the promotion back
+	// as the restarted process left it.
+	recovered := f.get(stuck.ID)
+	close(dead)
+	if z := <-zombie; z.err != nil || z.p.Status != release.PromotionDeployed || z.p.Failure != nil {
+		f.t.Fatalf("the zombie's end: %+v, %v", z.p, z.err)
+	}
+	if got := f.get(stuck.ID); got.Status != release.PromotionDeployed || got.Failure != nil || got.Version != recovered.Version {
+		f.t.Fatalf("after the zombie: %+v", got)
 	}
 
 	// Nothing is left to resume.
