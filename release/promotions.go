@@ -124,9 +124,9 @@ type Promotions struct {
 	decider  PromotionDecider
 	deployer Deployer
 
-	signer    attest.Signer
-	now       func() time.Time
-	newID     func() string
+	signer       attest.Signer
+	now          func() time.Time
+	newID        func() string
 	onEvent      func(Event)
 	onTransition func(PromotionEvent)
 	onPacket     func(*evidence.Packet)
