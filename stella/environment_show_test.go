@@ -1,42 +1,18 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/stella-ops/stella/server"
 )
 
 // TestCLIEnvironmentShow: after shop-v1 is promoted to dev, `env show dev`
 // lists it as dev's current release of shop, with its digest and the
 // promotion that deployed it, as a table and as JSON.
 func TestCLIEnvironmentShow(t *testing.T) {
-	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "stella.db")
-	rel := storeShop(t, db, "api", "worker")
-	srv, err := server.New(ctx, server.Config{DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	admin, err := srv.Bootstrap(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	must := func(args ...string) string {
-		t.Helper()
-		out, code := run(t, hs.URL, admin, args...)
-		if code != ExitOK {
-			t.Fatalf("%v: exit %d: %s", args, code, out)
-		}
-		return out
-	}
+	s := newShopServer(t, nil)
+	rel := s.rel
+	must := func(args ...string) string { t.Helper(); return s.must(s.admin, args...) }
 	must("env", "create", "dev", "--order", "0", "--tier", "development")
 	if out := must("env", "show", "dev"); !strings.Contains(out, "APPLICATION") || strings.Contains(out, "shop-v1") {
 		t.Fatalf("dev before any promotion:\n%s", out)

@@ -2,10 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,48 +19,22 @@ import (
 // its audit pack from an in-process server and verifies them offline: exit
 // 0, 3 after a one-byte change of the content, 4 with another key.
 func TestCLIEvidence(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
-	db := filepath.Join(dir, "stella.db")
-	storeShop(t, db, "api", "worker")
-	srv, err := server.New(ctx, server.Config{DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	admin, err := srv.Bootstrap(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	_, viewer, err := srv.CreateToken(ctx, server.DefaultTenant, "reader", auth.RoleViewer, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, other, err := srv.CreateToken(ctx, "other", "auditor", auth.RoleAdmin, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, code := run(t, hs.URL, viewer, args...)
-		if code != ExitOK {
-			t.Fatalf("%v: exit %d: %s", args, code, out)
-		}
-		return out
-	}
+	s := newShopServer(t, nil)
+	admin := s.admin
+	viewer, other := s.token(server.DefaultTenant, "reader", auth.RoleViewer), s.token("other", "auditor", auth.RoleAdmin)
+	must := func(args ...string) string { t.Helper(); return s.must(viewer, args...) }
 	expect := func(token string, code int, want string, args ...string) {
 		t.Helper()
-		out, got := run(t, hs.URL, token, args...)
+		out, got := run(t, s.URL, token, args...)
 		if got != code || !strings.Contains(out, want) {
 			t.Fatalf("%v: exit %d, want %d with %q: %s", args, got, code, want, out)
 		}
 	}
-	if out, code := run(t, hs.URL, admin, "env", "create", "dev", "--order", "0", "--tier", "development"); code != ExitOK {
+	if out, code := run(t, s.URL, admin, "env", "create", "dev", "--order", "0", "--tier", "development"); code != ExitOK {
 		t.Fatal(out)
 	}
-	out, code := run(t, hs.URL, admin, "promote", "shop-v1", "--to", "dev", "-o", "json")
+	out, code := run(t, s.URL, admin, "promote", "shop-v1", "--to", "dev", "-o", "json")
 	var prom struct{ ID, Status string }
 	if err := json.Unmarshal([]byte(out), &prom); err != nil || code != ExitOK || prom.Status != "deployed" {
 		t.Fatalf("promote: exit %d: %s", code, out)

@@ -2,12 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -77,33 +75,10 @@ func TestCLIIdempotencyKeys(t *testing.T) {
 	old := retryBackoff
 	retryBackoff = 0
 	t.Cleanup(func() { retryBackoff = old })
-	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "stella.db")
-	storeShop(t, db, "api", "worker")
-	srv, err := server.New(ctx, server.Config{DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	admin, err := srv.Bootstrap(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := &droppingProxy{next: srv.Handler()}
-	hs := httptest.NewServer(proxy)
-	t.Cleanup(hs.Close)
-	_, ci, err := srv.CreateToken(ctx, server.DefaultTenant, "ci", auth.RoleReleaser, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	must := func(tok string, args ...string) string {
-		t.Helper()
-		out, code := run(t, hs.URL, tok, args...)
-		if code != ExitOK {
-			t.Fatalf("%v: exit %d: %s", args, code, out)
-		}
-		return out
-	}
+	proxy := &droppingProxy{}
+	s := newShopServer(t, func(h http.Handler) http.Handler { proxy.next = h; return proxy })
+	admin, must := s.admin, s.must
+	ci := s.token(server.DefaultTenant, "ci", auth.RoleReleaser)
 	id := func(out string) string {
 		t.Helper()
 		var p struct{ ID, Status string }
@@ -137,7 +112,7 @@ func TestCLIIdempotencyKeys(t *testing.T) {
 	// Every answer is lost: the error names the key; the command repeated
 	// with it returns the promotion the lost requests made.
 	proxy.drop(keyedRetries + 1)
-	out, code := run(t, hs.URL, ci, "promote", "shop-v1", "--to", "stage", "-o", "json")
+	out, code := run(t, s.URL, ci, "promote", "shop-v1", "--to", "stage", "-o", "json")
 	m := regexp.MustCompile(`--idempotency-key (\S+) to get the result`).FindStringSubmatch(out)
 	if code != ExitInternal || m == nil {
 		t.Fatalf("all answers lost: exit %d: %s", code, out)
@@ -152,7 +127,7 @@ func TestCLIIdempotencyKeys(t *testing.T) {
 
 	// Each invocation has its own key; the same key on another release or
 	// environment is refused.
-	if out, code := run(t, hs.URL, ci, "promote", "shop-v1", "--to", "prod", "--idempotency-key", m[1]); code != ExitUsage || !strings.Contains(out, "CONFLICT: idempotency key") {
+	if out, code := run(t, s.URL, ci, "promote", "shop-v1", "--to", "prod", "--idempotency-key", m[1]); code != ExitUsage || !strings.Contains(out, "CONFLICT: idempotency key") {
 		t.Fatalf("key reused for prod: exit %d: %s", code, out)
 	}
 	cancel := must(ci, "promotion", "cancel", stage, "--idempotency-key", "c1", "-o", "json")

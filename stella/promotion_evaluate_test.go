@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,32 +14,9 @@ import (
 // promotion with "stella promotion evaluate --pending": the critical,
 // KEV-listed finding rejects it.
 func TestCLIPromotionEvaluate(t *testing.T) {
-	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "stella.db")
-	storeShop(t, db, "api", "worker")
-	srv, err := server.New(ctx, server.Config{DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	admin, err := srv.Bootstrap(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	_, ci, err := srv.CreateToken(ctx, server.DefaultTenant, "ci", auth.RoleReleaser, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	must := func(tok string, args ...string) string {
-		t.Helper()
-		out, code := run(t, hs.URL, tok, args...)
-		if code != ExitOK {
-			t.Fatalf("%v: exit %d: %s", args, code, out)
-		}
-		return out
-	}
+	s := newShopServer(t, nil)
+	db, admin, must := s.db, s.admin, s.must
+	ci := s.token(server.DefaultTenant, "ci", auth.RoleReleaser)
 	var p struct{ ID, Status string }
 	decode := func(out string) {
 		t.Helper()
@@ -74,7 +48,7 @@ func TestCLIPromotionEvaluate(t *testing.T) {
 		t.Fatalf("after the advisory import = %+v", p)
 	}
 	for _, args := range [][]string{{"promotion", "evaluate"}, {"promotion", "evaluate", p.ID, "--pending"}} {
-		if out, code := run(t, hs.URL, ci, args...); code != ExitUsage {
+		if out, code := run(t, s.URL, ci, args...); code != ExitUsage {
 			t.Fatalf("%v: exit %d: %s", args, code, out)
 		}
 	}

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,36 +15,10 @@ import (
 // TestCLIPromotions promotes the stored release shop-v1 (both SBOMs, no
 // advisories) through dev and stage on an in-process server.
 func TestCLIPromotions(t *testing.T) {
-	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "stella.db")
-	storeShop(t, db, "api", "worker")
-	srv, err := server.New(ctx, server.Config{DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	admin, err := srv.Bootstrap(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	token := func(name string, role auth.Role) string {
-		_, tok, err := srv.CreateToken(ctx, server.DefaultTenant, name, role, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
-	ci, alice, viewer := token("ci", auth.RoleReleaser), token("alice", auth.RoleApprover), token("reader", auth.RoleViewer)
-	must := func(tok string, args ...string) string {
-		t.Helper()
-		out, code := run(t, hs.URL, tok, args...)
-		if code != ExitOK {
-			t.Fatalf("%v: exit %d: %s", args, code, out)
-		}
-		return out
-	}
+	s := newShopServer(t, nil)
+	admin, must := s.admin, s.must
+	ci, alice, viewer := s.token(server.DefaultTenant, "ci", auth.RoleReleaser), s.token(server.DefaultTenant, "alice", auth.RoleApprover),
+		s.token(server.DefaultTenant, "reader", auth.RoleViewer)
 	type promotion struct {
 		ID, Status, Reason, RequestedBy string
 		Environment                     struct{ Name string }
@@ -84,10 +56,10 @@ func TestCLIPromotions(t *testing.T) {
 	} else if rec, err := gate.ParseDecision(raw); err != nil || rec.RecordDigest != dev.FinalDecision || rec.PromotionID != dev.ID {
 		t.Fatalf("record file: %+v, %v", rec, err)
 	}
-	if out, code := run(t, hs.URL, viewer, "gate", "record", dev.FinalDecision, "-f", recFile); code != ExitUsage {
+	if out, code := run(t, s.URL, viewer, "gate", "record", dev.FinalDecision, "-f", recFile); code != ExitUsage {
 		t.Fatalf("record over an existing file: exit %d: %s", code, out)
 	}
-	if out, code := run(t, hs.URL, viewer, "gate", "record", "sha256:"+strings.Repeat("0", 64)); code != ExitUsage {
+	if out, code := run(t, s.URL, viewer, "gate", "record", "sha256:"+strings.Repeat("0", 64)); code != ExitUsage {
 		t.Fatalf("unknown record: exit %d: %s", code, out)
 	}
 
@@ -95,13 +67,13 @@ func TestCLIPromotions(t *testing.T) {
 	if stage.Status != "pending_approval" {
 		t.Fatalf("stage = %+v", stage)
 	}
-	if out, code := run(t, hs.URL, viewer, "approve", stage.ID); code != ExitTrust {
+	if out, code := run(t, s.URL, viewer, "approve", stage.ID); code != ExitTrust {
 		t.Fatalf("viewer approves: exit %d: %s", code, out)
 	}
-	if out, code := run(t, hs.URL, alice, "reject", stage.ID); code != ExitUsage {
+	if out, code := run(t, s.URL, alice, "reject", stage.ID); code != ExitUsage {
 		t.Fatalf("reject without --comment: exit %d: %s", code, out)
 	}
-	if out, code := run(t, hs.URL, alice, "approve", "no-such-promotion"); code != ExitUsage {
+	if out, code := run(t, s.URL, alice, "approve", "no-such-promotion"); code != ExitUsage {
 		t.Fatalf("approve unknown: exit %d: %s", code, out)
 	}
 	stage = decode(must(alice, "approve", stage.ID, "--comment", "lgtm", "-o", "json"))
@@ -118,7 +90,7 @@ func TestCLIPromotions(t *testing.T) {
 	if c := decode(must(ci, "promotion", "cancel", again.ID, "-o", "json")); c.Status != "cancelled" {
 		t.Fatalf("cancel = %+v", c)
 	}
-	if out, code := run(t, hs.URL, ci, "promotion", "cancel", again.ID); code != ExitUsage {
+	if out, code := run(t, s.URL, ci, "promotion", "cancel", again.ID); code != ExitUsage {
 		t.Fatalf("cancel twice: exit %d: %s", code, out)
 	}
 
