@@ -102,11 +102,11 @@ type NodeRun struct {
 	ID         string         `json:"id"`
 	State      NodeState      `json:"state"`
 	Attempts   int            `json:"attempts,omitempty"`
-	NotBefore  time.Time      `json:"notBefore,omitempty"` // retry wait
+	NotBefore  time.Time      `json:"notBefore,omitzero"` // retry wait
 	Outputs    map[string]any `json:"outputs,omitempty"`
 	Error      string         `json:"error,omitempty"`
-	StartedAt  time.Time      `json:"startedAt,omitempty"`
-	FinishedAt time.Time      `json:"finishedAt,omitempty"`
+	StartedAt  time.Time      `json:"startedAt,omitzero"`
+	FinishedAt time.Time      `json:"finishedAt,omitzero"`
 }
 
 // Result is what one attempt of a node ended with.
