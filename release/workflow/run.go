@@ -101,6 +101,9 @@ func (r *Run) Next(now time.Time) Plan {
 	if len(ready) > free {
 		ready = ready[:free]
 	}
+	if len(ready) == 0 {
+		ready = nil
+	}
 	r.settle(len(ready) > 0 || !wake.IsZero())
 	if r.final() {
 		return Plan{Done: true}
