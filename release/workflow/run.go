@@ -61,12 +61,13 @@ func (r *Run) Next(now time.Time) Plan {
 	var ready []string
 	var wake time.Time
 	if r.Error == "" {
-		for _, i := range r.order() {
+		idx, order := r.graph()
+		for _, i := range order {
 			n, node := &r.Nodes[i], &r.Template.Nodes[i]
 			if n.State != NodePending {
 				continue
 			}
-			switch r.readiness(node) {
+			switch r.readiness(node, idx) {
 			case blocked:
 				continue
 			case skip:
@@ -280,13 +281,13 @@ const (
 
 // readiness is rule 2; a dependency failed with onFailure continue counts
 // as succeeded.
-func (r *Run) readiness(node *Node) readiness {
+func (r *Run) readiness(node *Node, idx map[string]int) readiness {
 	if len(node.DependsOn) == 0 {
 		return ready
 	}
 	skipped := 0
 	for _, d := range node.DependsOn {
-		i := r.index(d)
+		i := idx[d]
 		switch r.Nodes[i].State {
 		case NodeSucceeded:
 		case NodeSkipped:
@@ -389,10 +390,11 @@ func (r *Run) index(id string) int {
 	return -1
 }
 
-// order is the template's topological order, so one pass of Next sees a
-// skip propagate to every descendant.
-func (r *Run) order() []int {
-	idx := make(map[string]int, len(r.Template.Nodes))
+// graph indexes the node ids and sorts the template topologically, so one
+// pass of Next sees a skip propagate to every descendant. It is rebuilt on
+// each call rather than cached: a Run is plain data the engine decodes.
+func (r *Run) graph() (idx map[string]int, order []int) {
+	idx = make(map[string]int, len(r.Template.Nodes))
 	for i, n := range r.Template.Nodes {
 		idx[n.ID] = i
 	}
@@ -402,5 +404,5 @@ func (r *Run) order() []int {
 			deps[i] = append(deps[i], idx[d])
 		}
 	}
-	return topoOrder(deps)
+	return idx, topoOrder(deps)
 }
