@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -39,6 +40,7 @@ func TestGoldenDiamond(t *testing.T) {
 		if steps > 50 {
 			t.Fatal("run does not finish")
 		}
+		r = reload(t, r) // the engine persists the run between steps
 		before := states(r)
 		p := r.Next(now)
 		for _, n := range r.Nodes {
@@ -105,6 +107,27 @@ func TestGoldenDiamond(t *testing.T) {
 	}
 	fmt.Fprintf(&log, "\noutputs %v\n", r.Outputs())
 	golden(t, "testdata/diamond.golden", log.String())
+}
+
+// reload round-trips r through JSON and insists on identical bytes.
+func reload(t *testing.T, r *Run) *Run {
+	t.Helper()
+	b1, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Run
+	if err := json.Unmarshal(b1, &back); err != nil {
+		t.Fatal(err)
+	}
+	b2, err := json.Marshal(&back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b1) != string(b2) {
+		t.Fatalf("JSON round trip differs:\n%s\n%s", b1, b2)
+	}
+	return &back
 }
 
 func golden(t *testing.T, path, got string) {
