@@ -369,7 +369,10 @@ func TestRule8States(t *testing.T) {
 }
 
 func TestStartedRefusesWrongStates(t *testing.T) {
-	r := mustRun(t, `{name: x, nodes: [{id: a, type: t}]}`, nil)
+	r := mustRun(t, `{name: x, nodes: [{id: a, type: t}, {id: b, type: t, dependsOn: [a]}]}`, nil)
+	if err := r.Started("b", t0); !errors.Is(err, fault.ErrConflict) {
+		t.Fatalf("start before dependencies: %v", err)
+	}
 	if err := r.Started("zz", t0); !errors.Is(err, fault.ErrNotFound) {
 		t.Fatalf("unknown node: %v", err)
 	}

@@ -127,7 +127,13 @@ func (r *Run) Started(node string, now time.Time) error {
 	switch {
 	case n.State == NodePending && n.NotBefore.After(now):
 		return &fault.ConflictError{Kind: "workflow node", Key: node, Reason: "retry not before " + n.NotBefore.Format(time.RFC3339)}
+	case n.State == NodePending && r.Error != "":
+		return &fault.ConflictError{Kind: "workflow node", Key: node, Reason: "run is failing"}
 	case n.State == NodePending:
+		idx, _ := r.graph()
+		if r.readiness(&r.Template.Nodes[idx[node]], idx) != ready {
+			return &fault.ConflictError{Kind: "workflow node", Key: node, Reason: "dependencies not done"}
+		}
 		n.Attempts++
 	case n.State == NodeWaiting:
 	default:
