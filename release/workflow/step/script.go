@@ -264,7 +264,7 @@ func (s Script) Run(ctx context.Context, in Input) (Output, error) {
 	case context.Cause(ctx) == errScriptTimeout && waitErr != nil:
 		return fail("timed out after %vs (killed)", cfg.TimeoutSeconds)
 	case code != 0:
-		return fail("exited with code %d%s", code, signalNote(code))
+		return fail("exited with code %d%s%s", code, signalNote(code), processNote(tail, cfg.Processes))
 	}
 	values, err := readOutputs(filepath.Join(out, "output"), mask)
 	if err != nil {
@@ -287,6 +287,16 @@ func signalNote(code int) string {
 		return " (killed)"
 	case 125:
 		return " (could not set the resource limits)"
+	}
+	return ""
+}
+
+// processNote names the process limit when bash reported failed forks.
+func processNote(tail *TailBuffer, limit int) string {
+	for _, l := range tail.LastLines(20) {
+		if strings.Contains(l, "fork: ") {
+			return fmt.Sprintf(" (could not start more processes: the limit is %d)", limit)
+		}
 	}
 	return ""
 }

@@ -45,10 +45,12 @@ func (t *TailBuffer) trim() {
 	if over <= 0 {
 		return
 	}
-	if i := bytes.IndexByte(t.buf[over:], '\n'); i >= 0 && i < len(t.buf)-over-1 {
-		over += i + 1
+	if t.buf[over-1] != '\n' {
+		if i := bytes.IndexByte(t.buf[over:], '\n'); i >= 0 && i < len(t.buf)-over-1 {
+			over += i + 1
+		}
 	}
-	t.buf = append(t.buf[:0:0], t.buf[over:]...)
+	t.buf = t.buf[:copy(t.buf, t.buf[over:])]
 	t.cut = true
 }
 
