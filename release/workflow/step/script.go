@@ -69,6 +69,9 @@ const (
 	outputInside = "/stella/out/output"
 )
 
+// bashReadonly are variables bash refuses to set.
+var bashReadonly = []string{"BASHOPTS", "BASH_VERSINFO", "EUID", "PPID", "SHELLOPTS", "UID"}
+
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // bounded checks a limit and applies its default.
@@ -132,6 +135,8 @@ func checkEnvName(field, k string) error {
 		return invalid(field, "not an environment variable name")
 	case strings.HasPrefix(k, "STELLA_"):
 		return invalid(field, "STELLA_* names are reserved")
+	case slices.Contains(bashReadonly, k):
+		return invalid(field, "a read-only bash variable")
 	}
 	return nil
 }
@@ -185,6 +190,14 @@ func (s Script) Run(ctx context.Context, in Input) (Output, error) {
 	if err := os.WriteFile(scriptFile, []byte(cfg.Script), 0o444); err != nil {
 		return Output{}, Retriable(err)
 	}
+	// The script's environment travels in a file, not in bwrap's own
+	// environment (LD_PRELOAD and friends would act on bwrap outside the
+	// sandbox, BASH_ENV on the wrapper before its limits) nor in argv
+	// (secrets would show in ps).
+	envFile := filepath.Join(dir, "env")
+	if err := writeEnvFile(envFile, env, asRoot); err != nil {
+		return Output{}, Retriable(err)
+	}
 	if err := os.Chmod(dir, 0o711); err != nil { // uid 65534 must reach work, out and the script
 		return Output{}, Retriable(err)
 	}
@@ -197,14 +210,19 @@ func (s Script) Run(ctx context.Context, in Input) (Output, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, time.Duration(cfg.TimeoutSeconds*float64(time.Second)), errScriptTimeout)
 	defer cancel()
 	args := sandboxArgs(cfg, work, out, scriptFile, !asRoot)
-	// The wrapper sets the limits (both soft and hard, so the script cannot
-	// raise them), proves the sandbox started with the nonce line, then runs the script.
-	wrapper := `ulimit -t "$1" -v "$2" -u "$3" -f "$4" || exit 125; echo "$5"; exec /bin/bash /stella/script.sh`
+	// The wrapper sets the limits (hard ones, so the script cannot raise
+	// them), reads the environment, proves the sandbox started with the nonce line, then runs the script.
+	// The CPU hard limit is a second above the soft one so the kernel's
+	// SIGXCPU, not its SIGKILL, names the cause.
+	wrapper := `ulimit -S -t "$1" && ulimit -H -t $(($1 + 1)) && ulimit -v "$2" -u "$3" -f "$4" || exit 125
+while IFS= read -r -d '' kv; do export -- "$kv" || exit 126; done < /stella/env
+echo "$5"
+exec /bin/bash /stella/script.sh`
 	args = append(args, "--", "/bin/bash", "--norc", "--noprofile", "-c", wrapper, "stella",
 		strconv.Itoa(cfg.CPUSeconds), strconv.Itoa(cfg.MemoryMiB*1024), strconv.Itoa(cfg.Processes),
 		strconv.Itoa(cfg.FileSizeMiB*1024), ready)
 	cmd := exec.CommandContext(ctx, bwrap, args...)
-	cmd.Env = env
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "LANG=C.UTF-8"}
 	cmd.Dir = dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if asRoot {
@@ -247,10 +265,13 @@ func (s Script) Run(ctx context.Context, in Input) (Output, error) {
 	case sandboxed = <-started:
 	default:
 	}
+	code := cmd.ProcessState.ExitCode()
 	if !sandboxed {
+		if code == 125 || code == 126 { // the sandbox came up; the wrapper failed
+			return Output{}, fmt.Errorf("script sandbox setup failed%s: %s", signalNote(code), strings.Join(tail.LastLines(5), " | "))
+		}
 		return Output{}, fmt.Errorf("%w: %s", ErrNoSandbox, strings.Join(tail.LastLines(5), " | "))
 	}
-	code := cmd.ProcessState.ExitCode()
 	fail := func(format string, args ...any) (Output, error) {
 		err := fmt.Errorf("script %s; last lines:\n%s", fmt.Sprintf(format, args...), strings.Join(tail.LastLines(20), "\n"))
 		if cfg.Retriable {
@@ -287,6 +308,8 @@ func signalNote(code int) string {
 		return " (killed)"
 	case 125:
 		return " (could not set the resource limits)"
+	case 126:
+		return " (could not set the environment)"
 	}
 	return ""
 }
@@ -336,6 +359,7 @@ func sandboxArgs(cfg scriptConfig, work, out, script string, mapUID bool) []stri
 		"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
 		"--bind", work, "/work", "--bind", out, "/stella/out",
 		"--ro-bind", script, "/stella/script.sh",
+		"--ro-bind", filepath.Join(filepath.Dir(script), "env"), "/stella/env",
 		"--remount-ro", "/", // the tmpfs bwrap made to hold the mount points
 		"--chdir", "/work")
 }
@@ -354,7 +378,7 @@ func scriptEnv(cfg scriptConfig, in Input) ([]string, error) {
 		env[k] = v
 	}
 	for _, k := range slices.Sorted(mapKeys(in.Secrets)) {
-		if !envName.MatchString(k) || strings.HasPrefix(k, "STELLA_") {
+		if !envName.MatchString(k) || strings.HasPrefix(k, "STELLA_") || slices.Contains(bashReadonly, k) {
 			return nil, fmt.Errorf("secret %q: not usable as an environment variable name", k)
 		}
 		if _, dup := cfg.Env[k]; dup {
@@ -370,6 +394,23 @@ func scriptEnv(cfg scriptConfig, in Input) ([]string, error) {
 		out = append(out, k+"="+env[k])
 	}
 	return out, nil
+}
+
+// writeEnvFile writes NUL-terminated NAME=value entries, readable by the
+// sandbox uid only.
+func writeEnvFile(path string, env []string, asRoot bool) error {
+	var b strings.Builder
+	for _, kv := range env {
+		b.WriteString(kv)
+		b.WriteByte(0)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o400); err != nil {
+		return err
+	}
+	if asRoot {
+		return os.Chown(path, sandboxUID, sandboxUID)
+	}
+	return nil
 }
 
 // masker replaces every secret value with ***, longest first so a secret
@@ -398,16 +439,17 @@ func masker(secrets map[string]string) func(string) string {
 }
 
 // copyLines streams the sandbox's output line by line, masked, to log and
-// tail. The first line equal to ready proves the sandbox came up; it is
-// not logged.
+// tail. A line equal to ready (a nonce) proves the sandbox came up and set
+// its limits before the script ran; it is not logged.
 func copyLines(r io.Reader, ready string, started chan<- bool, mask func(string) string, log io.Writer, tail *TailBuffer) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	first := true
+	seen := false
 	for {
 		line, err := br.ReadSlice('\n')
 		if len(line) > 0 {
 			text := string(line)
-			if first && strings.TrimSuffix(text, "\n") == ready {
+			if !seen && strings.TrimSuffix(text, "\n") == ready {
+				seen = true
 				started <- true
 			} else {
 				if !strings.HasSuffix(text, "\n") {
@@ -419,7 +461,6 @@ func copyLines(r io.Reader, ready string, started chan<- bool, mask func(string)
 					io.WriteString(log, text)
 				}
 			}
-			first = false
 		}
 		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
 			return

@@ -309,3 +309,34 @@ func TestScriptConfig(t *testing.T) {
 		t.Errorf("env shadowing a secret: %v", err)
 	}
 }
+
+func TestScriptResourceLimits(t *testing.T) {
+	needSandbox(t)
+	_, err := runScript(t, map[string]any{"script": "while :; do :; done", "cpuSeconds": 1, "timeoutSeconds": 30}, nil)
+	if err == nil || !strings.Contains(err.Error(), "CPU time limit") {
+		t.Fatalf("cpu: %v", err)
+	}
+	_, err = runScript(t, map[string]any{"script": "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo ${#x}", "memoryMiB": 64}, nil)
+	if err == nil {
+		t.Fatal("a 200 MB string fitted in 64 MiB")
+	}
+	_, err = runScript(t, map[string]any{"script": "head -c 3000000 /dev/zero > big", "fileSizeMiB": 1}, nil)
+	if err == nil || !strings.Contains(err.Error(), "file size limit") {
+		t.Fatalf("file size: %v", err)
+	}
+	// The limits hold for the script: it cannot raise them back.
+	_, err, log := runScriptLog(t, map[string]any{"script": "ulimit -u 100000 && echo raised; ulimit -u", "processes": 50}, nil)
+	if err != nil || strings.Contains(log, "raised") || !strings.HasSuffix(log, "50\n") {
+		t.Fatalf("raise: %v\n%s", err, log)
+	}
+}
+
+func TestScriptEnvironmentCannotReachTheWrapper(t *testing.T) {
+	needSandbox(t)
+	// BASH_ENV runs in the script's own shell, after the limits are set.
+	out, err, log := runScriptLog(t, map[string]any{"script": `echo "x=$X" >> "$STELLA_OUTPUT"; ulimit -u`,
+		"env": map[string]string{"BASH_ENV": "/stella/script.sh", "LD_PRELOAD": "/nonexistent.so", "X": "a b=c"}, "processes": 40}, nil)
+	if err != nil || out.Values["x"] != "a b=c" || !strings.Contains(log, "40\n") {
+		t.Fatalf("%v %v\n%s", out.Values, err, log)
+	}
+}
