@@ -44,7 +44,8 @@ var ErrNoSandbox = errors.New("script steps need bubblewrap (bwrap) able to crea
 // Output lines go to Input.Log with every secret value replaced by ***.
 // Outputs: exitCode and the KEY=VALUE lines the script appends to the file
 // named by $STELLA_OUTPUT. A non-zero exit is an error quoting the last log
-// lines; it is retriable only with "retriable": true.
+// lines; it is retriable only with "retriable": true. A timeout is always
+// retriable, like a node's timeout.
 type Script struct {
 	Bwrap   string // path of bwrap; "": looked up in PATH
 	TempDir string // where work directories are made; "": os.TempDir()
@@ -169,38 +170,13 @@ func (s Script) Run(ctx context.Context, in Input) (Output, error) {
 	}
 	mask := masker(in.Secrets)
 
-	dir, err := os.MkdirTemp(s.TempDir, "stella-script-")
+	asRoot := os.Geteuid() == 0
+	dir, err := workDir(s.TempDir, cfg.Script, env, asRoot)
 	if err != nil {
 		return Output{}, Retriable(fmt.Errorf("script work directory: %w", err))
 	}
 	defer os.RemoveAll(dir)
-	asRoot := os.Geteuid() == 0
-	work, out := filepath.Join(dir, "work"), filepath.Join(dir, "out")
-	for _, d := range []string{work, out} {
-		if err := os.Mkdir(d, 0o700); err != nil {
-			return Output{}, Retriable(err)
-		}
-		if asRoot {
-			if err := os.Chown(d, sandboxUID, sandboxUID); err != nil {
-				return Output{}, Retriable(err)
-			}
-		}
-	}
-	scriptFile := filepath.Join(dir, "script.sh")
-	if err := os.WriteFile(scriptFile, []byte(cfg.Script), 0o444); err != nil {
-		return Output{}, Retriable(err)
-	}
-	// The script's environment travels in a file, not in bwrap's own
-	// environment (LD_PRELOAD and friends would act on bwrap outside the
-	// sandbox, BASH_ENV on the wrapper before its limits) nor in argv
-	// (secrets would show in ps).
-	envFile := filepath.Join(dir, "env")
-	if err := writeEnvFile(envFile, env, asRoot); err != nil {
-		return Output{}, Retriable(err)
-	}
-	if err := os.Chmod(dir, 0o711); err != nil { // uid 65534 must reach work, out and the script
-		return Output{}, Retriable(err)
-	}
+	work, out, scriptFile := filepath.Join(dir, "work"), filepath.Join(dir, "out"), filepath.Join(dir, "script.sh")
 
 	nonce := make([]byte, 16)
 	rand.Read(nonce)
@@ -211,9 +187,9 @@ func (s Script) Run(ctx context.Context, in Input) (Output, error) {
 	defer cancel()
 	args := sandboxArgs(cfg, work, out, scriptFile, !asRoot)
 	// The wrapper sets the limits (hard ones, so the script cannot raise
-	// them), reads the environment, proves the sandbox started with the nonce line, then runs the script.
-	// The CPU hard limit is a second above the soft one so the kernel's
-	// SIGXCPU, not its SIGKILL, names the cause.
+	// them; the CPU hard limit a second above the soft one so that SIGXCPU,
+	// not SIGKILL, names the cause), reads the environment, proves with the
+	// nonce line that the sandbox is up, then runs the script.
 	wrapper := `ulimit -S -t "$1" && ulimit -H -t $(($1 + 1)) && ulimit -v "$2" -u "$3" -f "$4" || exit 125
 while IFS= read -r -d '' kv; do export -- "$kv" || exit 126; done < /stella/env
 echo "$5"
@@ -266,12 +242,6 @@ exec /bin/bash /stella/script.sh`
 	default:
 	}
 	code := cmd.ProcessState.ExitCode()
-	if !sandboxed {
-		if code == 125 || code == 126 { // the sandbox came up; the wrapper failed
-			return Output{}, fmt.Errorf("script sandbox setup failed%s: %s", signalNote(code), strings.Join(tail.LastLines(5), " | "))
-		}
-		return Output{}, fmt.Errorf("%w: %s", ErrNoSandbox, strings.Join(tail.LastLines(5), " | "))
-	}
 	fail := func(format string, args ...any) (Output, error) {
 		err := fmt.Errorf("script %s; last lines:\n%s", fmt.Sprintf(format, args...), strings.Join(tail.LastLines(20), "\n"))
 		if cfg.Retriable {
@@ -283,7 +253,14 @@ exec /bin/bash /stella/script.sh`
 	case parent.Err() != nil:
 		return Output{}, parent.Err()
 	case context.Cause(ctx) == errScriptTimeout && waitErr != nil:
-		return fail("timed out after %vs (killed)", cfg.TimeoutSeconds)
+		// Like a node timeout (release.md §3 rule 5), retriable.
+		out, err := fail("timed out after %vs (killed)", cfg.TimeoutSeconds)
+		return out, Retriable(err)
+	case !sandboxed:
+		if code == 125 || code == 126 { // the sandbox came up; the wrapper failed
+			return Output{}, fmt.Errorf("script sandbox setup failed%s: %s", signalNote(code), strings.Join(tail.LastLines(5), " | "))
+		}
+		return Output{}, fmt.Errorf("%w: %s", ErrNoSandbox, strings.Join(tail.LastLines(5), " | "))
 	case code != 0:
 		return fail("exited with code %d%s%s", code, signalNote(code), processNote(tail, cfg.Processes))
 	}
@@ -312,6 +289,46 @@ func signalNote(code int) string {
 		return " (could not set the environment)"
 	}
 	return ""
+}
+
+// workDir makes a fresh directory holding the sandbox's /work, its output
+// directory, the script and its environment file.
+func workDir(tempDir, script string, env []string, asRoot bool) (string, error) {
+	dir, err := os.MkdirTemp(tempDir, "stella-script-")
+	if err != nil {
+		return "", err
+	}
+	if err := fillWorkDir(dir, script, env, asRoot); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	return dir, nil
+}
+
+func fillWorkDir(dir, script string, env []string, asRoot bool) error {
+	for _, d := range []string{"work", "out"} {
+		d = filepath.Join(dir, d)
+		if err := os.Mkdir(d, 0o700); err != nil {
+			return err
+		}
+		if asRoot {
+			if err := os.Chown(d, sandboxUID, sandboxUID); err != nil {
+				return err
+			}
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "script.sh"), []byte(script), 0o444); err != nil {
+		return err
+	}
+	// The script's environment travels in a file, not in bwrap's own
+	// environment (LD_PRELOAD and friends would act on bwrap outside the
+	// sandbox, BASH_ENV on the wrapper before its limits) nor in argv
+	// (secrets would show in ps).
+	if err := writeEnvFile(filepath.Join(dir, "env"), env, asRoot); err != nil {
+		return err
+	}
+	// uid 65534 must reach work, out and the script, without listing them.
+	return os.Chmod(dir, 0o711)
 }
 
 // processNote names the process limit when bash reported failed forks.

@@ -203,9 +203,10 @@ func TestScriptForkBombIsContained(t *testing.T) {
 
 func TestScriptTimeoutKillsIt(t *testing.T) {
 	needSandbox(t)
+	before := sandboxProcesses(t)
 	start := time.Now()
 	out, err := runScript(t, map[string]any{"script": "echo started; sleep 60 & sleep 60", "timeoutSeconds": 1}, nil)
-	if err == nil || !strings.Contains(err.Error(), "timed out after 1s") || IsRetriable(err) {
+	if err == nil || !strings.Contains(err.Error(), "timed out after 1s") || !IsRetriable(err) {
 		t.Fatalf("err %v", err)
 	}
 	if !strings.Contains(err.Error(), "started") {
@@ -216,6 +217,13 @@ func TestScriptTimeoutKillsIt(t *testing.T) {
 	}
 	if out.Values["exitCode"] == 0 {
 		t.Fatal("a killed script reports exit code 0")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for sandboxProcesses(t) > before && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := sandboxProcesses(t); n > before {
+		t.Fatalf("%d sandbox processes left behind (before %d)", n, before)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
