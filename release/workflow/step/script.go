@@ -254,7 +254,7 @@ exec /bin/bash /stella/script.sh`
 		return Output{}, parent.Err()
 	case context.Cause(ctx) == errScriptTimeout && waitErr != nil:
 		// Like a node timeout (release.md §3 rule 5), retriable.
-		out, err := fail("timed out after %vs (killed)", cfg.TimeoutSeconds)
+		out, err := fail("timed out after %vs (killed)%s", cfg.TimeoutSeconds, processNote(tail, cfg.Processes))
 		return out, Retriable(err)
 	case !sandboxed:
 		if code == 125 || code == 126 { // the sandbox came up; the wrapper failed
