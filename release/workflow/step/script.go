@@ -34,8 +34,10 @@ var ErrNoSandbox = errors.New("script steps need bubblewrap (bwrap) able to crea
 // The sandbox sees a read-only /usr (and /bin, /lib*, a few files of /etc),
 // a private tmpfs /tmp, a fresh writable /work (the working directory and
 // HOME), fresh /proc and /dev, no network unless "network" is true, new
-// pid, ipc and uts namespaces, and runs as uid 65534 (as the host's uid
-// 65534 when this process is root, so the process limit applies). Its
+// pid, ipc and uts namespaces, and runs as uid 65534: the host's uid 65534
+// when this process is root (root is exempt from the process limit), else
+// this process's uid mapped to 65534, whose processes the limit then counts
+// too. Its
 // environment is only PATH, HOME, LANG, STELLA_* and the config's env plus
 // Input.Secrets, never this process's. CPU time, address space, processes
 // and file size are capped with rlimits; the wall-clock timeout kills the
