@@ -33,6 +33,7 @@ func migrations() []migration {
 		{"0012", "idempotency_keys", schemaIdempotency},
 		{"0013", "current_deployments", schemaCurrentDeployments},
 		{"0014", "promotion_not_before", schemaPromotionNotBefore},
+		{"0015", "workflow_templates", schemaWorkflowTemplates},
 	}
 }
 
