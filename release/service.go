@@ -33,6 +33,7 @@ type Service struct {
 	http         *http.Client
 	log          *slog.Logger
 	events       Publisher
+	knownStep    func(string) bool // workflow step types a template may use; nil: any
 }
 
 // Option configures a Service.
