@@ -90,3 +90,9 @@ func TestPromotionStore(t *testing.T) {
 		})
 	})
 }
+
+func TestWorkflowTemplateStore(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(t *testing.T) *DB) {
+		storetest.RunWorkflowTemplates(t, func(t *testing.T) storetest.WorkflowTemplateStore { return open(t) })
+	})
+}
