@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -56,6 +57,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	newID := func() string { return uuid.Must(uuid.NewV7()).String() }
 	s.catalog = release.NewService(db, box,
 		release.WithClock(cfg.Now), release.WithIDs(newID), release.WithLogger(cfg.Logger),
+		release.WithStepTypes(builtinStepType),
 		release.WithPublisher(release.PublisherFunc(func(ctx context.Context, e release.Event) {
 			cfg.Logger.InfoContext(ctx, "event", "type", e.Type, "tenant", e.TenantID, "entity", e.EntityID)
 			s.feeds.Publish(ctx, e)
@@ -100,6 +102,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.handler = s.routes(res)
 	return s, nil
 }
+
+// builtinStepTypes are the step types of release.md §3 that a saved
+// workflow template may name. The step registry's Known takes this
+// function's place when the workflow engine is wired into the server.
+var builtinStepTypes = []string{"security-gate", "policy-gate", "approval", "manual", "deploy",
+	"health-check", "rollback", "notify", "wait", "script"}
+
+func builtinStepType(typ string) bool { return slices.Contains(builtinStepTypes, typ) }
 
 // loadGates prepares the gates and policy bundles the server evaluates
 // releases with; decision records and their inputs go to db. The gates

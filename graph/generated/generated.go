@@ -21,6 +21,7 @@ import (
 	"github.com/stella-ops/stella/graph/model"
 	"github.com/stella-ops/stella/graph/scalar"
 	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/release/workflow"
 	"github.com/stella-ops/stella/sbom"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -64,6 +65,8 @@ type ResolverRoot interface {
 	Target() TargetResolver
 	Versioning() VersioningResolver
 	VexDocument() VexDocumentResolver
+	WorkflowNode() WorkflowNodeResolver
+	WorkflowTemplate() WorkflowTemplateResolver
 }
 
 type DirectiveRoot struct {
@@ -551,6 +554,7 @@ type ComplexityRoot struct {
 		RequestPromotion          func(childComplexity int, release string, environment string, reason *string, idempotencyKey *string) int
 		RevokeAPIToken            func(childComplexity int, id string) int
 		RevokeException           func(childComplexity int, id string) int
+		SaveWorkflowTemplate      func(childComplexity int, input model.SaveWorkflowTemplateInput, idempotencyKey *string) int
 		ScanRelease               func(childComplexity int, key string) int
 		SyncComponentVersions     func(childComplexity int, key string) int
 		TestIntegration           func(childComplexity int, key string) int
@@ -610,39 +614,41 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APITokens        func(childComplexity int) int
-		Advisories       func(childComplexity int, ecosystem string, name string) int
-		Advisory         func(childComplexity int, id string) int
-		AdvisorySnapshot func(childComplexity int) int
-		AuditLog         func(childComplexity int, filter *model.AuditFilter, first *int, after *string) int
-		Component        func(childComplexity int, key string) int
-		Components       func(childComplexity int, filter *model.ComponentFilter, first *int, after *string) int
-		DecisionRecord   func(childComplexity int, digest string) int
-		DecisionRecords  func(childComplexity int, release *string, environment *string, first *int, after *string) int
-		Environment      func(childComplexity int, key string) int
-		Environments     func(childComplexity int, first *int, after *string) int
-		EvaluateRelease  func(childComplexity int, release string, environment string, phase *gate.Phase, cutoff *time.Time) int
-		EvidenceKey      func(childComplexity int) int
-		EvidencePacket   func(childComplexity int, id string) int
-		Exceptions       func(childComplexity int, activeAt *time.Time) int
-		Findings         func(childComplexity int, sbom string) int
-		Integration      func(childComplexity int, key string) int
-		Integrations     func(childComplexity int, filter *model.IntegrationFilter, first *int, after *string) int
-		PackageSearch    func(childComplexity int, purl string, versionBelow *string) int
-		Promotion        func(childComplexity int, id string) int
-		Promotions       func(childComplexity int, filter *model.PromotionFilter, first *int, after *string) int
-		Release          func(childComplexity int, key string) int
-		Releases         func(childComplexity int, filter *model.ReleaseFilter, first *int, after *string) int
-		Sbom             func(childComplexity int, contentDigest *string, imageDigest *string) int
-		SbomsAffectedBy  func(childComplexity int, advisoryIds []string) int
-		Target           func(childComplexity int, key string) int
-		Targets          func(childComplexity int, filter *model.TargetFilter, first *int, after *string) int
-		VexConsensus     func(childComplexity int, product *string, packageArg string, vulnerability string, cutoff *time.Time) int
-		VexDocument      func(childComplexity int, digest string) int
-		VexDocuments     func(childComplexity int, first *int, after *string) int
-		VexIssuers       func(childComplexity int) int
-		VexRegistry      func(childComplexity int) int
-		Viewer           func(childComplexity int) int
+		APITokens         func(childComplexity int) int
+		Advisories        func(childComplexity int, ecosystem string, name string) int
+		Advisory          func(childComplexity int, id string) int
+		AdvisorySnapshot  func(childComplexity int) int
+		AuditLog          func(childComplexity int, filter *model.AuditFilter, first *int, after *string) int
+		Component         func(childComplexity int, key string) int
+		Components        func(childComplexity int, filter *model.ComponentFilter, first *int, after *string) int
+		DecisionRecord    func(childComplexity int, digest string) int
+		DecisionRecords   func(childComplexity int, release *string, environment *string, first *int, after *string) int
+		Environment       func(childComplexity int, key string) int
+		Environments      func(childComplexity int, first *int, after *string) int
+		EvaluateRelease   func(childComplexity int, release string, environment string, phase *gate.Phase, cutoff *time.Time) int
+		EvidenceKey       func(childComplexity int) int
+		EvidencePacket    func(childComplexity int, id string) int
+		Exceptions        func(childComplexity int, activeAt *time.Time) int
+		Findings          func(childComplexity int, sbom string) int
+		Integration       func(childComplexity int, key string) int
+		Integrations      func(childComplexity int, filter *model.IntegrationFilter, first *int, after *string) int
+		PackageSearch     func(childComplexity int, purl string, versionBelow *string) int
+		Promotion         func(childComplexity int, id string) int
+		Promotions        func(childComplexity int, filter *model.PromotionFilter, first *int, after *string) int
+		Release           func(childComplexity int, key string) int
+		Releases          func(childComplexity int, filter *model.ReleaseFilter, first *int, after *string) int
+		Sbom              func(childComplexity int, contentDigest *string, imageDigest *string) int
+		SbomsAffectedBy   func(childComplexity int, advisoryIds []string) int
+		Target            func(childComplexity int, key string) int
+		Targets           func(childComplexity int, filter *model.TargetFilter, first *int, after *string) int
+		VexConsensus      func(childComplexity int, product *string, packageArg string, vulnerability string, cutoff *time.Time) int
+		VexDocument       func(childComplexity int, digest string) int
+		VexDocuments      func(childComplexity int, first *int, after *string) int
+		VexIssuers        func(childComplexity int) int
+		VexRegistry       func(childComplexity int) int
+		Viewer            func(childComplexity int) int
+		WorkflowTemplate  func(childComplexity int, name string, version *int) int
+		WorkflowTemplates func(childComplexity int, name *string, allVersions *bool, first *int, after *string) int
 	}
 
 	RangeEvent struct {
@@ -954,6 +960,50 @@ type ComplexityRoot struct {
 		Tenant  func(childComplexity int) int
 		TokenID func(childComplexity int) int
 	}
+
+	WorkflowNode struct {
+		Config         func(childComplexity int) int
+		DependsOn      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Name           func(childComplexity int) int
+		OnFailure      func(childComplexity int) int
+		Retry          func(childComplexity int) int
+		TimeoutSeconds func(childComplexity int) int
+		Type           func(childComplexity int) int
+		When           func(childComplexity int) int
+	}
+
+	WorkflowRetry struct {
+		BackoffSeconds    func(childComplexity int) int
+		MaxAttempts       func(childComplexity int) int
+		MaxBackoffSeconds func(childComplexity int) int
+		Multiplier        func(childComplexity int) int
+	}
+
+	WorkflowTemplate struct {
+		BuiltIn     func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		CreatedBy   func(childComplexity int) int
+		Description func(childComplexity int) int
+		Digest      func(childComplexity int) int
+		Inputs      func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Nodes       func(childComplexity int) int
+		Outputs     func(childComplexity int) int
+		Source      func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
+	WorkflowTemplateConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	WorkflowTemplateEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -1064,6 +1114,7 @@ type MutationResolver interface {
 	ImportVex(ctx context.Context, document string) (*model.ImportVexResult, error)
 	AddVEXStatement(ctx context.Context, input model.AddVexStatementInput) (*model.ImportVexResult, error)
 	RegisterVEXIssuer(ctx context.Context, input model.VexIssuerInput) (*model.RegisterVexIssuerResult, error)
+	SaveWorkflowTemplate(ctx context.Context, input model.SaveWorkflowTemplateInput, idempotencyKey *string) (*release.WorkflowTemplate, error)
 }
 type PackageSearchHitResolver interface {
 	Package(ctx context.Context, obj *sbom.PackageHit) (*sbom.Package, error)
@@ -1112,6 +1163,8 @@ type QueryResolver interface {
 	VexIssuers(ctx context.Context) ([]model.VexIssuer, error)
 	VexRegistry(ctx context.Context) (*model.VexRegistry, error)
 	VexConsensus(ctx context.Context, product *string, packageArg string, vulnerability string, cutoff *time.Time) (*model.VexConsensus, error)
+	WorkflowTemplates(ctx context.Context, name *string, allVersions *bool, first *int, after *string) (*model.WorkflowTemplateConnection, error)
+	WorkflowTemplate(ctx context.Context, name string, version *int) (*release.WorkflowTemplate, error)
 }
 type ReleaseResolver interface {
 	Manifest(ctx context.Context, obj *release.Release) (string, error)
@@ -1144,6 +1197,20 @@ type VersioningResolver interface {
 }
 type VexDocumentResolver interface {
 	Statements(ctx context.Context, obj *model.VexDocument) ([]model.VexStatement, error)
+}
+type WorkflowNodeResolver interface {
+	Config(ctx context.Context, obj *workflow.Node) (*string, error)
+
+	When(ctx context.Context, obj *workflow.Node) (*string, error)
+}
+type WorkflowTemplateResolver interface {
+	Inputs(ctx context.Context, obj *release.WorkflowTemplate) (*string, error)
+
+	Outputs(ctx context.Context, obj *release.WorkflowTemplate) (*string, error)
+	CreatedAt(ctx context.Context, obj *release.WorkflowTemplate) (*time.Time, error)
+	CreatedBy(ctx context.Context, obj *release.WorkflowTemplate) (*string, error)
+
+	Source(ctx context.Context, obj *release.WorkflowTemplate) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -3350,6 +3417,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeException(childComplexity, args["id"].(string)), true
+	case "Mutation.saveWorkflowTemplate":
+		if e.ComplexityRoot.Mutation.SaveWorkflowTemplate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveWorkflowTemplate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveWorkflowTemplate(childComplexity, args["input"].(model.SaveWorkflowTemplateInput), args["idempotencyKey"].(*string)), true
 	case "Mutation.scanRelease":
 		if e.ComplexityRoot.Mutation.ScanRelease == nil {
 			break
@@ -3927,6 +4005,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+	case "Query.workflowTemplate":
+		if e.ComplexityRoot.Query.WorkflowTemplate == nil {
+			break
+		}
+
+		args, err := ec.field_Query_workflowTemplate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WorkflowTemplate(childComplexity, args["name"].(string), args["version"].(*int)), true
+	case "Query.workflowTemplates":
+		if e.ComplexityRoot.Query.WorkflowTemplates == nil {
+			break
+		}
+
+		args, err := ec.field_Query_workflowTemplates_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WorkflowTemplates(childComplexity, args["name"].(*string), args["allVersions"].(*bool), args["first"].(*int), args["after"].(*string)), true
 
 	case "RangeEvent.fixed":
 		if e.ComplexityRoot.RangeEvent.Fixed == nil {
@@ -5225,6 +5325,185 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Viewer.TokenID(childComplexity), true
 
+	case "WorkflowNode.config":
+		if e.ComplexityRoot.WorkflowNode.Config == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowNode.Config(childComplexity), true
+	case "WorkflowNode.dependsOn":
+		if e.ComplexityRoot.WorkflowNode.DependsOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowNode.DependsOn(childComplexity), true
+	case "WorkflowNode.id":
+		if e.ComplexityRoot.WorkflowNode.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowNode.ID(childComplexity), true
+	case "WorkflowNode.name":
+		if e.ComplexityRoot.WorkflowNode.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowNode.Name(childComplexity), true
+	case "WorkflowNode.onFailure":
+		if e.ComplexityRoot.WorkflowNode.OnFailure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowNode.OnFailure(childComplexity), true
+	case "WorkflowNode.retry":
+		if e.ComplexityRoot.WorkflowNode.Retry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowNode.Retry(childComplexity), true
+	case "WorkflowNode.timeoutSeconds":
+		if e.ComplexityRoot.WorkflowNode.TimeoutSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowNode.TimeoutSeconds(childComplexity), true
+	case "WorkflowNode.type":
+		if e.ComplexityRoot.WorkflowNode.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowNode.Type(childComplexity), true
+	case "WorkflowNode.when":
+		if e.ComplexityRoot.WorkflowNode.When == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowNode.When(childComplexity), true
+
+	case "WorkflowRetry.backoffSeconds":
+		if e.ComplexityRoot.WorkflowRetry.BackoffSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRetry.BackoffSeconds(childComplexity), true
+	case "WorkflowRetry.maxAttempts":
+		if e.ComplexityRoot.WorkflowRetry.MaxAttempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRetry.MaxAttempts(childComplexity), true
+	case "WorkflowRetry.maxBackoffSeconds":
+		if e.ComplexityRoot.WorkflowRetry.MaxBackoffSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRetry.MaxBackoffSeconds(childComplexity), true
+	case "WorkflowRetry.multiplier":
+		if e.ComplexityRoot.WorkflowRetry.Multiplier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRetry.Multiplier(childComplexity), true
+
+	case "WorkflowTemplate.builtIn":
+		if e.ComplexityRoot.WorkflowTemplate.BuiltIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowTemplate.BuiltIn(childComplexity), true
+	case "WorkflowTemplate.createdAt":
+		if e.ComplexityRoot.WorkflowTemplate.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowTemplate.CreatedAt(childComplexity), true
+	case "WorkflowTemplate.createdBy":
+		if e.ComplexityRoot.WorkflowTemplate.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowTemplate.CreatedBy(childComplexity), true
+	case "WorkflowTemplate.description":
+		if e.ComplexityRoot.WorkflowTemplate.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowTemplate.Description(childComplexity), true
+	case "WorkflowTemplate.digest":
+		if e.ComplexityRoot.WorkflowTemplate.Digest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowTemplate.Digest(childComplexity), true
+	case "WorkflowTemplate.inputs":
+		if e.ComplexityRoot.WorkflowTemplate.Inputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowTemplate.Inputs(childComplexity), true
+	case "WorkflowTemplate.name":
+		if e.ComplexityRoot.WorkflowTemplate.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowTemplate.Name(childComplexity), true
+	case "WorkflowTemplate.nodes":
+		if e.ComplexityRoot.WorkflowTemplate.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowTemplate.Nodes(childComplexity), true
+	case "WorkflowTemplate.outputs":
+		if e.ComplexityRoot.WorkflowTemplate.Outputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowTemplate.Outputs(childComplexity), true
+	case "WorkflowTemplate.source":
+		if e.ComplexityRoot.WorkflowTemplate.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowTemplate.Source(childComplexity), true
+	case "WorkflowTemplate.version":
+		if e.ComplexityRoot.WorkflowTemplate.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowTemplate.Version(childComplexity), true
+
+	case "WorkflowTemplateConnection.edges":
+		if e.ComplexityRoot.WorkflowTemplateConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowTemplateConnection.Edges(childComplexity), true
+	case "WorkflowTemplateConnection.nodes":
+		if e.ComplexityRoot.WorkflowTemplateConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowTemplateConnection.Nodes(childComplexity), true
+	case "WorkflowTemplateConnection.pageInfo":
+		if e.ComplexityRoot.WorkflowTemplateConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowTemplateConnection.PageInfo(childComplexity), true
+
+	case "WorkflowTemplateEdge.cursor":
+		if e.ComplexityRoot.WorkflowTemplateEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowTemplateEdge.Cursor(childComplexity), true
+	case "WorkflowTemplateEdge.node":
+		if e.ComplexityRoot.WorkflowTemplateEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowTemplateEdge.Node(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -5250,6 +5529,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReleaseComponentInput", ec.unmarshalInputReleaseComponentInput),
 			graphql.NewInputUnmarshaler("ReleaseFilter", ec.unmarshalInputReleaseFilter),
 			graphql.NewInputUnmarshaler("ReleaseInput", ec.unmarshalInputReleaseInput),
+			graphql.NewInputUnmarshaler("SaveWorkflowTemplateInput", ec.unmarshalInputSaveWorkflowTemplateInput),
 			graphql.NewInputUnmarshaler("SourceRefInput", ec.unmarshalInputSourceRefInput),
 			graphql.NewInputUnmarshaler("TargetFilter", ec.unmarshalInputTargetFilter),
 			graphql.NewInputUnmarshaler("TargetInput", ec.unmarshalInputTargetInput),
@@ -6942,6 +7222,98 @@ extend type Mutation {
   registerVEXIssuer(input: VexIssuerInput!): RegisterVexIssuerResult! @hasRole(role: admin)
 }
 `, BuiltIn: false},
+	{Name: "../schema/workflow_template.graphqls", Input: `"What a node's final failure does to its run (release.md §3 rule 6)."
+enum WorkflowOnFailure {
+  fail
+  continue
+  rollback
+}
+
+"""
+One saved version of a workflow template (release.md §3). A saved version never
+changes: saving different content under the same name makes the next version, and
+saving the same content again returns the latest version unchanged.
+"""
+type WorkflowTemplate {
+  name: String!
+  "1, 2, … per name. The built-in default-deploy is version 1."
+  version: Int!
+  "sha256 of source."
+  digest: String!
+  description: String!
+  "Declared inputs and their defaults, as a JSON object (a null default: required); null when none."
+  inputs: String
+  nodes: [WorkflowNode!]!
+  "Output name → ref, as a JSON object; null when none."
+  outputs: String
+  "Null for the built-in default-deploy."
+  createdAt: Time
+  "Null for the built-in default-deploy."
+  createdBy: String
+  "True for default-deploy, which is part of Stella and cannot be saved over."
+  builtIn: Boolean!
+  "The template as canonical JSON (RFC 8785) with defaults filled in, without its version; its sha256 is the digest."
+  source: String!
+}
+
+type WorkflowNode {
+  id: String!
+  "The step type, e.g. deploy or health-check."
+  type: String!
+  name: String!
+  "The step's configuration as JSON; null when none."
+  config: String
+  dependsOn: [String!]!
+  "The node's condition as JSON ({all|any: […]}, {not: …} or {ref, op, value}); null when it always runs."
+  when: String
+  timeoutSeconds: Int!
+  retry: WorkflowRetry!
+  onFailure: WorkflowOnFailure!
+}
+
+type WorkflowRetry {
+  maxAttempts: Int!
+  backoffSeconds: Float!
+  multiplier: Float!
+  maxBackoffSeconds: Float!
+}
+
+input SaveWorkflowTemplateInput {
+  "The template document, YAML or JSON. A version in it is ignored: the server assigns versions."
+  template: String!
+}
+
+type WorkflowTemplateConnection {
+  edges: [WorkflowTemplateEdge!]!
+  nodes: [WorkflowTemplate!]!
+  pageInfo: PageInfo!
+}
+
+type WorkflowTemplateEdge {
+  cursor: String!
+  node: WorkflowTemplate!
+}
+
+extend type Query {
+  """
+  Saved templates: the latest version of each by name, or with allVersions every
+  version (by name, newest version first); name narrows to one template. The built-in
+  default-deploy is not listed; workflowTemplate reads it.
+  """
+  workflowTemplates(name: String, allVersions: Boolean, first: Int, after: String): WorkflowTemplateConnection!
+  "One version of a template, the latest when version is omitted. NOT_FOUND when absent."
+  workflowTemplate(name: String!, version: Int): WorkflowTemplate
+}
+
+extend type Mutation {
+  """
+  Validates a template and saves it as the next version of its name (VALIDATION with the
+  offending fields, and nothing saved, when it is invalid: a cycle, an unknown step type,
+  a missing dependency, …). Content identical to the latest version returns that version.
+  """
+  saveWorkflowTemplate(input: SaveWorkflowTemplateInput!, idempotencyKey: String): WorkflowTemplate! @hasRole(role: releaser)
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -8567,6 +8939,94 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
 
+func (ec *executionContext) childFields_WorkflowNode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_WorkflowNode_id(ctx, field)
+	case "type":
+		return ec.fieldContext_WorkflowNode_type(ctx, field)
+	case "name":
+		return ec.fieldContext_WorkflowNode_name(ctx, field)
+	case "config":
+		return ec.fieldContext_WorkflowNode_config(ctx, field)
+	case "dependsOn":
+		return ec.fieldContext_WorkflowNode_dependsOn(ctx, field)
+	case "when":
+		return ec.fieldContext_WorkflowNode_when(ctx, field)
+	case "timeoutSeconds":
+		return ec.fieldContext_WorkflowNode_timeoutSeconds(ctx, field)
+	case "retry":
+		return ec.fieldContext_WorkflowNode_retry(ctx, field)
+	case "onFailure":
+		return ec.fieldContext_WorkflowNode_onFailure(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkflowNode", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkflowRetry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "maxAttempts":
+		return ec.fieldContext_WorkflowRetry_maxAttempts(ctx, field)
+	case "backoffSeconds":
+		return ec.fieldContext_WorkflowRetry_backoffSeconds(ctx, field)
+	case "multiplier":
+		return ec.fieldContext_WorkflowRetry_multiplier(ctx, field)
+	case "maxBackoffSeconds":
+		return ec.fieldContext_WorkflowRetry_maxBackoffSeconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkflowRetry", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkflowTemplate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_WorkflowTemplate_name(ctx, field)
+	case "version":
+		return ec.fieldContext_WorkflowTemplate_version(ctx, field)
+	case "digest":
+		return ec.fieldContext_WorkflowTemplate_digest(ctx, field)
+	case "description":
+		return ec.fieldContext_WorkflowTemplate_description(ctx, field)
+	case "inputs":
+		return ec.fieldContext_WorkflowTemplate_inputs(ctx, field)
+	case "nodes":
+		return ec.fieldContext_WorkflowTemplate_nodes(ctx, field)
+	case "outputs":
+		return ec.fieldContext_WorkflowTemplate_outputs(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_WorkflowTemplate_createdAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_WorkflowTemplate_createdBy(ctx, field)
+	case "builtIn":
+		return ec.fieldContext_WorkflowTemplate_builtIn(ctx, field)
+	case "source":
+		return ec.fieldContext_WorkflowTemplate_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkflowTemplate", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkflowTemplateConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_WorkflowTemplateConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_WorkflowTemplateConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_WorkflowTemplateConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkflowTemplateConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkflowTemplateEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_WorkflowTemplateEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_WorkflowTemplateEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkflowTemplateEdge", field.Name)
+}
+
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -9271,6 +9731,28 @@ func (ec *executionContext) field_Mutation_revokeException_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_saveWorkflowTemplate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SaveWorkflowTemplateInput, error) {
+			return ec.unmarshalNSaveWorkflowTemplateInput2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐSaveWorkflowTemplateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_scanRelease_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9946,6 +10428,66 @@ func (ec *executionContext) field_Query_vexDocuments_args(ctx context.Context, r
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_workflowTemplate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_workflowTemplates_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "allVersions",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["allVersions"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -19671,6 +20213,68 @@ func (ec *executionContext) fieldContext_Mutation_registerVEXIssuer(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_saveWorkflowTemplate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_saveWorkflowTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SaveWorkflowTemplate(ctx, fc.Args["input"].(model.SaveWorkflowTemplateInput), fc.Args["idempotencyKey"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "releaser")
+				if err != nil {
+					var zeroVal *release.WorkflowTemplate
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *release.WorkflowTemplate
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *release.WorkflowTemplate) graphql.Marshaler {
+			return ec.marshalNWorkflowTemplate2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐWorkflowTemplate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_saveWorkflowTemplate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkflowTemplate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_saveWorkflowTemplate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PackageKey_ecosystem(ctx context.Context, field graphql.CollectedField, obj *advisory.PackageKey) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21825,6 +22429,94 @@ func (ec *executionContext) fieldContext_Query_vexConsensus(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_vexConsensus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_workflowTemplates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_workflowTemplates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WorkflowTemplates(ctx, fc.Args["name"].(*string), fc.Args["allVersions"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkflowTemplateConnection) graphql.Marshaler {
+			return ec.marshalNWorkflowTemplateConnection2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowTemplateConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_workflowTemplates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkflowTemplateConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_workflowTemplates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_workflowTemplate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_workflowTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WorkflowTemplate(ctx, fc.Args["name"].(string), fc.Args["version"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *release.WorkflowTemplate) graphql.Marshaler {
+			return ec.marshalOWorkflowTemplate2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐWorkflowTemplate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_workflowTemplate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkflowTemplate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_workflowTemplate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27132,6 +27824,727 @@ func (ec *executionContext) fieldContext_Viewer_tenant(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
 }
 
+func (ec *executionContext) _WorkflowNode_id(ctx context.Context, field graphql.CollectedField, obj *workflow.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowNode_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowNode_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowNode", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkflowNode_type(ctx context.Context, field graphql.CollectedField, obj *workflow.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowNode_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowNode_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowNode", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkflowNode_name(ctx context.Context, field graphql.CollectedField, obj *workflow.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowNode_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowNode_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowNode", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkflowNode_config(ctx context.Context, field graphql.CollectedField, obj *workflow.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowNode_config(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowNode().Config(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowNode_config(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowNode", field, true, true, "String")
+}
+
+func (ec *executionContext) _WorkflowNode_dependsOn(ctx context.Context, field graphql.CollectedField, obj *workflow.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowNode_dependsOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DependsOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowNode_dependsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowNode", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkflowNode_when(ctx context.Context, field graphql.CollectedField, obj *workflow.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowNode_when(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowNode().When(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowNode_when(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowNode", field, true, true, "String")
+}
+
+func (ec *executionContext) _WorkflowNode_timeoutSeconds(ctx context.Context, field graphql.CollectedField, obj *workflow.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowNode_timeoutSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeoutSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowNode_timeoutSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowNode", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkflowNode_retry(ctx context.Context, field graphql.CollectedField, obj *workflow.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowNode_retry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Retry, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v workflow.Retry) graphql.Marshaler {
+			return ec.marshalNWorkflowRetry2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚋworkflowᚐRetry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowNode_retry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkflowNode",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkflowRetry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkflowNode_onFailure(ctx context.Context, field graphql.CollectedField, obj *workflow.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowNode_onFailure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnFailure, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v workflow.OnFailure) graphql.Marshaler {
+			return ec.marshalNWorkflowOnFailure2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚋworkflowᚐOnFailure(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowNode_onFailure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowNode", field, false, false, "WorkflowOnFailure")
+}
+
+func (ec *executionContext) _WorkflowRetry_maxAttempts(ctx context.Context, field graphql.CollectedField, obj *workflow.Retry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRetry_maxAttempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxAttempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRetry_maxAttempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRetry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkflowRetry_backoffSeconds(ctx context.Context, field graphql.CollectedField, obj *workflow.Retry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRetry_backoffSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BackoffSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRetry_backoffSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRetry", field, false, false, "Float")
+}
+
+func (ec *executionContext) _WorkflowRetry_multiplier(ctx context.Context, field graphql.CollectedField, obj *workflow.Retry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRetry_multiplier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Multiplier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRetry_multiplier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRetry", field, false, false, "Float")
+}
+
+func (ec *executionContext) _WorkflowRetry_maxBackoffSeconds(ctx context.Context, field graphql.CollectedField, obj *workflow.Retry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRetry_maxBackoffSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxBackoffSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRetry_maxBackoffSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRetry", field, false, false, "Float")
+}
+
+func (ec *executionContext) _WorkflowTemplate_name(ctx context.Context, field graphql.CollectedField, obj *release.WorkflowTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowTemplate_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowTemplate_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkflowTemplate_version(ctx context.Context, field graphql.CollectedField, obj *release.WorkflowTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowTemplate_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowTemplate_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowTemplate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkflowTemplate_digest(ctx context.Context, field graphql.CollectedField, obj *release.WorkflowTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowTemplate_digest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Digest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowTemplate_digest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkflowTemplate_description(ctx context.Context, field graphql.CollectedField, obj *release.WorkflowTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowTemplate_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowTemplate_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkflowTemplate_inputs(ctx context.Context, field graphql.CollectedField, obj *release.WorkflowTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowTemplate_inputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowTemplate().Inputs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowTemplate_inputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowTemplate", field, true, true, "String")
+}
+
+func (ec *executionContext) _WorkflowTemplate_nodes(ctx context.Context, field graphql.CollectedField, obj *release.WorkflowTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowTemplate_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []workflow.Node) graphql.Marshaler {
+			return ec.marshalNWorkflowNode2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚋworkflowᚐNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowTemplate_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkflowTemplate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkflowNode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkflowTemplate_outputs(ctx context.Context, field graphql.CollectedField, obj *release.WorkflowTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowTemplate_outputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowTemplate().Outputs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowTemplate_outputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowTemplate", field, true, true, "String")
+}
+
+func (ec *executionContext) _WorkflowTemplate_createdAt(ctx context.Context, field graphql.CollectedField, obj *release.WorkflowTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowTemplate_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowTemplate().CreatedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowTemplate_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowTemplate", field, true, true, "Time")
+}
+
+func (ec *executionContext) _WorkflowTemplate_createdBy(ctx context.Context, field graphql.CollectedField, obj *release.WorkflowTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowTemplate_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowTemplate().CreatedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowTemplate_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowTemplate", field, true, true, "String")
+}
+
+func (ec *executionContext) _WorkflowTemplate_builtIn(ctx context.Context, field graphql.CollectedField, obj *release.WorkflowTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowTemplate_builtIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BuiltIn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowTemplate_builtIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowTemplate", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _WorkflowTemplate_source(ctx context.Context, field graphql.CollectedField, obj *release.WorkflowTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowTemplate_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowTemplate().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowTemplate_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowTemplate", field, true, true, "String")
+}
+
+func (ec *executionContext) _WorkflowTemplateConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowTemplateConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowTemplateConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.WorkflowTemplateEdge) graphql.Marshaler {
+			return ec.marshalNWorkflowTemplateEdge2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowTemplateEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowTemplateConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkflowTemplateConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkflowTemplateEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkflowTemplateConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowTemplateConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowTemplateConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []release.WorkflowTemplate) graphql.Marshaler {
+			return ec.marshalNWorkflowTemplate2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐWorkflowTemplateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowTemplateConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkflowTemplateConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkflowTemplate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkflowTemplateConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowTemplateConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowTemplateConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowTemplateConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkflowTemplateConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkflowTemplateEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowTemplateEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowTemplateEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowTemplateEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowTemplateEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkflowTemplateEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowTemplateEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowTemplateEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *release.WorkflowTemplate) graphql.Marshaler {
+			return ec.marshalNWorkflowTemplate2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐWorkflowTemplate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowTemplateEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkflowTemplateEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkflowTemplate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29361,6 +30774,48 @@ func (ec *executionContext) unmarshalInputReleaseInput(ctx context.Context, obj 
 func UnmarshalReleaseInput(ctx context.Context, raw any) (model.ReleaseInput, error) {
 	var out model.ReleaseInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReleaseInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSaveWorkflowTemplateInput(ctx context.Context, obj any) (model.SaveWorkflowTemplateInput, error) {
+	var it model.SaveWorkflowTemplateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"template"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "template":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("template"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Template = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSaveWorkflowTemplateInput unmarshals raw into the SaveWorkflowTemplateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSaveWorkflowTemplateInput(ctx context.Context, raw any) (model.SaveWorkflowTemplateInput, error) {
+	var out model.SaveWorkflowTemplateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SaveWorkflowTemplateInput", raw, &out)
 	return out, err
 }
 
@@ -32984,6 +34439,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "saveWorkflowTemplate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_saveWorkflowTemplate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -33570,6 +35032,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_vexConsensus(ctx, field)
+				})
+		case "workflowTemplates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_workflowTemplates(ctx, field)
+				})
+		case "workflowTemplate":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_workflowTemplate(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -35591,6 +37065,298 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var workflowNodeImplementors = []string{"WorkflowNode"}
+
+func (ec *executionContext) _WorkflowNode(ctx context.Context, sel ast.SelectionSet, obj *workflow.Node) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workflowNodeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkflowNode")
+		case "id":
+			out.Values[i] = ec._WorkflowNode_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._WorkflowNode_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._WorkflowNode_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "config":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowNode_config(ctx, field, obj)
+				})
+		case "dependsOn":
+			out.Values[i] = ec._WorkflowNode_dependsOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "when":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowNode_when(ctx, field, obj)
+				})
+		case "timeoutSeconds":
+			out.Values[i] = ec._WorkflowNode_timeoutSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "retry":
+			out.Values[i] = ec._WorkflowNode_retry(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "onFailure":
+			out.Values[i] = ec._WorkflowNode_onFailure(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workflowRetryImplementors = []string{"WorkflowRetry"}
+
+func (ec *executionContext) _WorkflowRetry(ctx context.Context, sel ast.SelectionSet, obj *workflow.Retry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workflowRetryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkflowRetry")
+		case "maxAttempts":
+			out.Values[i] = ec._WorkflowRetry_maxAttempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "backoffSeconds":
+			out.Values[i] = ec._WorkflowRetry_backoffSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "multiplier":
+			out.Values[i] = ec._WorkflowRetry_multiplier(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxBackoffSeconds":
+			out.Values[i] = ec._WorkflowRetry_maxBackoffSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workflowTemplateImplementors = []string{"WorkflowTemplate"}
+
+func (ec *executionContext) _WorkflowTemplate(ctx context.Context, sel ast.SelectionSet, obj *release.WorkflowTemplate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workflowTemplateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkflowTemplate")
+		case "name":
+			out.Values[i] = ec._WorkflowTemplate_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._WorkflowTemplate_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "digest":
+			out.Values[i] = ec._WorkflowTemplate_digest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._WorkflowTemplate_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inputs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowTemplate_inputs(ctx, field, obj)
+				})
+		case "nodes":
+			out.Values[i] = ec._WorkflowTemplate_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outputs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowTemplate_outputs(ctx, field, obj)
+				})
+		case "createdAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowTemplate_createdAt(ctx, field, obj)
+				})
+		case "createdBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowTemplate_createdBy(ctx, field, obj)
+				})
+		case "builtIn":
+			out.Values[i] = ec._WorkflowTemplate_builtIn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowTemplate_source(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workflowTemplateConnectionImplementors = []string{"WorkflowTemplateConnection"}
+
+func (ec *executionContext) _WorkflowTemplateConnection(ctx context.Context, sel ast.SelectionSet, obj *model.WorkflowTemplateConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workflowTemplateConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkflowTemplateConnection")
+		case "edges":
+			out.Values[i] = ec._WorkflowTemplateConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._WorkflowTemplateConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._WorkflowTemplateConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workflowTemplateEdgeImplementors = []string{"WorkflowTemplateEdge"}
+
+func (ec *executionContext) _WorkflowTemplateEdge(ctx context.Context, sel ast.SelectionSet, obj *model.WorkflowTemplateEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workflowTemplateEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkflowTemplateEdge")
+		case "cursor":
+			out.Values[i] = ec._WorkflowTemplateEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._WorkflowTemplateEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
@@ -37383,6 +39149,11 @@ func (ec *executionContext) marshalNSBOM2ᚖgithubᚗcomᚋstellaᚑopsᚋstella
 	return ec._SBOM(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNSaveWorkflowTemplateInput2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐSaveWorkflowTemplateInput(ctx context.Context, v any) (model.SaveWorkflowTemplateInput, error) {
+	res, err := ec.unmarshalInputSaveWorkflowTemplateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNSbomPackage2githubᚗcomᚋstellaᚑopsᚋstellaᚋsbomᚐPackage(ctx context.Context, sel ast.SelectionSet, v sbom.Package) graphql.Marshaler {
 	return ec._SbomPackage(ctx, sel, &v)
 }
@@ -37915,6 +39686,114 @@ func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋstellaᚑopsᚋstel
 		return graphql.Null
 	}
 	return ec._Viewer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWorkflowNode2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚋworkflowᚐNode(ctx context.Context, sel ast.SelectionSet, v workflow.Node) graphql.Marshaler {
+	return ec._WorkflowNode(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNWorkflowNode2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚋworkflowᚐNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []workflow.Node) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWorkflowNode2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚋworkflowᚐNode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNWorkflowOnFailure2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚋworkflowᚐOnFailure(ctx context.Context, v any) (workflow.OnFailure, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNWorkflowOnFailure2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚋworkflowᚐOnFailure[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWorkflowOnFailure2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚋworkflowᚐOnFailure(ctx context.Context, sel ast.SelectionSet, v workflow.OnFailure) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNWorkflowOnFailure2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚋworkflowᚐOnFailure[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "WorkflowOnFailure!")
+	}
+	return res
+}
+
+var (
+	unmarshalNWorkflowOnFailure2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚋworkflowᚐOnFailure = map[string]workflow.OnFailure{
+		"fail":     workflow.OnFailureFail,
+		"continue": workflow.OnFailureContinue,
+		"rollback": workflow.OnFailureRollback,
+	}
+	marshalNWorkflowOnFailure2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚋworkflowᚐOnFailure = map[workflow.OnFailure]string{
+		workflow.OnFailureFail:     "fail",
+		workflow.OnFailureContinue: "continue",
+		workflow.OnFailureRollback: "rollback",
+	}
+)
+
+func (ec *executionContext) marshalNWorkflowRetry2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚋworkflowᚐRetry(ctx context.Context, sel ast.SelectionSet, v workflow.Retry) graphql.Marshaler {
+	return ec._WorkflowRetry(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNWorkflowTemplate2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐWorkflowTemplate(ctx context.Context, sel ast.SelectionSet, v release.WorkflowTemplate) graphql.Marshaler {
+	return ec._WorkflowTemplate(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNWorkflowTemplate2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐWorkflowTemplateᚄ(ctx context.Context, sel ast.SelectionSet, v []release.WorkflowTemplate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWorkflowTemplate2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐWorkflowTemplate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWorkflowTemplate2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐWorkflowTemplate(ctx context.Context, sel ast.SelectionSet, v *release.WorkflowTemplate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkflowTemplate!")
+		return graphql.Null
+	}
+	return ec._WorkflowTemplate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWorkflowTemplateConnection2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowTemplateConnection(ctx context.Context, sel ast.SelectionSet, v *model.WorkflowTemplateConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkflowTemplateConnection!")
+		return graphql.Null
+	}
+	return ec._WorkflowTemplateConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWorkflowTemplateEdge2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowTemplateEdge(ctx context.Context, sel ast.SelectionSet, v model.WorkflowTemplateEdge) graphql.Marshaler {
+	return ec._WorkflowTemplateEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNWorkflowTemplateEdge2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowTemplateEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.WorkflowTemplateEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWorkflowTemplateEdge2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowTemplateEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -38659,6 +40538,13 @@ func (ec *executionContext) unmarshalOVexIssuerKeyInput2ᚕgithubᚗcomᚋstella
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOWorkflowTemplate2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐWorkflowTemplate(ctx context.Context, sel ast.SelectionSet, v *release.WorkflowTemplate) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WorkflowTemplate(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -431,6 +431,11 @@ type ReleaseSbom struct {
 	Sbom        *sbom.Record `json:"sbom,omitempty"`
 }
 
+type SaveWorkflowTemplateInput struct {
+	// The template document, YAML or JSON. A version in it is ignored: the server assigns versions.
+	Template string `json:"template"`
+}
+
 type ScanResult struct {
 	Release *release.Release `json:"release"`
 	// Images scanned now.
@@ -716,6 +721,17 @@ type Viewer struct {
 	Name    string    `json:"name"`
 	Role    auth.Role `json:"role"`
 	Tenant  string    `json:"tenant"`
+}
+
+type WorkflowTemplateConnection struct {
+	Edges    []WorkflowTemplateEdge     `json:"edges"`
+	Nodes    []release.WorkflowTemplate `json:"nodes"`
+	PageInfo *PageInfo                  `json:"pageInfo"`
+}
+
+type WorkflowTemplateEdge struct {
+	Cursor string                    `json:"cursor"`
+	Node   *release.WorkflowTemplate `json:"node"`
 }
 
 type ComponentRole string
