@@ -30,13 +30,14 @@ server over GraphQL (--server, --token, or STELLA_SERVER and STELLA_TOKEN).
 	}
 	root.PersistentFlags().StringVar(&g.server, "server", envOr("STELLA_SERVER", "http://127.0.0.1:8080"), "Stella server URL (env STELLA_SERVER)")
 	root.PersistentFlags().StringVar(&g.token, "token", os.Getenv("STELLA_TOKEN"), "API token (env STELLA_TOKEN)")
-	root.PersistentFlags().StringVarP(&g.output, "output", "o", "table", "output format: table or json")
+	root.PersistentFlags().StringVarP(&g.output, "output", "o", "table", "output format: table or json (workflow template show: also yaml)")
 	root.SetHelpTemplate(root.HelpTemplate())
 	root.AddCommand(newServeCmd(), newTokenCmd(g), newEnvCmd(g), newTargetCmd(g), newIntegrationCmd(g),
 		newComponentCmd(g), newReleaseCmd(g), newAuditCmd(g), newSBOMCmd(g))
 	root.AddCommand(newScanCmd(g), newAdvisoryCmd(g), newVEXCmd(g), newGateCmd(g))
 	root.AddCommand(newEvidenceCmd(g))
 	root.AddCommand(newPromoteCmd(g), newApproveCmd(g), newRejectCmd(g), newPromotionCmd(g))
+	root.AddCommand(newWorkflowCmd(g))
 	return root
 }
 
