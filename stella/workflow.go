@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 
@@ -136,7 +137,13 @@ func templateYAML(t map[string]any) ([]byte, error) {
 		}
 	}
 	doc.HeadComment = fmt.Sprintf("%s version %s, %s", cell(t["name"]), cell(t["version"]), cell(t["digest"]))
-	return yaml.Marshal(&doc)
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), enc.Close()
 }
 
 // blockStyle undoes the flow style and quoting JSON input leaves on nodes;
