@@ -23,4 +23,13 @@
 //
 //	p, ev, err := release.NewPromotion(id, req, facts, now)
 //	p, ev, err = p.Apply(release.Transition{Trigger: release.TriggerEvaluationStarted}, now)
+//
+// Workflow templates (release.md §3) are a versioned catalog: a save validates
+// the template (package release/workflow) against the step types of
+// WithStepTypes and appends the next version; identical content keeps the
+// latest version, and a saved version never changes:
+//
+//	releases := release.NewService(db, box, release.WithStepTypes(registry.Known))
+//	t, err := releases.SaveWorkflowTemplate(ctx, yamlOrJSON) // t.Version: 1, 2, …
+//	t, err = releases.WorkflowTemplate(ctx, "default-deploy", 0) // built in, version 1
 package release
