@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -18,6 +17,7 @@ import (
 	"github.com/stella-ops/stella/gate/policy"
 	"github.com/stella-ops/stella/graph"
 	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/release/workflow/step"
 	"github.com/stella-ops/stella/seal"
 	"github.com/stella-ops/stella/server/graphiql"
 	"github.com/stella-ops/stella/store"
@@ -103,13 +103,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// builtinStepTypes are the step types of release.md §3 that a saved
-// workflow template may name. The step registry's Known takes this
-// function's place when the workflow engine is wired into the server.
-var builtinStepTypes = []string{"security-gate", "policy-gate", "approval", "manual", "deploy",
-	"health-check", "rollback", "notify", "wait", "script"}
-
-func builtinStepType(typ string) bool { return slices.Contains(builtinStepTypes, typ) }
+// builtinStepType says whether a saved workflow template may name a step
+// type: the ten built-ins of release.md §3, read from the step registry
+// (which needs no dependencies to list its types). The registry the
+// workflow engine runs with takes this one's place when the engine is
+// wired into the server.
+var builtinStepType = step.Builtins(step.Deps{}).Known
 
 // loadGates prepares the gates and policy bundles the server evaluates
 // releases with; decision records and their inputs go to db. The gates
