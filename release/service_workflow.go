@@ -26,6 +26,8 @@ func WithStepTypes(known func(typ string) bool) Option {
 // A version in the document is ignored: the store assigns versions.
 // Invalid templates are a *fault.ValidationError naming the field, and
 // nothing is saved. The name default-deploy is built in and refused.
+// Two saves of different content racing for the same next version cannot
+// both win: the loser gets a *fault.ConflictError and may save again.
 func (s *Service) SaveWorkflowTemplate(ctx context.Context, data []byte) (*WorkflowTemplate, error) {
 	sc, err := tenant.ScopeFrom(ctx)
 	if err != nil {
