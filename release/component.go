@@ -24,6 +24,7 @@ type Component struct {
 	RegistryIntegrationID string            `json:"registryIntegrationId"`
 	Versioning            Versioning        `json:"versioning"`
 	DefaultChannel        string            `json:"defaultChannel"`
+	DeploymentTemplate    string            `json:"deploymentTemplate"` // a workflow template name; "" runs default-deploy
 	Metadata              map[string]string `json:"metadata"`
 	CreatedAt             time.Time         `json:"createdAt"`
 	UpdatedAt             time.Time         `json:"updatedAt"`
@@ -45,7 +46,10 @@ type ComponentSpec struct {
 	Registry        string // integration id or name
 	Versioning      Versioning
 	DefaultChannel  string
-	Metadata        map[string]string
+	// DeploymentTemplate names the workflow template that deploys the
+	// component; it must be in the tenant's catalog. "" runs default-deploy.
+	DeploymentTemplate string
+	Metadata           map[string]string
 }
 
 func (s *ComponentSpec) validate() error {

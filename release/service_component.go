@@ -32,12 +32,16 @@ func (s *Service) CreateComponent(ctx context.Context, spec ComponentSpec) (*Com
 		if err != nil {
 			return nil, nil, "", err
 		}
+		if err := checkDeploymentTemplate(ctx, tx, sc.Tenant, spec.DeploymentTemplate); err != nil {
+			return nil, nil, "", err
+		}
 		s.stamp(sc, &c.ID, &c.TenantID, &c.CreatedAt, &c.UpdatedAt, &c.Version)
 		c.Name, c.DisplayName, c.ImageRepository, c.RegistryIntegrationID = spec.Name, spec.DisplayName, repo, reg.ID
 		if c.DisplayName == "" {
 			c.DisplayName = c.Name
 		}
 		c.Versioning, c.DefaultChannel, c.Metadata = spec.Versioning, spec.DefaultChannel, nonNil(spec.Metadata)
+		c.DeploymentTemplate = spec.DeploymentTemplate
 		if c.Versioning.Type == "" {
 			c.Versioning.Type = VersionSemver
 		}

@@ -40,6 +40,8 @@ type Store interface {
 	IntegrationUsage(ctx context.Context, tenant, id string) (int, error)
 
 	CreateComponent(ctx context.Context, c *Component) error
+	// UpdateComponent writes c if the stored version is c.Version-1.
+	UpdateComponent(ctx context.Context, c *Component) error
 	GetComponent(ctx context.Context, tenant, key string) (*Component, error)
 	ListComponents(ctx context.Context, tenant string, f ComponentFilter, opts ListOptions) (*Page[Component], error)
 	DeleteComponent(ctx context.Context, tenant, id string) error

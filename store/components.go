@@ -21,6 +21,7 @@ type componentRow struct {
 	RegistryIntegrationID string    `bun:"registry_integration_id"`
 	Versioning            string    `bun:"versioning"`
 	DefaultChannel        string    `bun:"default_channel"`
+	DeploymentTemplate    string    `bun:"deployment_template"`
 	Metadata              string    `bun:"metadata"`
 	CreatedAt             time.Time `bun:"created_at"`
 	UpdatedAt             time.Time `bun:"updated_at"`
@@ -31,8 +32,8 @@ func componentToRow(c *release.Component) (*componentRow, error) {
 	r := &componentRow{
 		TenantID: c.TenantID, ID: c.ID, Name: c.Name, DisplayName: c.DisplayName,
 		ImageRepository: c.ImageRepository, RegistryIntegrationID: c.RegistryIntegrationID,
-		DefaultChannel: c.DefaultChannel,
-		CreatedAt:      c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), Version: c.Version,
+		DefaultChannel: c.DefaultChannel, DeploymentTemplate: c.DeploymentTemplate,
+		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), Version: c.Version,
 	}
 	var j jsonColumns
 	j.put(&r.Versioning, c.Versioning)
@@ -44,8 +45,8 @@ func (r *componentRow) toComponent() (release.Component, error) {
 	c := release.Component{
 		ID: r.ID, TenantID: r.TenantID, Name: r.Name, DisplayName: r.DisplayName,
 		ImageRepository: r.ImageRepository, RegistryIntegrationID: r.RegistryIntegrationID,
-		DefaultChannel: r.DefaultChannel,
-		CreatedAt:      r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
+		DefaultChannel: r.DefaultChannel, DeploymentTemplate: r.DeploymentTemplate,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
 	}
 	var j jsonColumns
 	j.get(r.Versioning, &c.Versioning)
@@ -62,6 +63,14 @@ func (s *store) CreateComponent(ctx context.Context, c *release.Component) error
 	_, err = s.db.NewInsert().Model(row).Exec(ctx)
 	return mapErr(err, ref{kind: "component", key: c.Name,
 		missing: &fault.NotFoundError{Kind: "integration", Key: c.RegistryIntegrationID}})
+}
+
+func (s *store) UpdateComponent(ctx context.Context, c *release.Component) error {
+	row, err := componentToRow(c)
+	if err != nil {
+		return err
+	}
+	return s.updateVersioned(ctx, row, "components", c.TenantID, c.ID, c.Version, ref{kind: "component", key: c.Name})
 }
 
 func (s *store) GetComponent(ctx context.Context, tenant, key string) (*release.Component, error) {

@@ -34,6 +34,7 @@ func migrations() []migration {
 		{"0013", "current_deployments", schemaCurrentDeployments},
 		{"0014", "promotion_not_before", schemaPromotionNotBefore},
 		{"0015", "workflow_templates", schemaWorkflowTemplates},
+		{"0017", "component_deployment_template", schemaComponentDeploymentTemplate},
 	}
 }
 

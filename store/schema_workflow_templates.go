@@ -17,3 +17,9 @@ func schemaWorkflowTemplates(dialect string) []string {
 	){clustered}`,
 	), refuseChanges(dialect, "workflow_templates")...)
 }
+
+// schemaComponentDeploymentTemplate names, on a component, the workflow
+// template that deploys it; '' is the built-in default-deploy.
+func schemaComponentDeploymentTemplate(dialect string) []string {
+	return ddl(dialect, `ALTER TABLE components ADD COLUMN deployment_template TEXT NOT NULL DEFAULT ''`)
+}

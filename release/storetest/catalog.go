@@ -222,8 +222,20 @@ func testComponentCRUD(f *fixture) {
 	f.sameStrings("name contains", list(release.ComponentFilter{NameContains: "Api"}), []string{"api", "api-gateway"})
 	f.sameStrings("registry", list(release.ComponentFilter{RegistryIntegrationID: hub.ID}), []string{"api", "web"})
 
+	stale := *api
+	api.DeploymentTemplate, api.UpdatedAt, api.Version = "blue-green", f.tick(), 2
+	f.must(f.s.UpdateComponent(f.ctx, api))
+	got, err := f.s.GetComponent(f.ctx, tenantA, api.ID)
+	f.must(err)
+	f.sameJSON("updated component", got, api)
+	stale.DeploymentTemplate, stale.Version = "canary", 2
+	f.conflict(f.s.UpdateComponent(f.ctx, &stale), "component", "api", "changed concurrently")
+	lost := f.component(tenantB, "api", hub.ID)
+	lost.ID, lost.Version = api.ID, 2
+	f.notFound(f.s.UpdateComponent(f.ctx, lost), "component", api.ID)
+
 	f.must(f.s.DeleteComponent(f.ctx, tenantA, api.ID))
-	_, err := f.s.GetComponent(f.ctx, tenantA, "api")
+	_, err = f.s.GetComponent(f.ctx, tenantA, "api")
 	f.notFound(err, "component", "api")
 	f.notFound(f.s.DeleteComponent(f.ctx, tenantA, api.ID), "component", api.ID)
 }
