@@ -18,6 +18,11 @@ func (r *componentResolver) Registry(ctx context.Context, obj *release.Component
 	return r.Catalog.Integration(ctx, obj.RegistryIntegrationID)
 }
 
+// DeploymentTemplate is the resolver for the deploymentTemplate field.
+func (r *componentResolver) DeploymentTemplate(ctx context.Context, obj *release.Component) (*string, error) {
+	return optional(obj.DeploymentTemplate), nil
+}
+
 // Metadata is the resolver for the metadata field.
 func (r *componentResolver) Metadata(ctx context.Context, obj *release.Component) ([]model.KeyValue, error) {
 	return keyValues(obj.Metadata), nil

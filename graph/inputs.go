@@ -86,6 +86,8 @@ func componentSpec(in model.ComponentInput) (release.ComponentSpec, error) {
 		Registry:        in.Registry,
 		DefaultChannel:  deref(in.DefaultChannel),
 		Metadata:        meta,
+
+		DeploymentTemplate: deref(in.DeploymentTemplate),
 	}
 	if v := in.Versioning; v != nil {
 		spec.Versioning = release.Versioning{Type: string(v.Type), TagPattern: deref(v.TagPattern), SemverExtract: deref(v.SemverExtract)}

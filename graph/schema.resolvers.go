@@ -105,6 +105,11 @@ func (r *mutationResolver) DeleteComponent(ctx context.Context, key string) (*mo
 	return &model.DeletePayload{ID: c.ID}, r.Catalog.DeleteComponent(ctx, c.ID)
 }
 
+// SetComponentDeploymentTemplate is the resolver for the setComponentDeploymentTemplate field.
+func (r *mutationResolver) SetComponentDeploymentTemplate(ctx context.Context, component string, template *string) (*release.Component, error) {
+	return r.Catalog.SetComponentDeploymentTemplate(ctx, component, deref(template))
+}
+
 // SyncComponentVersions is the resolver for the syncComponentVersions field.
 func (r *mutationResolver) SyncComponentVersions(ctx context.Context, key string) (*release.SyncResult, error) {
 	return r.Catalog.SyncVersions(ctx, key)

@@ -190,18 +190,19 @@ type ComplexityRoot struct {
 	}
 
 	Component struct {
-		CreatedAt       func(childComplexity int) int
-		DefaultChannel  func(childComplexity int) int
-		DisplayName     func(childComplexity int) int
-		ID              func(childComplexity int) int
-		ImageRepository func(childComplexity int) int
-		Metadata        func(childComplexity int) int
-		Name            func(childComplexity int) int
-		Registry        func(childComplexity int) int
-		UpdatedAt       func(childComplexity int) int
-		Version         func(childComplexity int) int
-		Versioning      func(childComplexity int) int
-		Versions        func(childComplexity int, tag *string, first *int, after *string) int
+		CreatedAt          func(childComplexity int) int
+		DefaultChannel     func(childComplexity int) int
+		DeploymentTemplate func(childComplexity int) int
+		DisplayName        func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		ImageRepository    func(childComplexity int) int
+		Metadata           func(childComplexity int) int
+		Name               func(childComplexity int) int
+		Registry           func(childComplexity int) int
+		UpdatedAt          func(childComplexity int) int
+		Version            func(childComplexity int) int
+		Versioning         func(childComplexity int) int
+		Versions           func(childComplexity int, tag *string, first *int, after *string) int
 	}
 
 	ComponentConnection struct {
@@ -528,38 +529,39 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddReleaseComponent       func(childComplexity int, release string, input model.ReleaseComponentInput, idempotencyKey *string) int
-		AddVEXStatement           func(childComplexity int, input model.AddVexStatementInput) int
-		ApprovePromotion          func(childComplexity int, id string, comment *string, idempotencyKey *string) int
-		CancelPromotion           func(childComplexity int, id string, idempotencyKey *string) int
-		CreateAPIToken            func(childComplexity int, input model.APITokenInput) int
-		CreateComponent           func(childComplexity int, input model.ComponentInput, idempotencyKey *string) int
-		CreateEnvironment         func(childComplexity int, input model.EnvironmentInput, idempotencyKey *string) int
-		CreateException           func(childComplexity int, input model.ExceptionInput) int
-		CreateIntegration         func(childComplexity int, input model.IntegrationInput) int
-		CreateRelease             func(childComplexity int, input model.ReleaseInput, idempotencyKey *string) int
-		DecideRelease             func(childComplexity int, release string, environment string, phase *gate.Phase) int
-		DeleteComponent           func(childComplexity int, key string) int
-		DeleteEnvironment         func(childComplexity int, key string) int
-		DeleteIntegration         func(childComplexity int, key string) int
-		DeleteRelease             func(childComplexity int, key string) int
-		EvaluatePendingPromotions func(childComplexity int) int
-		EvaluatePromotion         func(childComplexity int, id string) int
-		FinalizeRelease           func(childComplexity int, key string, idempotencyKey *string) int
-		ImportVex                 func(childComplexity int, document string) int
-		RegisterTarget            func(childComplexity int, input model.TargetInput) int
-		RegisterVEXIssuer         func(childComplexity int, input model.VexIssuerInput) int
-		RejectPromotion           func(childComplexity int, id string, comment string, idempotencyKey *string) int
-		RemoveReleaseComponent    func(childComplexity int, release string, component string) int
-		RequestPromotion          func(childComplexity int, release string, environment string, reason *string, idempotencyKey *string) int
-		RevokeAPIToken            func(childComplexity int, id string) int
-		RevokeException           func(childComplexity int, id string) int
-		SaveWorkflowTemplate      func(childComplexity int, input model.SaveWorkflowTemplateInput, idempotencyKey *string) int
-		ScanRelease               func(childComplexity int, key string) int
-		SyncComponentVersions     func(childComplexity int, key string) int
-		TestIntegration           func(childComplexity int, key string) int
-		UnregisterTarget          func(childComplexity int, key string) int
-		UpdateEnvironment         func(childComplexity int, key string, input model.EnvironmentInput) int
+		AddReleaseComponent            func(childComplexity int, release string, input model.ReleaseComponentInput, idempotencyKey *string) int
+		AddVEXStatement                func(childComplexity int, input model.AddVexStatementInput) int
+		ApprovePromotion               func(childComplexity int, id string, comment *string, idempotencyKey *string) int
+		CancelPromotion                func(childComplexity int, id string, idempotencyKey *string) int
+		CreateAPIToken                 func(childComplexity int, input model.APITokenInput) int
+		CreateComponent                func(childComplexity int, input model.ComponentInput, idempotencyKey *string) int
+		CreateEnvironment              func(childComplexity int, input model.EnvironmentInput, idempotencyKey *string) int
+		CreateException                func(childComplexity int, input model.ExceptionInput) int
+		CreateIntegration              func(childComplexity int, input model.IntegrationInput) int
+		CreateRelease                  func(childComplexity int, input model.ReleaseInput, idempotencyKey *string) int
+		DecideRelease                  func(childComplexity int, release string, environment string, phase *gate.Phase) int
+		DeleteComponent                func(childComplexity int, key string) int
+		DeleteEnvironment              func(childComplexity int, key string) int
+		DeleteIntegration              func(childComplexity int, key string) int
+		DeleteRelease                  func(childComplexity int, key string) int
+		EvaluatePendingPromotions      func(childComplexity int) int
+		EvaluatePromotion              func(childComplexity int, id string) int
+		FinalizeRelease                func(childComplexity int, key string, idempotencyKey *string) int
+		ImportVex                      func(childComplexity int, document string) int
+		RegisterTarget                 func(childComplexity int, input model.TargetInput) int
+		RegisterVEXIssuer              func(childComplexity int, input model.VexIssuerInput) int
+		RejectPromotion                func(childComplexity int, id string, comment string, idempotencyKey *string) int
+		RemoveReleaseComponent         func(childComplexity int, release string, component string) int
+		RequestPromotion               func(childComplexity int, release string, environment string, reason *string, idempotencyKey *string) int
+		RevokeAPIToken                 func(childComplexity int, id string) int
+		RevokeException                func(childComplexity int, id string) int
+		SaveWorkflowTemplate           func(childComplexity int, input model.SaveWorkflowTemplateInput, idempotencyKey *string) int
+		ScanRelease                    func(childComplexity int, key string) int
+		SetComponentDeploymentTemplate func(childComplexity int, component string, template *string) int
+		SyncComponentVersions          func(childComplexity int, key string) int
+		TestIntegration                func(childComplexity int, key string) int
+		UnregisterTarget               func(childComplexity int, key string) int
+		UpdateEnvironment              func(childComplexity int, key string, input model.EnvironmentInput) int
 	}
 
 	PackageKey struct {
@@ -1034,6 +1036,7 @@ type ApiTokenResolver interface {
 type ComponentResolver interface {
 	Registry(ctx context.Context, obj *release.Component) (*release.Integration, error)
 
+	DeploymentTemplate(ctx context.Context, obj *release.Component) (*string, error)
 	Metadata(ctx context.Context, obj *release.Component) ([]model.KeyValue, error)
 	Versions(ctx context.Context, obj *release.Component, tag *string, first *int, after *string) (*model.VersionEntryConnection, error)
 }
@@ -1093,6 +1096,7 @@ type MutationResolver interface {
 	TestIntegration(ctx context.Context, key string) (*release.Integration, error)
 	CreateComponent(ctx context.Context, input model.ComponentInput, idempotencyKey *string) (*release.Component, error)
 	DeleteComponent(ctx context.Context, key string) (*model.DeletePayload, error)
+	SetComponentDeploymentTemplate(ctx context.Context, component string, template *string) (*release.Component, error)
 	SyncComponentVersions(ctx context.Context, key string) (*release.SyncResult, error)
 	CreateRelease(ctx context.Context, input model.ReleaseInput, idempotencyKey *string) (*release.Release, error)
 	AddReleaseComponent(ctx context.Context, release string, input model.ReleaseComponentInput, idempotencyKey *string) (*release.Release, error)
@@ -1712,6 +1716,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Component.DefaultChannel(childComplexity), true
+	case "Component.deploymentTemplate":
+		if e.ComplexityRoot.Component.DeploymentTemplate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Component.DeploymentTemplate(childComplexity), true
 	case "Component.displayName":
 		if e.ComplexityRoot.Component.DisplayName == nil {
 			break
@@ -3439,6 +3449,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ScanRelease(childComplexity, args["key"].(string)), true
+	case "Mutation.setComponentDeploymentTemplate":
+		if e.ComplexityRoot.Mutation.SetComponentDeploymentTemplate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setComponentDeploymentTemplate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetComponentDeploymentTemplate(childComplexity, args["component"].(string), args["template"].(*string)), true
 	case "Mutation.syncComponentVersions":
 		if e.ComplexityRoot.Mutation.SyncComponentVersions == nil {
 			break
@@ -5851,6 +5872,8 @@ type Component {
   registry: Integration!
   versioning: Versioning!
   defaultChannel: String!
+  "The workflow template that deploys it; null runs the built-in default-deploy."
+  deploymentTemplate: String
   metadata: [KeyValue!]!
   "The version map, newest entry first."
   versions(tag: String, first: Int, after: String): VersionEntryConnection!
@@ -5886,6 +5909,8 @@ input ComponentInput {
   registry: String!
   versioning: VersioningInput
   defaultChannel: String
+  "A workflow template in the catalog (or default-deploy); null or empty runs default-deploy."
+  deploymentTemplate: String
   metadata: [KeyValueInput!]
 }
 
@@ -6749,6 +6774,8 @@ type Mutation {
 
   createComponent(input: ComponentInput!, idempotencyKey: String): Component! @hasRole(role: releaser)
   deleteComponent(key: String!): DeletePayload! @hasRole(role: releaser)
+  "Names the workflow template that deploys a component (id or name); null or empty clears it, so default-deploy runs."
+  setComponentDeploymentTemplate(component: String!, template: String): Component! @hasRole(role: releaser)
   "Lists tags, resolves each to its digest and appends new or moved tags to the version map."
   syncComponentVersions(key: String!): SyncResult! @hasRole(role: releaser)
 
@@ -7567,6 +7594,8 @@ func (ec *executionContext) childFields_Component(ctx context.Context, field gra
 		return ec.fieldContext_Component_versioning(ctx, field)
 	case "defaultChannel":
 		return ec.fieldContext_Component_defaultChannel(ctx, field)
+	case "deploymentTemplate":
+		return ec.fieldContext_Component_deploymentTemplate(ctx, field)
 	case "metadata":
 		return ec.fieldContext_Component_metadata(ctx, field)
 	case "versions":
@@ -9764,6 +9793,28 @@ func (ec *executionContext) field_Mutation_scanRelease_args(ctx context.Context,
 		return nil, err
 	}
 	args["key"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setComponentDeploymentTemplate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "component",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["component"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "template",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["template"] = arg1
 	return args, nil
 }
 
@@ -12701,6 +12752,29 @@ func (ec *executionContext) _Component_defaultChannel(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_Component_defaultChannel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Component", field, false, false, "String")
+}
+
+func (ec *executionContext) _Component_deploymentTemplate(ctx context.Context, field graphql.CollectedField, obj *release.Component) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Component_deploymentTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Component().DeploymentTemplate(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Component_deploymentTemplate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Component", field, true, true, "String")
 }
 
 func (ec *executionContext) _Component_metadata(ctx context.Context, field graphql.CollectedField, obj *release.Component) (ret graphql.Marshaler) {
@@ -18926,6 +19000,68 @@ func (ec *executionContext) fieldContext_Mutation_deleteComponent(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteComponent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setComponentDeploymentTemplate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setComponentDeploymentTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetComponentDeploymentTemplate(ctx, fc.Args["component"].(string), fc.Args["template"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "releaser")
+				if err != nil {
+					var zeroVal *release.Component
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *release.Component
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Component) graphql.Marshaler {
+			return ec.marshalNComponent2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐComponent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setComponentDeploymentTemplate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Component(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setComponentDeploymentTemplate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -29874,7 +30010,7 @@ func (ec *executionContext) unmarshalInputComponentInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "displayName", "imageRepository", "registry", "versioning", "defaultChannel", "metadata"}
+	fieldsInOrder := [...]string{"name", "displayName", "imageRepository", "registry", "versioning", "defaultChannel", "deploymentTemplate", "metadata"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29923,6 +30059,13 @@ func (ec *executionContext) unmarshalInputComponentInput(ctx context.Context, ob
 				return it, err
 			}
 			it.DefaultChannel = data
+		case "deploymentTemplate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deploymentTemplate"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeploymentTemplate = data
 		case "metadata":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metadata"))
 			data, err := ec.unmarshalOKeyValueInput2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐKeyValueInputᚄ(ctx, v)
@@ -32068,6 +32211,12 @@ func (ec *executionContext) _Component(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "deploymentTemplate":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Component_deploymentTemplate(ctx, field, obj)
+				})
 		case "metadata":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -34288,6 +34437,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteComponent":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteComponent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setComponentDeploymentTemplate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setComponentDeploymentTemplate(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

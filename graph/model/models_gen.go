@@ -92,7 +92,9 @@ type ComponentInput struct {
 	Registry       string           `json:"registry"`
 	Versioning     *VersioningInput `json:"versioning,omitempty"`
 	DefaultChannel *string          `json:"defaultChannel,omitempty"`
-	Metadata       []KeyValueInput  `json:"metadata,omitempty"`
+	// A workflow template in the catalog (or default-deploy); null or empty runs default-deploy.
+	DeploymentTemplate *string         `json:"deploymentTemplate,omitempty"`
+	Metadata           []KeyValueInput `json:"metadata,omitempty"`
 }
 
 type CreatedAPIToken struct {
