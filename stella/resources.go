@@ -209,18 +209,22 @@ func newIntegrationCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-const componentFields = `id name displayName imageRepository registry { name } versioning { type tagPattern semverExtract } defaultChannel createdAt`
+const componentFields = `id name displayName imageRepository registry { name } versioning { type tagPattern semverExtract } defaultChannel deploymentTemplate createdAt`
 
-var componentCols = []column{{"NAME", "name"}, {"REPOSITORY", "imageRepository"}, {"REGISTRY", "registry.name"}, {"STRATEGY", "versioning.type"}, {"ID", "id"}}
+// componentCols shows TEMPLATE "-" for a component without one: it runs default-deploy.
+var componentCols = []column{{"NAME", "name"}, {"REPOSITORY", "imageRepository"}, {"REGISTRY", "registry.name"}, {"STRATEGY", "versioning.type"}, {"TEMPLATE", "deploymentTemplate"}, {"ID", "id"}}
 
 func newComponentCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "component", Short: "Manage components (deployable images) and their version maps"}
-	var repo, registry, strategy, pattern, extract string
+	var repo, registry, strategy, pattern, extract, template string
 	create := &cobra.Command{
 		Use: "create NAME --repo HOST/PATH --registry INTEGRATION", Short: "Create a component", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := map[string]any{"name": args[0], "imageRepository": repo, "registry": registry,
 				"versioning": map[string]any{"type": strategy, "tagPattern": pattern, "semverExtract": extract}}
+			if template != "" {
+				in["deploymentTemplate"] = template
+			}
 			return inputMutation(cmd, g, "createComponent", "ComponentInput", in, componentFields, componentCols)
 		},
 	}
@@ -230,6 +234,7 @@ func newComponentCmd(g *globals) *cobra.Command {
 	f.StringVar(&strategy, "strategy", "semver", "semver, date, sequential or manual")
 	f.StringVar(&pattern, "tag-pattern", "", "regular expression a tag must match")
 	f.StringVar(&extract, "semver-extract", "", "regular expression whose first group is the version")
+	f.StringVar(&template, "deployment-template", "", "workflow template that deploys it (default: default-deploy)")
 	sync := &cobra.Command{
 		Use: "sync KEY", Short: "List tags, resolve each to its digest, append new and moved tags", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -277,10 +282,36 @@ func newComponentCmd(g *globals) *cobra.Command {
 		},
 	}
 	versions.Flags().StringVar(&vtag, "tag", "", "only entries of this tag")
-	cmd.AddCommand(create, sync, versions,
+	cmd.AddCommand(create, sync, versions, newComponentSetTemplateCmd(g),
 		listCommand(g, "list", "List components", `{ components(first: 500) { nodes { `+componentFields+` } } }`, "components", componentCols, nil),
 		getCommand(g, "component", componentFields, componentCols),
 		keyMutation(g, "delete", "Delete a component no release pins", "deleteComponent", "id", nil))
+	return cmd
+}
+
+// newComponentSetTemplateCmd: "set-template COMPONENT TEMPLATE" names the
+// workflow template that deploys a component; --clear (or an empty
+// TEMPLATE) goes back to default-deploy.
+func newComponentSetTemplateCmd(g *globals) *cobra.Command {
+	var clear bool
+	cmd := &cobra.Command{
+		Use: "set-template COMPONENT (TEMPLATE | --clear)", Short: "Name the workflow template that deploys a component",
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			vars := map[string]any{"component": args[0], "template": nil}
+			switch {
+			case clear && len(args) == 2:
+				return withCode(ExitUsage, "give a TEMPLATE or --clear, not both")
+			case len(args) == 2 && args[1] != "":
+				vars["template"] = args[1]
+			case !clear && len(args) == 1:
+				return withCode(ExitUsage, "give a TEMPLATE, or --clear (or \"\") to run default-deploy")
+			}
+			q := `mutation($component: String!, $template: String) { setComponentDeploymentTemplate(component: $component, template: $template) { ` + componentFields + ` } }`
+			return runAndPrint(cmd, g, q, vars, "setComponentDeploymentTemplate", componentCols)
+		},
+	}
+	cmd.Flags().BoolVar(&clear, "clear", false, "clear it, so the built-in default-deploy runs")
 	return cmd
 }
 
