@@ -19,7 +19,7 @@ func schemaWorkflowTemplates(dialect string) []string {
 }
 
 // schemaComponentDeploymentTemplate names, on a component, the workflow
-// template that deploys it; '' is the built-in default-deploy.
+// template that deploys it; an empty name is the built-in default-deploy.
 func schemaComponentDeploymentTemplate(dialect string) []string {
 	return ddl(dialect, `ALTER TABLE components ADD COLUMN deployment_template TEXT NOT NULL DEFAULT ''`)
 }
