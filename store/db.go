@@ -23,8 +23,9 @@ const (
 // DB is an open store. It is safe for concurrent use.
 type DB struct {
 	*store
-	bun      *bun.DB
-	migrated []string // migrations this Open applied, for tests
+	bun           *bun.DB
+	migrated      []string // migrations this Open applied, for tests
+	riverMigrated []string // River's migrations this Open applied, for tests
 }
 
 var (
@@ -104,4 +105,19 @@ func (s *store) inTxStore(ctx context.Context, fn func(tx *store) error) error {
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		return fn(&store{db: tx, dialect: s.dialect, inTx: true, writers: s.writers})
 	})
+}
+
+// RunInTx runs fn in one transaction of the bun database, for packages that
+// keep their own tables (the workflow runner hands tx.Tx to River to insert
+// jobs in it). On SQLite it waits in this process's writer queue like every
+// store transaction.
+func (d *DB) RunInTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if d.writers != nil {
+		done, err := d.writers.acquire(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+	}
+	return d.bun.RunInTx(ctx, nil, fn)
 }

@@ -2,8 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"log/slog"
 
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
 )
@@ -34,6 +40,7 @@ func migrations() []migration {
 		{"0013", "current_deployments", schemaCurrentDeployments},
 		{"0014", "promotion_not_before", schemaPromotionNotBefore},
 		{"0015", "workflow_templates", schemaWorkflowTemplates},
+		{"0016", "workflow_runs", schemaWorkflowRuns},
 		{"0017", "component_deployment_template", schemaComponentDeploymentTemplate},
 	}
 }
@@ -41,8 +48,9 @@ func migrations() []migration {
 // migrationsTable is where bun/migrate records the applied steps.
 const migrationsTable = "stella_migrations"
 
-// runMigrations applies the pending migrations and returns the names it applied.
-func runMigrations(ctx context.Context, db *bun.DB, dialect string) ([]string, error) {
+// runMigrations applies the pending migrations, Stella's and then River's,
+// and returns the names it applied.
+func runMigrations(ctx context.Context, db *bun.DB, dialect string) (applied, river []string, err error) {
 	ms := migrate.NewMigrations()
 	for _, m := range migrations() {
 		ms.Add(migrate.Migration{
@@ -70,26 +78,61 @@ func runMigrations(ctx context.Context, db *bun.DB, dialect string) ([]string, e
 		// (unlike bun's lock table) is released if the process dies.
 		conn, err := db.Conn(ctx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		defer conn.Close()
 		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(hashtext('"+migrationsTable+"'))"); err != nil {
-			return nil, fmt.Errorf("lock migrations: %w", err)
+			return nil, nil, fmt.Errorf("lock migrations: %w", err)
 		}
 		defer func() {
 			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext('"+migrationsTable+"'))")
 		}()
 	}
 	if err := migrator.Init(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	group, err := migrator.Migrate(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	applied := make([]string, 0, len(group.Migrations))
+	applied = make([]string, 0, len(group.Migrations))
 	for _, m := range group.Migrations {
 		applied = append(applied, m.Name+"_"+m.Comment)
 	}
-	return applied, nil
+	if river, err = migrateRiver(ctx, db.DB, dialect); err != nil {
+		return nil, nil, fmt.Errorf("river job queue: %w", err)
+	}
+	return applied, river, nil
+}
+
+// migrateRiver applies the schema of River, the job queue under the workflow
+// runner, with River's own migrator: its tables (river_job, river_leader, …)
+// and its version table river_migration live beside Stella's and never
+// collide with them. On PostgreSQL it runs under the same advisory lock as
+// Stella's migrations, so replicas starting together migrate once.
+func migrateRiver(ctx context.Context, db *sql.DB, dialect string) ([]string, error) {
+	m, err := rivermigrate.New(RiverDriver(db, dialect), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, err
+	}
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(res.Versions))
+	for _, v := range res.Versions {
+		out = append(out, fmt.Sprintf("river_%03d_%s", v.Version, v.Name))
+	}
+	return out, nil
+}
+
+// RiverDriver returns River's driver for a pool of this dialect: the SQLite
+// driver for the embedded default, the database/sql one for PostgreSQL (its
+// transactions are the *sql.Tx under a bun.Tx, so a job insert can join a
+// store transaction).
+func RiverDriver(db *sql.DB, dialect string) riverdriver.Driver[*sql.Tx] {
+	if dialect == DialectPostgres {
+		return riverdatabasesql.New(db)
+	}
+	return riversqlite.New(db)
 }

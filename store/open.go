@@ -71,12 +71,12 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		_ = sqldb.Close()
 		return nil, fmt.Errorf("store: cannot reach %s: %w", name, err)
 	}
-	applied, err := runMigrations(ctx, bdb, db.dialect)
+	applied, river, err := runMigrations(ctx, bdb, db.dialect)
 	if err != nil {
 		_ = sqldb.Close()
 		return nil, fmt.Errorf("store: migrate %s: %w", name, err)
 	}
-	db.migrated = applied
+	db.migrated, db.riverMigrated = applied, river
 	if err := db.Optimize(ctx); err != nil {
 		_ = sqldb.Close()
 		return nil, fmt.Errorf("store: optimize %s: %w", name, err)
