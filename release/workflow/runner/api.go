@@ -334,4 +334,3 @@ func completedEvent(row *runRow, node string, now time.Time) Event {
 	}
 	return Event{Tenant: row.tenant, RunID: row.run.ID, Type: typ, NodeID: node, At: now, Data: data}
 }
-
