@@ -245,3 +245,89 @@ func TestTimeoutWithOneAttemptFailsTheRun(t *testing.T) {
 		}
 	})
 }
+
+func TestCancelStopsTheRunningStepAndStartsNothingElse(t *testing.T) {
+	dialects(t, func(t *testing.T, dsn string) {
+		db := openStore(t, dsn)
+		sp := newSpans()
+		started := make(chan string, 10)
+		r := startRunner(t, db, testSteps(sp), runner.WithEvents(func(e runner.Event) {
+			if e.Type == runner.EventStepStarted {
+				started <- e.NodeID
+			}
+		}))
+		tmpl := workflow.Template{Name: "long", Nodes: []workflow.Node{sleepNode("wait", 30_000), sleepNode("after", 10, "wait")}}
+		ctx := context.Background()
+		id, err := r.Submit(ctx, "acme", tmpl, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := <-started; n != "wait" {
+			t.Fatalf("first started node %q", n)
+		}
+		begin := time.Now()
+		if err := r.Cancel(ctx, "acme", id); err != nil {
+			t.Fatal(err)
+		}
+		run := waitRun(t, r, "acme", id)
+		if run.State != workflow.RunCancelled {
+			t.Fatalf("run %s", run.State)
+		}
+		// Wait returns once the run is final; the cancelled step ends just after.
+		deadline := time.Now().Add(10 * time.Second)
+		for run.Node("wait").State == workflow.NodeRunning && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+			if run, err = r.Get(ctx, "acme", id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := nodeStates(run); got["wait"] != workflow.NodeCancelled || got["after"] != workflow.NodeCancelled {
+			t.Errorf("node states %v, want both cancelled", got)
+		}
+		if _, end := sp.get("wait"); end.IsZero() || end.Sub(begin) > 5*time.Second {
+			t.Errorf("the wait step ended %v after Cancel, want its context cancelled", end.Sub(begin))
+		}
+		if s, _ := sp.get("after"); !s.IsZero() {
+			t.Error("after started in a cancelled run")
+		}
+		if err := r.Cancel(ctx, "acme", id); err != nil {
+			t.Errorf("cancelling a cancelled run: %v", err)
+		}
+	})
+}
+
+func TestPokeRerunsAWaitingNode(t *testing.T) {
+	dialects(t, func(t *testing.T, dsn string) {
+		db := openStore(t, dsn)
+		reg := testSteps(newSpans())
+		var approved sync.Map
+		reg.Register("approval", step.StepFunc(func(ctx context.Context, in step.Input) (step.Output, error) {
+			if _, ok := approved.Load(in.RunID); !ok {
+				return step.Output{Waiting: true}, nil
+			}
+			return step.Output{Values: map[string]any{"approvers": []any{"bob"}}}, nil
+		}))
+		r := startRunner(t, db, reg)
+		tmpl := workflow.Template{Name: "gated", Nodes: []workflow.Node{{ID: "approve", Type: "approval"}, sleepNode("deploy", 10, "approve")}}
+		ctx := context.Background()
+		id, err := r.Submit(ctx, "acme", tmpl, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := waitRun(t, r, "acme", id)
+		if run.State != workflow.RunWaiting || run.Node("approve").State != workflow.NodeWaiting {
+			t.Fatalf("run %s, approve %s; want both waiting", run.State, run.Node("approve").State)
+		}
+		if err := r.Poke(ctx, "acme", id, "deploy"); err == nil {
+			t.Error("poking a pending node succeeded")
+		}
+		approved.Store(id, true)
+		if err := r.Poke(ctx, "acme", id, "approve"); err != nil {
+			t.Fatal(err)
+		}
+		run = waitRun(t, r, "acme", id)
+		if run.State != workflow.RunSucceeded || run.Node("approve").Attempts != 1 {
+			t.Fatalf("run %s, approve %+v", run.State, run.Node("approve"))
+		}
+	})
+}
