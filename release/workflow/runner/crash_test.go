@@ -14,6 +14,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/release/workflow"
 	"github.com/stella-ops/stella/release/workflow/runner"
 	"github.com/stella-ops/stella/release/workflow/step"
@@ -232,4 +233,54 @@ func TestKill9MidRunEveryNodeCountsOnce(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestTwoReplicasRunEachNodeOnce(t *testing.T) {
+	dsn := testenv.PostgresDSN(t)
+	db := openStore(t, dsn)
+	createCounter(t, db)
+	sub := submitter(t, db)
+	ctx := context.Background()
+	const runs = 200
+	tmpl := workflow.Template{Name: "small", Nodes: []workflow.Node{
+		{ID: "build", Type: "count", Config: json.RawMessage(`{"millis":5}`)},
+		{ID: "test", Type: "count", Config: json.RawMessage(`{"millis":5}`), DependsOn: []string{"build"}},
+		{ID: "scan", Type: "count", Config: json.RawMessage(`{"millis":5}`), DependsOn: []string{"build"}},
+		{ID: "ship", Type: "count", Config: json.RawMessage(`{"millis":5}`), DependsOn: []string{"test", "scan"}},
+	}}
+	one, two := startChild(t, dsn, "one"), startChild(t, dsn, "two")
+	ids := make([]string, runs)
+	for i := range ids {
+		id, err := sub.Submit(ctx, "acme", tmpl, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = id
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	for _, id := range ids {
+		run, err := sub.Wait(waitCtx, "acme", id)
+		if err != nil {
+			t.Fatalf("run %s: %v\nreplica one: %s\nreplica two: %s", id, err, one.out, two.out)
+		}
+		if run.State != workflow.RunSucceeded {
+			t.Fatalf("run %s %s: %s", id, run.State, run.Error)
+		}
+	}
+	one.stop(t)
+	two.stop(t)
+	if n := countRows(t, db, `SELECT count(*) FROM runner_test_counter WHERE n = 1`); n != runs*4 {
+		t.Errorf("%d nodes counted exactly once, want %d", n, runs*4)
+	}
+	if n := countRows(t, db, `SELECT count(*) FROM runner_test_counter WHERE n <> 1`); n != 0 {
+		t.Errorf("%d nodes counted more than once", n)
+	}
+	for _, replica := range []string{"one", "two"} {
+		n := countRows(t, db, `SELECT count(*) FROM runner_test_counter WHERE replica = ?`, replica)
+		t.Logf("replica %s completed %d nodes", replica, n)
+		if n == 0 {
+			t.Errorf("replica %s completed no node", replica)
+		}
+	}
 }
