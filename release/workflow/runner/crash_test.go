@@ -175,6 +175,7 @@ func submitter(t *testing.T, db *store.DB) *runner.Runner {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = r.Stop(context.Background()) })
 	return r
 }
 

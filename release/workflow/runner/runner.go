@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -94,6 +95,9 @@ type Runner struct {
 	replica string
 	client  *river.Client[*sql.Tx]
 
+	closeDriver func()
+	started     atomic.Bool
+
 	mu      sync.Mutex
 	base    context.Context         // steps' parent: cancelled by a hard Stop
 	stopAll context.CancelCauseFunc // cancels base
@@ -135,7 +139,12 @@ func New(db *store.DB, reg *step.Registry, opts ...Option) (*Runner, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &nodeWorker{r: r})
 	river.AddWorker(workers, &wakeWorker{r: r})
-	client, err := river.NewClient(store.RiverDriver(r.bun.DB, db.Dialect()), &river.Config{
+	driver, closeDriver, err := riverDriver(db)
+	if err != nil {
+		return nil, err
+	}
+	r.closeDriver = closeDriver
+	client, err := river.NewClient(driver, &river.Config{
 		ID:                   r.replica + "-" + newToken()[:8],
 		Queues:               map[string]river.QueueConfig{queue: {MaxWorkers: o.workers}},
 		Workers:              workers,
@@ -148,6 +157,7 @@ func New(db *store.DB, reg *step.Registry, opts ...Option) (*Runner, error) {
 		Logger:               o.logger,
 	})
 	if err != nil {
+		closeDriver()
 		return nil, fmt.Errorf("runner: River client: %w", err)
 	}
 	r.client = client
@@ -170,6 +180,7 @@ func (retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 
 // Start starts executing jobs; cancelling ctx stops the runner as Stop does.
 func (r *Runner) Start(ctx context.Context) error {
+	r.started.Store(true)
 	if err := r.client.Start(ctx); err != nil {
 		return fmt.Errorf("runner: start: %w", err)
 	}
@@ -178,12 +189,19 @@ func (r *Runner) Start(ctx context.Context) error {
 
 // Stop stops fetching jobs and waits for running steps to finish. When ctx
 // ends first, running steps are cancelled: their nodes are released to be
-// run again by a replica, and Stop returns ctx's error.
+// run again by a replica, and Stop returns ctx's error. A runner that was
+// never started (one that only submits and reads) just releases its pools.
 func (r *Runner) Stop(ctx context.Context) error {
-	err := r.client.Stop(ctx)
-	if err == nil {
+	if !r.started.Load() {
+		r.closeDriver()
 		return nil
 	}
+	err := r.client.Stop(ctx)
+	if err == nil {
+		r.closeDriver()
+		return nil
+	}
+	defer r.closeDriver()
 	r.stopAll(errShutdown)
 	hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/uptrace/bun"
 
 	"github.com/stella-ops/stella/fault"
@@ -30,8 +32,7 @@ type nodeWorker struct {
 func (w *nodeWorker) Timeout(*river.Job[nodeArgs]) time.Duration { return w.r.o.rescueAfter }
 
 func (w *nodeWorker) Work(ctx context.Context, job *river.Job[nodeArgs]) error {
-	owner := fmt.Sprintf("%s/%d/%d", w.r.replica, job.ID, job.Attempt)
-	return w.r.runNode(ctx, job.Args, owner)
+	return w.r.runNode(ctx, job)
 }
 
 // wakeWorker advances a run whose retry delay ended.
@@ -140,7 +141,9 @@ func (r *Runner) claimNode(ctx context.Context, a nodeArgs, owner string) (c cla
 }
 
 // runNode executes one delivery of a node job.
-func (r *Runner) runNode(jobCtx context.Context, a nodeArgs, owner string) error {
+func (r *Runner) runNode(jobCtx context.Context, job *river.Job[nodeArgs]) error {
+	a := job.Args
+	owner := fmt.Sprintf("%s/%d/%d", r.replica, job.ID, job.Attempt)
 	c, row, wait, err := r.claimNode(jobCtx, a, owner)
 	switch {
 	case err != nil:
@@ -150,11 +153,11 @@ func (r *Runner) runNode(jobCtx context.Context, a nodeArgs, owner string) error
 	case c == busy:
 		return river.JobSnooze(wait)
 	case c == claimedCancelled:
-		return r.complete(a, owner, workflow.Result{Err: errCancelled.Error()}, step.Output{}, nil)
+		return r.complete(jobCtx, job, owner, workflow.Result{Err: errCancelled.Error()}, step.Output{}, nil)
 	}
 	node := templateNode(row.run, a.Node)
 	if node == nil {
-		return r.complete(a, owner, workflow.Result{Err: "node is not in the run's template"}, step.Output{}, nil)
+		return r.complete(jobCtx, job, owner, workflow.Result{Err: "node is not in the run's template"}, step.Output{}, nil)
 	}
 
 	// The step's context ends with the runner (hard stop), a Cancel, a lost
@@ -212,7 +215,7 @@ func (r *Runner) runNode(jobCtx context.Context, a nodeArgs, owner string) error
 	default:
 		res = workflow.Result{Outputs: out.Values, Waiting: out.Waiting}
 	}
-	return r.complete(a, owner, res, out, log)
+	return r.complete(jobCtx, job, owner, res, out, log)
 }
 
 func templateNode(run *workflow.Run, id string) *workflow.Node {
@@ -336,8 +339,11 @@ func (r *Runner) release(a nodeArgs, owner string) error {
 // success, starts the nodes that became ready with their jobs, and appends
 // the events. It retries transient failures a few times; if the lease was
 // taken over meanwhile nothing is written.
-func (r *Runner) complete(a nodeArgs, owner string, res workflow.Result, out step.Output, log *tailLog) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.base), time.Minute)
+func (r *Runner) complete(jobCtx context.Context, job *river.Job[nodeArgs], owner string, res workflow.Result, out step.Output, log *tailLog) error {
+	a := job.Args
+	// Detached from cancellation, but River's worker context values stay:
+	// the job completes in the same transaction (JobCompleteTx).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(jobCtx), time.Minute)
 	defer cancel()
 	var (
 		events []Event
@@ -349,7 +355,7 @@ func (r *Runner) complete(a nodeArgs, owner string, res workflow.Result, out ste
 		lg.chunk, lg.tail, lg.truncated, _ = log.flush()
 	}
 	for try := 0; try < 5; try++ {
-		events, lost, err = r.completeTx(ctx, a, owner, res, out, lg)
+		events, lost, err = r.completeTx(ctx, job, owner, res, out, lg)
 		if err == nil {
 			break
 		}
@@ -371,7 +377,8 @@ type logFlushed struct {
 	truncated   bool
 }
 
-func (r *Runner) completeTx(ctx context.Context, a nodeArgs, owner string, res workflow.Result, out step.Output, lg logFlushed) (events []Event, lost bool, err error) {
+func (r *Runner) completeTx(ctx context.Context, job *river.Job[nodeArgs], owner string, res workflow.Result, out step.Output, lg logFlushed) (events []Event, lost bool, err error) {
+	a := job.Args
 	err = r.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		row, err := r.loadRun(ctx, tx, a.Tenant, a.Run, true)
 		if err != nil {
@@ -414,7 +421,14 @@ func (r *Runner) completeTx(ctx context.Context, a nodeArgs, owner string, res w
 			return err
 		}
 		if len(lg.tail) > 0 {
-			return keepLog(ctx, tx, a, lg.tail, lg.truncated)
+			if err := keepLog(ctx, tx, a, lg.tail, lg.truncated); err != nil {
+				return err
+			}
+		}
+		// The job ends with the node's transition. It is no longer running
+		// only if River rescued it meanwhile; that delivery will find no lease.
+		if _, err := river.JobCompleteTx[riverdriver.Driver[*sql.Tx]](ctx, tx.Tx, job); err != nil && !errors.Is(err, rivertype.ErrNotFound) {
+			return fmt.Errorf("runner: complete job of node %s: %w", a.Node, err)
 		}
 		return nil
 	})
