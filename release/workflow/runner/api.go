@@ -115,7 +115,8 @@ func (r *Runner) Submit(ctx context.Context, tenant string, t workflow.Template,
 	if err != nil {
 		return "", err
 	}
-	r.signal()
+	r.driver.kick()
+	r.signal(tenant, run.ID)
 	r.publish(events)
 	return run.ID, nil
 }
@@ -132,8 +133,10 @@ func (r *Runner) Get(ctx context.Context, tenant, runID string) (*workflow.Run, 
 // Wait returns the run once it is final (succeeded, failed, cancelled) or
 // waiting for a Poke, or ctx's error.
 func (r *Runner) Wait(ctx context.Context, tenant, runID string) (*workflow.Run, error) {
+	changes, done := r.watch(tenant, runID)
+	defer done()
 	for {
-		changed := r.changes()
+		changed := changes()
 		run, err := r.Get(ctx, tenant, runID)
 		if err != nil {
 			return nil, err
@@ -211,7 +214,7 @@ func (r *Runner) Cancel(ctx context.Context, tenant, runID string) error {
 		}
 	}
 	r.mu.Unlock()
-	r.signal()
+	r.signal(tenant, runID)
 	r.publish(events)
 	return nil
 }
@@ -246,7 +249,8 @@ func (r *Runner) Poke(ctx context.Context, tenant, runID, nodeID string) error {
 		return err
 	})
 	if err == nil {
-		r.signal()
+		r.driver.kick()
+		r.signal(tenant, runID)
 	}
 	return err
 }

@@ -15,10 +15,12 @@ import (
 	"github.com/stella-ops/stella/release/workflow"
 	"github.com/stella-ops/stella/release/workflow/runner"
 	"github.com/stella-ops/stella/release/workflow/step"
+	"github.com/stella-ops/stella/store"
 )
 
 var (
 	benchConcurrency = flag.Int("runner.concurrency", 4, "runs in flight at once in BenchmarkRuns")
+	benchConns       = flag.Int("runner.conns", 0, "store pool size in BenchmarkRuns (0: the store's default)")
 	benchPoll        = flag.Duration("runner.poll", 0, "runner poll interval in BenchmarkRuns (0: the runner's default)")
 )
 
@@ -38,7 +40,15 @@ func BenchmarkRuns(b *testing.B) {
 }
 
 func benchRuns(b *testing.B, dsn string) {
-	db := openStore(b, dsn)
+	var sopts []store.Option
+	if *benchConns > 0 {
+		sopts = append(sopts, store.WithMaxOpenConns(*benchConns))
+	}
+	db, err := store.Open(context.Background(), dsn, sopts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
 	type key struct{ run, node string }
 	var (
 		mu      sync.Mutex

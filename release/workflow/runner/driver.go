@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -54,4 +55,78 @@ func riverDriver(db *store.DB) (driver riverdriver.Driver[*sql.Tx], close func()
 		return nil, nil, fmt.Errorf("runner: PostgreSQL pool for LISTEN: %w", err)
 	}
 	return riverdatabasesql.NewWithPgxListener(sqldb, pool), pool.Close, nil
+}
+
+// kickDriver is River's driver with a listener that also hears this
+// process's own hand-offs. River learns of a new job from a notification
+// (SQLite: a table polled every 50 ms; PostgreSQL: NOTIFY) or at its next
+// poll; the runner knows the moment its transaction committed a job and
+// kicks its own producer at once.
+type kickDriver struct {
+	riverdriver.Driver[*sql.Tx]
+	kicks chan struct{}
+}
+
+func newKickDriver(d riverdriver.Driver[*sql.Tx]) *kickDriver {
+	return &kickDriver{Driver: d, kicks: make(chan struct{}, 1)}
+}
+
+func (d *kickDriver) GetListener(p *riverdriver.GetListenenerParams) riverdriver.Listener {
+	return &kickListener{Listener: d.Driver.GetListener(p), kicks: d.kicks}
+}
+
+// kick tells this process's producer that a job was committed.
+func (d *kickDriver) kick() {
+	select {
+	case d.kicks <- struct{}{}:
+	default: // one pending kick fetches every committed job
+	}
+}
+
+// kickNotification is what River's own insert notification for the queue says.
+var kickNotification = &riverdriver.Notification{Topic: "river_insert", Payload: `{"queue":"` + queue + `"}`}
+
+type kickListener struct {
+	riverdriver.Listener
+	kicks chan struct{}
+}
+
+// WaitForNotification returns the inner listener's next notification, or an
+// insert notification when kicked first. A kick interrupts the inner wait by
+// cancelling it, as River's notifier itself does to change subscriptions.
+func (l *kickListener) WaitForNotification(ctx context.Context) (*riverdriver.Notification, error) {
+	select {
+	case <-l.kicks:
+		return kickNotification, nil
+	default:
+	}
+	inner, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var kicked atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-l.kicks:
+			kicked.Store(true)
+			cancel()
+		case <-done:
+		}
+	}()
+	n, err := l.Listener.WaitForNotification(inner)
+	close(done)
+	if !kicked.Load() {
+		return n, err
+	}
+	if err == nil {
+		// A real notification came first: deliver it, keep the kick for the next wait.
+		select {
+		case l.kicks <- struct{}{}:
+		default:
+		}
+		return n, nil
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return kickNotification, nil
 }

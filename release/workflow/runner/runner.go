@@ -95,6 +95,7 @@ type Runner struct {
 	replica string
 	client  *river.Client[*sql.Tx]
 
+	driver      *kickDriver
 	closeDriver func()
 	started     atomic.Bool
 
@@ -102,7 +103,7 @@ type Runner struct {
 	base    context.Context         // steps' parent: cancelled by a hard Stop
 	stopAll context.CancelCauseFunc // cancels base
 	running map[string]context.CancelCauseFunc
-	changed chan struct{} // closed and replaced after each local commit (Wait)
+	watches map[string]*watch
 }
 
 // New prepares a runner on db with the steps of reg. Start begins executing.
@@ -129,7 +130,7 @@ func New(db *store.DB, reg *step.Registry, opts ...Option) (*Runner, error) {
 	}
 	r := &Runner{
 		db: db, bun: db.Bun(), pg: db.Dialect() == store.DialectPostgres, reg: reg, o: o,
-		replica: o.replica, running: map[string]context.CancelCauseFunc{}, changed: make(chan struct{}),
+		replica: o.replica, running: map[string]context.CancelCauseFunc{}, watches: map[string]*watch{},
 	}
 	if r.replica == "" {
 		r.replica = "replica-" + newToken()[:12]
@@ -144,7 +145,8 @@ func New(db *store.DB, reg *step.Registry, opts ...Option) (*Runner, error) {
 		return nil, err
 	}
 	r.closeDriver = closeDriver
-	client, err := river.NewClient(driver, &river.Config{
+	r.driver = newKickDriver(driver)
+	client, err := river.NewClient(r.driver, &river.Config{
 		ID:                   r.replica + "-" + newToken()[:8],
 		Queues:               map[string]river.QueueConfig{queue: {MaxWorkers: o.workers}},
 		Workers:              workers,
@@ -220,18 +222,47 @@ var (
 	errLeaseLost = errors.New("node lease lost")
 )
 
-// signal wakes the local Waits after a commit.
-func (r *Runner) signal() {
-	r.mu.Lock()
-	close(r.changed)
-	r.changed = make(chan struct{})
-	r.mu.Unlock()
+// watch is the Waits of one run in this process.
+type watch struct {
+	ch      chan struct{} // closed and replaced after each local commit to the run
+	waiters int
 }
 
-func (r *Runner) changes() <-chan struct{} {
+// signal wakes the local Waits of a run after a commit.
+func (r *Runner) signal(tenant, run string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.changed
+	if w, ok := r.watches[runningKey(tenant, run, "")]; ok {
+		close(w.ch)
+		w.ch = make(chan struct{})
+	}
+}
+
+// watch registers a Wait on a run: changes returns the channel of the next
+// commit; done unregisters.
+func (r *Runner) watch(tenant, run string) (changes func() <-chan struct{}, done func()) {
+	key := runningKey(tenant, run, "")
+	r.mu.Lock()
+	w, ok := r.watches[key]
+	if !ok {
+		w = &watch{ch: make(chan struct{})}
+		r.watches[key] = w
+	}
+	w.waiters++
+	r.mu.Unlock()
+	changes = func() <-chan struct{} {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return w.ch
+	}
+	done = func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if w.waiters--; w.waiters == 0 {
+			delete(r.watches, key)
+		}
+	}
+	return changes, done
 }
 
 func (r *Runner) publish(events []Event) {

@@ -66,7 +66,8 @@ func (w *wakeWorker) Work(ctx context.Context, job *river.Job[wakeArgs]) error {
 		return nil
 	}
 	if err == nil {
-		w.r.signal()
+		w.r.driver.kick()
+		w.r.signal(job.Args.Tenant, job.Args.Run)
 		w.r.publish(events)
 	}
 	return err
@@ -366,7 +367,8 @@ func (r *Runner) complete(jobCtx context.Context, job *river.Job[nodeArgs], owne
 	if err != nil || lost {
 		return err
 	}
-	r.signal()
+	r.driver.kick()
+	r.signal(a.Tenant, a.Run)
 	r.publish(events)
 	return nil
 }
