@@ -100,7 +100,7 @@ func (r *Runner) Submit(ctx context.Context, tenant string, t workflow.Template,
 			return fmt.Errorf("runner: create run: %w", err)
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return err // the run exists: this is a repeated submission
+			return sameRun(ctx, tx, tenant, run.ID, digest, err)
 		}
 		row := &runRow{tenant: tenant, run: run}
 		if events, err = r.advance(ctx, tx, row, now); err != nil {
@@ -119,6 +119,23 @@ func (r *Runner) Submit(ctx context.Context, tenant string, t workflow.Template,
 	r.signal(tenant, run.ID)
 	r.publish(events)
 	return run.ID, nil
+}
+
+// sameRun accepts a repeated submission: the run with that id exists, and
+// must be of the same template.
+func sameRun(ctx context.Context, tx bun.Tx, tenant, id, digest string, err error) error {
+	if err != nil {
+		return err
+	}
+	var existing string
+	if err := tx.QueryRowContext(ctx, `SELECT template_digest FROM workflow_runs WHERE tenant_id = ? AND id = ?`,
+		tenant, id).Scan(&existing); err != nil {
+		return fmt.Errorf("runner: read run %s: %w", id, err)
+	}
+	if existing != digest {
+		return &fault.ConflictError{Kind: "workflow run", Key: id, Reason: "exists with another template (" + existing + ")"}
+	}
+	return nil
 }
 
 // Get returns the state of a run.

@@ -111,9 +111,12 @@ type nodeArgs struct {
 func (nodeArgs) Kind() string { return "stella_workflow_node" }
 
 // wakeArgs is the River job that advances a run when a retry delay ends.
+// Every transition of a run that has a node in a retry delay plans the same
+// wake; the job is unique by its args, so it is inserted once.
 type wakeArgs struct {
-	Tenant string `json:"tenant"`
-	Run    string `json:"run"`
+	Tenant string    `json:"tenant"`
+	Run    string    `json:"run"`
+	At     time.Time `json:"at"`
 }
 
 func (wakeArgs) Kind() string { return "stella_workflow_wake" }
@@ -139,8 +142,9 @@ func (r *Runner) advance(ctx context.Context, tx bun.Tx, row *runRow, now time.T
 	}
 	if !plan.Wake.IsZero() {
 		jobs = append(jobs, river.InsertManyParams{
-			Args:       wakeArgs{Tenant: row.tenant, Run: row.run.ID},
-			InsertOpts: &river.InsertOpts{Queue: queue, ScheduledAt: plan.Wake, MaxAttempts: jobAttempts},
+			Args: wakeArgs{Tenant: row.tenant, Run: row.run.ID, At: plan.Wake},
+			InsertOpts: &river.InsertOpts{Queue: queue, ScheduledAt: plan.Wake, MaxAttempts: jobAttempts,
+				UniqueOpts: river.UniqueOpts{ByArgs: true}},
 		})
 	}
 	if len(jobs) > 0 {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/release/workflow"
 	"github.com/stella-ops/stella/release/workflow/runner"
@@ -222,6 +223,14 @@ func TestDiamondRunsBAndCTogetherAndDAfterBoth(t *testing.T) {
 		if err != nil || id2 != id {
 			t.Fatalf("resubmit: %q, %v", id2, err)
 		}
+		if again, _ := r.Get(ctx, "acme", id); again.Node("a").Attempts != 1 {
+			t.Errorf("resubmitting ran a again: %d attempts", again.Node("a").Attempts)
+		}
+		other := workflow.Template{Name: "other", Nodes: []workflow.Node{sleepNode("x", 1)}}
+		var conflict *fault.ConflictError
+		if _, err := r.Submit(ctx, "acme", other, nil, runner.WithRunID(id)); !errors.As(err, &conflict) {
+			t.Errorf("reusing a run id for another template: %v, want a conflict", err)
+		}
 	})
 }
 
@@ -328,6 +337,55 @@ func TestPokeRerunsAWaitingNode(t *testing.T) {
 		run = waitRun(t, r, "acme", id)
 		if run.State != workflow.RunSucceeded || run.Node("approve").Attempts != 1 {
 			t.Fatalf("run %s, approve %+v", run.State, run.Node("approve"))
+		}
+	})
+}
+
+// A replica that does not run the node cancels it: the owner's lease
+// heartbeat sees the cancellation and cancels the step's context.
+func TestCancelFromAnotherReplica(t *testing.T) {
+	dialects(t, func(t *testing.T, dsn string) {
+		sp := newSpans()
+		started := make(chan string, 10)
+		owner := startRunner(t, openStore(t, dsn), testSteps(sp), runner.WithEvents(func(e runner.Event) {
+			if e.Type == runner.EventStepStarted {
+				started <- e.NodeID
+			}
+		}))
+		other, err := runner.New(openStore(t, dsn), testSteps(sp), testOptions()...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = other.Stop(context.Background()) }()
+		ctx := context.Background()
+		id, err := other.Submit(ctx, "acme", workflow.Template{Name: "long", Nodes: []workflow.Node{sleepNode("wait", 30_000)}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-started
+		begin := time.Now()
+		if err := other.Cancel(ctx, "acme", id); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			run, err := owner.Get(ctx, "acme", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := run.Node("wait").State; s != workflow.NodeRunning {
+				if s != workflow.NodeCancelled || run.State != workflow.RunCancelled {
+					t.Fatalf("run %s, node %s", run.State, s)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the owner did not notice the cancellation")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if _, end := sp.get("wait"); end.IsZero() || end.Sub(begin) > 5*time.Second {
+			t.Errorf("the step ended %v after Cancel", end.Sub(begin))
 		}
 	})
 }
