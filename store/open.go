@@ -16,6 +16,9 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
+// idleConns is how many idle connections the pool keeps for reuse.
+const idleConns = 16
+
 // Option tunes Open.
 type Option func(*options)
 
@@ -63,6 +66,10 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		}
 		bdb = bun.NewDB(sqldb, sqlitedialect.New())
 	}
+	// database/sql keeps 2 idle connections by default: with more concurrent
+	// users (workflow nodes, requests) each query beyond them would open a
+	// connection, on PostgreSQL a new server process.
+	sqldb.SetMaxIdleConns(idleConns)
 	db := newDB(bdb)
 	if db.dialect == DialectSQLite {
 		db.writers = newWriteQueue(o.busyTimeout)
@@ -84,6 +91,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	// Only now: migrating PostgreSQL holds one connection for its lock and needs another.
 	if o.maxOpenConns > 0 {
 		sqldb.SetMaxOpenConns(o.maxOpenConns)
+		sqldb.SetMaxIdleConns(min(o.maxOpenConns, idleConns))
 	}
 	return db, nil
 }
