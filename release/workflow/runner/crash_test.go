@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -284,4 +285,50 @@ func TestTwoReplicasRunEachNodeOnce(t *testing.T) {
 			t.Errorf("replica %s completed no node", replica)
 		}
 	}
+}
+
+// A step that runs longer than RescueAfter is rescued by River while its
+// owner lives; the rescued delivery finds the lease renewed and waits, and
+// the node runs once. River's rescuer runs every 30 s, so this takes ~45 s.
+func TestRescueOfALiveOwnersJobDoesNotRunTheNodeAgain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for River's rescuer (every 30 s)")
+	}
+	dialects(t, func(t *testing.T, dsn string) {
+		t.Parallel()
+		db := openStore(t, dsn)
+		createCounter(t, db)
+		var calls atomic.Int32
+		reg := step.NewRegistry()
+		reg.Register("long", step.StepFunc(func(ctx context.Context, in step.Input) (step.Output, error) {
+			calls.Add(1)
+			select {
+			case <-time.After(45 * time.Second):
+				return step.Output{}, nil
+			case <-ctx.Done():
+				return step.Output{}, ctx.Err()
+			}
+		}))
+		r := startRunner(t, db, reg, runner.WithCommitter(countCommitter("only")))
+		ctx := context.Background()
+		id, err := r.Submit(ctx, "acme", workflow.Template{Name: "long", Nodes: []workflow.Node{{ID: "deploy", Type: "long"}}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := waitRun(t, r, "acme", id)
+		if run.State != workflow.RunSucceeded {
+			t.Fatalf("run %s: %s", run.State, run.Error)
+		}
+		if n := calls.Load(); n != 1 {
+			t.Errorf("the step ran %d times", n)
+		}
+		if n := countRows(t, db, `SELECT count(*) FROM runner_test_counter WHERE run_id = ? AND n = 1`, id); n != 1 {
+			t.Errorf("the node counted %d times once, want 1", n)
+		}
+		// The scenario happened: River's rescuer took the job from its live owner.
+		if n := countRows(t, db, `SELECT count(*) FROM river_job WHERE kind = 'stella_workflow_node'
+			AND CAST(errors AS TEXT) LIKE '%Stuck job rescued%'`); n != 1 {
+			t.Errorf("River rescued %d jobs, want 1: the test did not test anything", n)
+		}
+	})
 }

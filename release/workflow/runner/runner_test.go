@@ -126,7 +126,7 @@ func sleepNode(id string, millis int, deps ...string) workflow.Node {
 
 func waitRun(t *testing.T, r *runner.Runner, tenant, id string) *workflow.Run {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	run, err := r.Wait(ctx, tenant, id)
 	if err != nil {
