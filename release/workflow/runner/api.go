@@ -2,7 +2,9 @@ package runner
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -196,7 +198,7 @@ func (r *Runner) Cancel(ctx context.Context, tenant, runID string) error {
 			var owner string
 			err := tx.QueryRowContext(ctx, `UPDATE workflow_node_leases SET cancelled = ? WHERE tenant_id = ? AND run_id = ? AND node_id = ?
 				RETURNING owner`, true, tenant, runID, node).Scan(&owner)
-			if err != nil {
+			if err != nil && !errors.Is(err, sql.ErrNoRows) { // no lease: nobody runs it
 				return fmt.Errorf("runner: cancel node %s: %w", node, err)
 			}
 			if owner != "" {
