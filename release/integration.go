@@ -11,6 +11,9 @@ const (
 	IntegrationOCI    = "registry.oci"
 	IntegrationHarbor = "registry.harbor"
 	IntegrationGitHub = "scm.github"
+	// IntegrationWebhook is an http(s) URL that workflow notify steps POST
+	// their messages to.
+	IntegrationWebhook = "notify.webhook"
 )
 
 // AuthMode says how an integration authenticates.
@@ -77,8 +80,12 @@ func (s *IntegrationSpec) validate() error {
 	checkDNSLabel(&v, "name", s.Name)
 	switch s.Type {
 	case IntegrationOCI, IntegrationHarbor, IntegrationGitHub:
+	case IntegrationWebhook:
+		u, err := url.Parse(s.Config.Endpoint)
+		v.check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "", "config.endpoint",
+			"a %s integration needs an http(s) URL, got %q", IntegrationWebhook, s.Config.Endpoint)
 	default:
-		v.add("type", "%q is not one of %s, %s, %s", s.Type, IntegrationOCI, IntegrationHarbor, IntegrationGitHub)
+		v.add("type", "%q is not one of %s, %s, %s, %s", s.Type, IntegrationOCI, IntegrationHarbor, IntegrationGitHub, IntegrationWebhook)
 	}
 	switch s.Config.AuthMode {
 	case "", AuthNone, AuthToken, AuthBasic:

@@ -649,7 +649,7 @@ func (s *Promotions) claim(ctx context.Context, sc tenant.Scope, environmentID, 
 			t := Transition{Trigger: TriggerPreDeployPending, DecisionID: d.RecordDigest, NotBefore: DecisionNotBefore(d)}
 			switch d.Decision {
 			case gate.Allow:
-				t.Trigger, t.DeploymentJobID = TriggerPreDeployAllow, s.newID()
+				t.Trigger, t.DeploymentJobID, t.WorkflowRunID = TriggerPreDeployAllow, s.newID(), s.newID()
 			case gate.Deny:
 				t.Trigger = TriggerPreDeployDeny
 			}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/release/workflow/runner"
+	"github.com/stella-ops/stella/release/workflow/step"
 )
 
 // Config is how the server runs. The zero value serves on 127.0.0.1:8080 with a
@@ -33,9 +35,14 @@ type Config struct {
 	// PolicyDirs are Rego policy bundle directories that policy gates name.
 	PolicyDirs []string
 	// Deployer carries out the deployments of promotions that enter
-	// deploying (release.md §4); nil: a release.InProcessDeployer, which
-	// records each one and reports it as succeeded.
+	// deploying (release.md §4); nil: each runs its release's workflow
+	// template on the server's workflow engine (runner.Deployer).
 	Deployer release.Deployer
+	// Jobs carries out the deploy and rollback steps of workflows; nil: a
+	// release.InProcessJobs, which records each job and reports it done.
+	Jobs step.Deployer
+	// WorkflowOptions tune the workflow engine (runner.New).
+	WorkflowOptions []runner.Option
 	// WebsocketOrigins are the other origins (host patterns) whose pages may
 	// open subscriptions; by default only the server's own, or no Origin.
 	WebsocketOrigins []string
@@ -63,8 +70,8 @@ func (c Config) withDefaults() Config {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.Deployer == nil {
-		c.Deployer = &release.InProcessDeployer{}
+	if c.Jobs == nil {
+		c.Jobs = &release.InProcessJobs{}
 	}
 	return c
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/stella-ops/stella/gate/policy"
 	"github.com/stella-ops/stella/graph"
 	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/release/workflow/runner"
 	"github.com/stella-ops/stella/release/workflow/step"
 	"github.com/stella-ops/stella/seal"
 	"github.com/stella-ops/stella/server/graphiql"
@@ -37,6 +38,7 @@ type Server struct {
 	scanner *scanner
 	gates   *graph.GateService
 	promos  *release.Promotions
+	flows   *runner.Runner // nil on a :memory: database
 	feeds   *graph.Feeds
 	signer  attest.Signer // the evidence key: packets and audit packs
 }
@@ -83,7 +85,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	// rather than a hang.
 	if cfg.DB == ":memory:" {
 		cfg.Logger.Warn("promotions are off on a :memory: database; use a file or PostgreSQL")
-	} else if s.promos, err = release.NewPromotions(db, release.PromotionTransactions(db.Transact), graph.PromotionDecider{R: res}, cfg.Deployer,
+	} else if s.flows, err = s.startWorkflows(ctx, res); err != nil {
+		db.Close()
+		return nil, err
+	} else if s.promos, err = release.NewPromotions(db, release.PromotionTransactions(db.Transact), graph.PromotionDecider{R: res}, s.deployer(),
 		release.PromotionsClock(cfg.Now), release.PromotionsIDs(newID), release.PromotionsSigner(signer),
 		release.PromotionsGenerator("stella/"+cfg.Version), release.PromotionsTransitions(s.feeds.Promotion),
 		release.PromotionsLogger(cfg.Logger),
@@ -107,7 +112,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 // type: the ten built-ins of release.md §3, read from the step registry
 // (which needs no dependencies to list its types). The registry the
 // workflow engine runs with takes this one's place when the engine is
-// wired into the server.
+// wired into the server; its registry has the same built-ins.
 var builtinStepType = step.Builtins(step.Deps{}).Known
 
 // loadGates prepares the gates and policy bundles the server evaluates
@@ -182,6 +187,9 @@ func (s *Server) Catalog() *release.Service { return s.catalog }
 
 // Promotions is the promotion service the server uses.
 func (s *Server) Promotions() *release.Promotions { return s.promos }
+
+// Workflows is the workflow engine; nil on a :memory: database.
+func (s *Server) Workflows() *runner.Runner { return s.flows }
 
 // Subscriptions is the number of open GraphQL subscriptions.
 func (s *Server) Subscriptions() int { return s.feeds.Subscribers() }
@@ -264,8 +272,16 @@ func (s *Server) optimizePeriodically(ctx context.Context, every time.Duration) 
 	}
 }
 
-// Close ends the subscriptions and closes the database.
+// Close stops the workflow engine (running steps get 10 s to finish before
+// they are cancelled and left to be run again), ends the subscriptions and
+// closes the database.
 func (s *Server) Close() error {
+	var err error
+	if s.flows != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err = s.flows.Stop(ctx)
+	}
 	s.feeds.Close()
-	return s.db.Close()
+	return errors.Join(err, s.db.Close())
 }

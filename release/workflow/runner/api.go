@@ -152,16 +152,25 @@ func (r *Runner) Get(ctx context.Context, tenant, runID string) (*workflow.Run, 
 // Wait returns the run once it is final (succeeded, failed, cancelled) or
 // waiting for a Poke, or ctx's error.
 func (r *Runner) Wait(ctx context.Context, tenant, runID string) (*workflow.Run, error) {
-	changes, done := r.watch(tenant, runID)
-	defer done()
+	return r.waitFor(ctx, tenant, runID, func(s workflow.RunState) bool { return s == workflow.RunWaiting || isFinal(s) })
+}
+
+// WaitDone returns the run once it is final, however long it waits for
+// approvals on the way, or ctx's error.
+func (r *Runner) WaitDone(ctx context.Context, tenant, runID string) (*workflow.Run, error) {
+	return r.waitFor(ctx, tenant, runID, isFinal)
+}
+
+func (r *Runner) waitFor(ctx context.Context, tenant, runID string, done func(workflow.RunState) bool) (*workflow.Run, error) {
+	changes, stop := r.watch(tenant, runID)
+	defer stop()
 	for {
 		changed := changes()
 		run, err := r.Get(ctx, tenant, runID)
 		if err != nil {
 			return nil, err
 		}
-		switch run.State {
-		case workflow.RunSucceeded, workflow.RunFailed, workflow.RunCancelled, workflow.RunWaiting:
+		if done(run.State) {
 			return run, nil
 		}
 		// Another replica's commits are seen by polling.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/stella-ops/stella/tenant"
 	"log/slog"
 	"time"
 
@@ -234,6 +235,9 @@ func (r *Runner) runStep(ctx context.Context, row *runRow, node *workflow.Node, 
 	if !ok {
 		return out, fmt.Errorf("unknown step type %q", node.Type)
 	}
+	// Steps act for the run's tenant, as the workflow: the deciders and
+	// catalog lookups they call are tenant-scoped.
+	ctx = tenant.WithScope(ctx, tenant.Scope{Tenant: a.Tenant, Actor: Actor})
 	in := step.Input{RunID: a.Run, NodeID: a.Node, Attempt: a.Attempt, Config: node.Config,
 		Inputs: row.run.Inputs, Lookup: row.run.Lookup, Log: log}
 	if r.o.secrets != nil {
@@ -439,3 +443,6 @@ func (r *Runner) completeTx(ctx context.Context, job *river.Job[nodeArgs], owner
 	}
 	return events, false, err
 }
+
+// Actor is who a workflow's steps act as.
+const Actor = "system:workflow"

@@ -55,9 +55,6 @@ func decodeHealth(raw []byte) (healthConfig, error) {
 	if err := DecodeConfig(raw, &cfg); err != nil {
 		return cfg, err
 	}
-	if len(cfg.Checks) == 0 {
-		return cfg, invalid("checks", "at least one check")
-	}
 	switch {
 	case cfg.Attempts < 0 || cfg.Attempts > 100:
 		return cfg, invalid("attempts", "want 1…100, got %d", cfg.Attempts)
@@ -124,6 +121,12 @@ func (h HealthCheck) Run(ctx context.Context, in Input) (Output, error) {
 	cfg, err := decodeHealth(in.Config)
 	if err != nil {
 		return Output{}, err
+	}
+	if len(cfg.Checks) == 0 {
+		// default-deploy's health-check: the deployment job's own checks
+		// (deploy.md §2) are all there is to pass.
+		logf(in, "no checks configured: the deployment's own health checks apply")
+		return Output{Values: map[string]any{"healthy": true, "failedTargets": []string{}}}, nil
 	}
 	pending := cfg.Checks
 	for attempt := 1; ; attempt++ {

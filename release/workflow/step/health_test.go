@@ -84,9 +84,20 @@ func TestHealthCheckHTTPAndTCP(t *testing.T) {
 	}
 }
 
+func TestHealthCheckWithoutChecksLeavesItToTheDeployment(t *testing.T) {
+	var log strings.Builder
+	out, err := HealthCheck{}.Run(context.Background(), Input{Config: []byte(`{}`), Log: &log})
+	if err != nil || out.Values["healthy"] != true || len(out.Values["failedTargets"].([]string)) != 0 {
+		t.Fatalf("no checks: %v %v", out, err)
+	}
+	if !strings.Contains(log.String(), "deployment's own health checks") {
+		t.Errorf("log %q does not say why nothing was checked", log.String())
+	}
+}
+
 func TestHealthCheckConfig(t *testing.T) {
 	for config, want := range map[string]string{
-		`{}`: "config.checks",
+		`{"checks": [{"http": "http://a"}], "onUnhealthy": "x"}`: "config.onUnhealthy",
 		`{"checks": [{"http": "http://a", "tcp": "a:1"}]}`:                       "config.checks[0]",
 		`{"checks": [{"http": "ftp://a"}]}`:                                      "config.checks[0].http",
 		`{"checks": [{"tcp": "nohost"}]}`:                                        "config.checks[0].tcp",
