@@ -17,9 +17,9 @@ import (
 // approval and manual nodes are the runner's own.
 func (s *Server) newWorkflows(res *graph.Resolver) (*runner.Runner, error) {
 	reg := step.Builtins(step.Deps{
-		Decider:   graph.StepDecider{R: res},
-		Deployer:  s.cfg.Jobs,
-		Notifier:  webhooks{s.catalog},
+		Decider:  graph.StepDecider{R: res},
+		Deployer: s.cfg.Jobs,
+		Notifier: webhooks{s.catalog},
 	})
 	host, _ := os.Hostname()
 	opts := []runner.Option{runner.WithLogger(s.log), runner.WithReplicaID(fmt.Sprintf("%s-%d", host, os.Getpid()))}

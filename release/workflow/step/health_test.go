@@ -97,7 +97,7 @@ func TestHealthCheckWithoutChecksLeavesItToTheDeployment(t *testing.T) {
 
 func TestHealthCheckConfig(t *testing.T) {
 	for config, want := range map[string]string{
-		`{"checks": [{"http": "http://a"}], "onUnhealthy": "x"}`: "config.onUnhealthy",
+		`{"checks": [{"http": "http://a"}], "onUnhealthy": "x"}`:                 "config.onUnhealthy",
 		`{"checks": [{"http": "http://a", "tcp": "a:1"}]}`:                       "config.checks[0]",
 		`{"checks": [{"http": "ftp://a"}]}`:                                      "config.checks[0].http",
 		`{"checks": [{"tcp": "nohost"}]}`:                                        "config.checks[0].tcp",
