@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/release/workflow"
@@ -69,10 +68,11 @@ func checkDeploymentTemplate(ctx context.Context, tx Store, tenantID, name strin
 
 // DeploymentTemplate returns the workflow template that deploys rel: the
 // one its components name, read from the catalog now (the latest version,
-// with Version set). A component naming none counts as default-deploy.
-// When the components name different templates, the first component by
-// name decides, so the choice does not depend on the order the release
-// lists them in. A release without components gets default-deploy.
+// with Version set). When the components name different templates, the
+// first component by name that names one decides, so the choice does not
+// depend on the order the release lists them in. A release whose
+// components name none (or whose component records are gone: the release
+// pins digests, not components) gets default-deploy.
 func (s *Service) DeploymentTemplate(ctx context.Context, rel *Release) (workflow.Template, error) {
 	sc, err := tenant.ScopeFrom(ctx)
 	if err != nil {
@@ -81,19 +81,19 @@ func (s *Service) DeploymentTemplate(ctx context.Context, rel *Release) (workflo
 	if rel == nil {
 		return workflow.Template{}, errors.New("release: DeploymentTemplate of a nil release")
 	}
-	type named struct{ component, template string }
-	picks := make([]named, 0, len(rel.Components))
+	name, first := DefaultDeployName, ""
 	for _, rc := range rel.Components {
 		c, err := s.store.GetComponent(ctx, sc.Tenant, rc.ComponentID)
-		if err != nil {
+		var nf *fault.NotFoundError
+		switch {
+		case errors.As(err, &nf):
+			continue
+		case err != nil:
 			return workflow.Template{}, fmt.Errorf("release %s: component %s: %w", rel.Name, rc.Name, err)
 		}
-		picks = append(picks, named{c.Name, c.DeploymentTemplate})
-	}
-	sort.Slice(picks, func(i, j int) bool { return picks[i].component < picks[j].component })
-	name := DefaultDeployName
-	if len(picks) > 0 && picks[0].template != "" {
-		name = picks[0].template
+		if c.DeploymentTemplate != "" && (first == "" || c.Name < first) {
+			name, first = c.DeploymentTemplate, c.Name
+		}
 	}
 	t, err := s.WorkflowTemplate(ctx, name, 0)
 	if err != nil {

@@ -116,7 +116,7 @@ func TestDeploymentTemplateOfARelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	want("web alone names diamond", webOnly, "diamond", 1)
-	want("api (first by name) names none", both, release.DefaultDeployName, 1)
+	want("api names none, web names diamond", both, "diamond", 1)
 
 	canary := strings.Replace(diamondYAML, "name: diamond", "name: canary", 1)
 	if _, err := f.svc.SaveWorkflowTemplate(f.ctx, []byte(canary)); err != nil {

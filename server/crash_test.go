@@ -18,7 +18,8 @@ import (
 
 	"github.com/stella-ops/stella/auth"
 	"github.com/stella-ops/stella/internal/testenv"
-	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/release/workflow/runner"
+	"github.com/stella-ops/stella/release/workflow/step"
 	"github.com/stella-ops/stella/server"
 )
 
@@ -42,8 +43,8 @@ func TestKill9ResumesPromotions_PostgreSQL(t *testing.T) {
 // is killed with SIGKILL while one promotion waits for an approval and
 // another is deploying. The server started again on the same database,
 // with a deployer that finishes, continues both from what was stored: the
-// deploying one is handed to the deployer again with the same job id and
-// finishes, deployed once; the pending one is approved and deploys.
+// deploying one's workflow run is taken over (its deploy step run again
+// under the same idempotency key) and finishes, deployed once; the pending one is approved and deploys.
 func kill9ResumesPromotions(t *testing.T, dsn string) {
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "stella.key")
@@ -138,7 +139,10 @@ func TestCrashChildProcess(t *testing.T) {
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	jobs := &fileDeployer{path: os.Getenv(crashDeploymentsEnv), log: log, hang: mode == "hang"}
-	cfg := server.Config{DB: os.Getenv(crashDBEnv), KeyFile: os.Getenv(crashKeyEnv), Addr: "127.0.0.1:0", Logger: log, Deployer: jobs}
+	// The deployment runs as a workflow (default-deploy) whose deploy step
+	// hands the job to jobs; a dead replica's node is taken over quickly.
+	cfg := server.Config{DB: os.Getenv(crashDBEnv), KeyFile: os.Getenv(crashKeyEnv), Addr: "127.0.0.1:0", Logger: log, Jobs: jobs,
+		WorkflowOptions: []runner.Option{runner.WithRescueAfter(2 * time.Second), runner.WithLease(time.Second)}}
 	srv, err := server.New(context.Background(), cfg)
 	if err != nil {
 		log.Error("start", "error", err)
@@ -149,9 +153,10 @@ func TestCrashChildProcess(t *testing.T) {
 	os.Exit(1)
 }
 
-// fileDeployer records each job in a file, once per job id (the Deployer
-// contract), so that jobs can be counted across processes. With hang it
-// blocks once the job is recorded, as a deployment that never ends.
+// fileDeployer records each deploy step's job in a file, once per
+// idempotency key (the step.Deployer contract), so that jobs can be counted
+// across processes. With hang it blocks once the job is recorded, as a
+// deployment that never ends.
 type fileDeployer struct {
 	path string
 	log  *slog.Logger
@@ -164,18 +169,19 @@ type deployment struct {
 	Job       string `json:"job"`
 }
 
-func (d *fileDeployer) Deploy(ctx context.Context, p release.Promotion, _ *release.Release, _ *release.Environment) error {
-	if err := d.record(p); err != nil {
-		return err
+func (d *fileDeployer) Deploy(ctx context.Context, req step.DeployRequest) (string, error) {
+	job := deployment{Promotion: req.Promotion, Job: req.IdempotencyKey}
+	if err := d.record(job); err != nil {
+		return "", err
 	}
-	d.log.Info("test deployer: deploying", "promotion", p.ID, "job", p.DeploymentJobID)
+	d.log.Info("test deployer: deploying", "promotion", job.Promotion, "job", job.Job)
 	if d.hang {
 		select {} // until kill -9
 	}
-	return nil
+	return job.Job, nil
 }
 
-func (d *fileDeployer) record(p release.Promotion) error {
+func (d *fileDeployer) record(job deployment) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	raw, err := os.ReadFile(d.path)
@@ -184,7 +190,7 @@ func (d *fileDeployer) record(p release.Promotion) error {
 	}
 	for _, line := range bytes.Split(raw, []byte("\n")) {
 		var j deployment
-		if json.Unmarshal(line, &j) == nil && j.Job == p.DeploymentJobID {
+		if json.Unmarshal(line, &j) == nil && j.Job == job.Job {
 			return nil // this job was handed before: carried out once
 		}
 	}
@@ -192,7 +198,7 @@ func (d *fileDeployer) record(p release.Promotion) error {
 	if err != nil {
 		return err
 	}
-	line, _ := json.Marshal(deployment{Promotion: p.ID, Job: p.DeploymentJobID})
+	line, _ := json.Marshal(job)
 	if _, err := f.Write(append(line, '\n')); err != nil {
 		f.Close()
 		return err

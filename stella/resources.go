@@ -193,7 +193,7 @@ func newIntegrationCmd(g *globals) *cobra.Command {
 		},
 	}
 	f := create.Flags()
-	f.StringVar(&typ, "type", "registry.oci", "registry.oci, registry.harbor or scm.github")
+	f.StringVar(&typ, "type", "registry.oci", "registry.oci, registry.harbor, scm.github or notify.webhook (endpoint: the URL)")
 	f.StringVar(&endpoint, "endpoint", "", "registry host[:port] or API base URL")
 	f.StringVar(&authMode, "auth", "", "none, basic or token (default from the credential given)")
 	f.BoolVar(&insecure, "insecure", false, "plain HTTP (registries on loopback)")
