@@ -46,11 +46,7 @@ func (s *Service) SaveWorkflowTemplate(ctx context.Context, data []byte) (*Workf
 		return nil, invalid("name", "%s is built in and cannot be saved; choose another name", DefaultDeployName)
 	}
 	t.Version = 0
-	source, err := workflow.Canonical(t)
-	if err != nil {
-		return nil, err
-	}
-	digest, err := workflow.Digest(t)
+	source, digest, err := canonicalTemplate(t)
 	if err != nil {
 		return nil, err
 	}
@@ -149,12 +145,7 @@ func DefaultDeployTemplate() (*WorkflowTemplate, error) {
 	if err := workflow.Validate(&t, nil); err != nil {
 		return nil, fmt.Errorf("built-in %s: %w", DefaultDeployName, err)
 	}
-	t.Version = 0
-	source, err := workflow.Canonical(t)
-	if err != nil {
-		return nil, err
-	}
-	digest, err := workflow.Digest(t)
+	source, digest, err := canonicalTemplate(t)
 	if err != nil {
 		return nil, err
 	}
@@ -186,3 +177,14 @@ func decodeTemplate(t *WorkflowTemplate) (*WorkflowTemplate, error) {
 }
 
 func templateID(name string, version int) string { return name + "@" + strconv.Itoa(version) }
+
+// canonicalTemplate is what a saved template is kept as: its canonical
+// JSON and that JSON's digest.
+func canonicalTemplate(t workflow.Template) ([]byte, string, error) {
+	source, err := workflow.Canonical(t)
+	if err != nil {
+		return nil, "", err
+	}
+	digest, err := workflow.Digest(t)
+	return source, digest, err
+}

@@ -51,13 +51,9 @@ func startDeploy(ctx context.Context, d Deployer, in Input, req DeployRequest) (
 		return Output{}, missing("deployer")
 	}
 	var err error
-	if req.Release, err = inputString(in, "release"); err != nil {
+	if req.Tenant, req.Release, req.Environment, err = subject(in); err != nil {
 		return Output{}, err
 	}
-	if req.Environment, err = inputString(in, "environment"); err != nil {
-		return Output{}, err
-	}
-	req.Tenant = optionalString(in, "tenant")
 	req.Promotion = optionalString(in, "promotion")
 	req.IdempotencyKey = idempotencyKey(in)
 	job, err := d.Deploy(ctx, req)

@@ -77,13 +77,9 @@ func decide(ctx context.Context, d Decider, in Input, onDeny string, req DecideR
 		return Output{}, missing("decider")
 	}
 	var err error
-	if req.Release, err = inputString(in, "release"); err != nil {
+	if req.Tenant, req.Release, req.Environment, err = subject(in); err != nil {
 		return Output{}, err
 	}
-	if req.Environment, err = inputString(in, "environment"); err != nil {
-		return Output{}, err
-	}
-	req.Tenant = optionalString(in, "tenant")
 	dec, err := d.Decide(ctx, req)
 	if err != nil {
 		return Output{}, depErr("decide", err)
@@ -114,4 +110,16 @@ func decide(ctx context.Context, d Decider, in Input, onDeny string, req DecideR
 		return out, fmt.Errorf("denied: %s", strings.Join(reasons, ", "))
 	}
 	return Output{}, fmt.Errorf("decider answered %q, want allow, deny or pending", dec.Decision)
+}
+
+// subject is what a run deploys or decides on: its tenant (optional for a
+// library caller with one tenant), release and environment inputs.
+func subject(in Input) (tenant, release, environment string, err error) {
+	if release, err = inputString(in, "release"); err != nil {
+		return "", "", "", err
+	}
+	if environment, err = inputString(in, "environment"); err != nil {
+		return "", "", "", err
+	}
+	return optionalString(in, "tenant"), release, environment, nil
 }
