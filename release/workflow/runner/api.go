@@ -255,23 +255,12 @@ func (r *Runner) Poke(ctx context.Context, tenant, runID, nodeID string) error {
 		if err != nil {
 			return err
 		}
-		n := row.run.Node(nodeID)
-		if n == nil {
-			return &fault.NotFoundError{Kind: "workflow node", Key: nodeID}
-		}
-		if n.State != workflow.NodeWaiting {
-			return &fault.ConflictError{Kind: "workflow node", Key: nodeID, Reason: "node is " + string(n.State) + ", not waiting"}
+		if _, err := waitingNode(row, nodeID); err != nil {
+			return err
 		}
 		now := time.Now().UTC()
-		if err := row.run.Started(nodeID, now); err != nil {
+		if err := r.restart(ctx, tx, row, nodeID, now); err != nil {
 			return err
-		}
-		job, err := r.lease(ctx, tx, row, nodeID)
-		if err != nil {
-			return err
-		}
-		if _, err := r.client.InsertManyTx(ctx, tx.Tx, []riverInsert{job}); err != nil {
-			return fmt.Errorf("runner: hand off node %s: %w", nodeID, err)
 		}
 		_, err = r.saveRun(ctx, tx, row, 0, now)
 		return err
@@ -365,4 +354,19 @@ func completedEvent(row *runRow, node string, now time.Time) Event {
 		}
 	}
 	return Event{Tenant: row.tenant, RunID: row.run.ID, Type: typ, NodeID: node, At: now, Data: data}
+}
+
+// restart starts a waiting node's step again: a new attempt's job.
+func (r *Runner) restart(ctx context.Context, tx bun.Tx, row *runRow, nodeID string, now time.Time) error {
+	if err := row.run.Started(nodeID, now); err != nil {
+		return err
+	}
+	job, err := r.lease(ctx, tx, row, nodeID)
+	if err != nil {
+		return err
+	}
+	if _, err := r.client.InsertManyTx(ctx, tx.Tx, []riverInsert{job}); err != nil {
+		return fmt.Errorf("runner: hand off node %s: %w", nodeID, err)
+	}
+	return nil
 }

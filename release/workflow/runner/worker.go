@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/stella-ops/stella/tenant"
 	"log/slog"
+	"maps"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -17,6 +17,7 @@ import (
 	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/release/workflow"
 	"github.com/stella-ops/stella/release/workflow/step"
+	"github.com/stella-ops/stella/tenant"
 )
 
 type riverInsert = river.InsertManyParams
@@ -238,8 +239,15 @@ func (r *Runner) runStep(ctx context.Context, row *runRow, node *workflow.Node, 
 	// Steps act for the run's tenant, as the workflow: the deciders and
 	// catalog lookups they call are tenant-scoped.
 	ctx = tenant.WithScope(ctx, tenant.Scope{Tenant: a.Tenant, Actor: Actor})
+	// Steps read the tenant from the inputs (approvals, deployments): it is
+	// always the run's own, whatever the submitter passed.
+	inputs := maps.Clone(row.run.Inputs)
+	if inputs == nil {
+		inputs = map[string]any{}
+	}
+	inputs["tenant"] = a.Tenant
 	in := step.Input{RunID: a.Run, NodeID: a.Node, Attempt: a.Attempt, Config: node.Config,
-		Inputs: row.run.Inputs, Lookup: row.run.Lookup, Log: log}
+		Inputs: inputs, Lookup: row.run.Lookup, Log: log}
 	if r.o.secrets != nil {
 		if in.Secrets, err = r.o.secrets(ctx, a.Tenant, *node); err != nil {
 			return out, step.Retriable(fmt.Errorf("secrets: %w", err))
