@@ -8,6 +8,7 @@ import (
 	"github.com/stella-ops/stella/gate/exception"
 	"github.com/stella-ops/stella/idempotency"
 	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/release/workflow/runner"
 	"github.com/stella-ops/stella/sbom"
 	"github.com/stella-ops/stella/vex"
 )
@@ -42,14 +43,17 @@ type Resolver struct {
 	// Evidence serves the evidence key and packets by id; nil: those
 	// queries fail.
 	Evidence *EvidenceService
-	Now        func() time.Time
-	NewID      func() string
+	Now      func() time.Time
+	NewID    func() string
 	// Idempotency keeps the idempotency keys of mutations (idempotency.go);
 	// nil: a mutation sent with a key is refused.
 	Idempotency idempotency.Store
 
 	// Deployed reads what each environment runs; nil: Environment.current fails.
 	Deployed CurrentReleases
+	// Workflows runs workflow runs; nil: workflow run queries and
+	// mutations fail (errNoWorkflows).
+	Workflows *runner.Runner
 	// Feeds feed the subscriptions; nil: subscriptions fail.
 	Feeds *Feeds
 

@@ -11,6 +11,7 @@ import (
 	"github.com/stella-ops/stella/fault"
 	"github.com/stella-ops/stella/internal/broker"
 	"github.com/stella-ops/stella/release"
+	"github.com/stella-ops/stella/release/workflow/runner"
 	"github.com/stella-ops/stella/tenant"
 )
 
@@ -32,12 +33,14 @@ type Feeds struct {
 	log          *slog.Logger
 	promotions   *broker.Broker[release.PromotionEvent]
 	environments *broker.Broker[release.Event]
+	workflows    *broker.Broker[runner.Event]
 }
 
 // NewFeeds returns feeds with no subscribers; log receives the internal
 // errors that end a subscription.
 func NewFeeds(log *slog.Logger) *Feeds {
-	return &Feeds{log: log, promotions: broker.New[release.PromotionEvent](), environments: broker.New[release.Event]()}
+	return &Feeds{log: log, promotions: broker.New[release.PromotionEvent](), environments: broker.New[release.Event](),
+		workflows: broker.New[runner.Event]()}
 }
 
 // Promotion hands a transition to the promotion subscribers; a deployment
@@ -51,6 +54,10 @@ func (f *Feeds) Promotion(e release.PromotionEvent) {
 	}
 }
 
+// Workflow hands a workflow run's event to the workflowRunEvents
+// subscribers (a runner.WithEvents hook).
+func (f *Feeds) Workflow(e runner.Event) { f.workflows.Publish(e) }
+
 // Publish implements release.Publisher: environment updates go to the
 // environment subscribers, other catalog events nowhere.
 func (f *Feeds) Publish(_ context.Context, e release.Event) {
@@ -60,12 +67,15 @@ func (f *Feeds) Publish(_ context.Context, e release.Event) {
 }
 
 // Subscribers is the number of open subscriptions.
-func (f *Feeds) Subscribers() int { return f.promotions.Len() + f.environments.Len() }
+func (f *Feeds) Subscribers() int {
+	return f.promotions.Len() + f.environments.Len() + f.workflows.Len()
+}
 
 // Close ends every subscription.
 func (f *Feeds) Close() {
 	f.promotions.Close()
 	f.environments.Close()
+	f.workflows.Close()
 }
 
 var (

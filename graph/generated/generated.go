@@ -66,6 +66,8 @@ type ResolverRoot interface {
 	Versioning() VersioningResolver
 	VexDocument() VexDocumentResolver
 	WorkflowNode() WorkflowNodeResolver
+	WorkflowRun() WorkflowRunResolver
+	WorkflowRunNode() WorkflowRunNodeResolver
 	WorkflowTemplate() WorkflowTemplateResolver
 }
 
@@ -532,7 +534,9 @@ type ComplexityRoot struct {
 		AddReleaseComponent            func(childComplexity int, release string, input model.ReleaseComponentInput, idempotencyKey *string) int
 		AddVEXStatement                func(childComplexity int, input model.AddVexStatementInput) int
 		ApprovePromotion               func(childComplexity int, id string, comment *string, idempotencyKey *string) int
+		ApproveWorkflowNode            func(childComplexity int, run string, node string, comment *string, idempotencyKey *string) int
 		CancelPromotion                func(childComplexity int, id string, idempotencyKey *string) int
+		CancelWorkflowRun              func(childComplexity int, id string, idempotencyKey *string) int
 		CreateAPIToken                 func(childComplexity int, input model.APITokenInput) int
 		CreateComponent                func(childComplexity int, input model.ComponentInput, idempotencyKey *string) int
 		CreateEnvironment              func(childComplexity int, input model.EnvironmentInput, idempotencyKey *string) int
@@ -558,6 +562,7 @@ type ComplexityRoot struct {
 		SaveWorkflowTemplate           func(childComplexity int, input model.SaveWorkflowTemplateInput, idempotencyKey *string) int
 		ScanRelease                    func(childComplexity int, key string) int
 		SetComponentDeploymentTemplate func(childComplexity int, component string, template *string) int
+		StartWorkflowRun               func(childComplexity int, template string, version *int, inputs *string, idempotencyKey *string) int
 		SyncComponentVersions          func(childComplexity int, key string) int
 		TestIntegration                func(childComplexity int, key string) int
 		UnregisterTarget               func(childComplexity int, key string) int
@@ -595,6 +600,7 @@ type ComplexityRoot struct {
 		RequestedBy   func(childComplexity int) int
 		Status        func(childComplexity int) int
 		Version       func(childComplexity int) int
+		WorkflowRun   func(childComplexity int) int
 	}
 
 	PromotionApproval struct {
@@ -649,6 +655,7 @@ type ComplexityRoot struct {
 		VexIssuers        func(childComplexity int) int
 		VexRegistry       func(childComplexity int) int
 		Viewer            func(childComplexity int) int
+		WorkflowRun       func(childComplexity int, id string) int
 		WorkflowTemplate  func(childComplexity int, name string, version *int) int
 		WorkflowTemplates func(childComplexity int, name *string, allVersions *bool, first *int, after *string) int
 	}
@@ -758,6 +765,7 @@ type ComplexityRoot struct {
 	Subscription struct {
 		EnvironmentUpdated func(childComplexity int, id *string) int
 		PromotionUpdated   func(childComplexity int, id *string, environment *string) int
+		WorkflowRunEvents  func(childComplexity int, run string) int
 	}
 
 	SyncResult struct {
@@ -982,6 +990,49 @@ type ComplexityRoot struct {
 		Multiplier        func(childComplexity int) int
 	}
 
+	WorkflowRun struct {
+		CreatedAt func(childComplexity int) int
+		Error     func(childComplexity int) int
+		Events    func(childComplexity int, after *int, first *int) int
+		ID        func(childComplexity int) int
+		Inputs    func(childComplexity int) int
+		Nodes     func(childComplexity int) int
+		Outputs   func(childComplexity int) int
+		Promotion func(childComplexity int) int
+		Rollback  func(childComplexity int) int
+		State     func(childComplexity int) int
+		Template  func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	WorkflowRunEvent struct {
+		At     func(childComplexity int) int
+		Data   func(childComplexity int) int
+		NodeID func(childComplexity int) int
+		Seq    func(childComplexity int) int
+		Type   func(childComplexity int) int
+	}
+
+	WorkflowRunNode struct {
+		Attempts   func(childComplexity int) int
+		Error      func(childComplexity int) int
+		FinishedAt func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Logs       func(childComplexity int) int
+		Name       func(childComplexity int) int
+		NotBefore  func(childComplexity int) int
+		Outputs    func(childComplexity int) int
+		StartedAt  func(childComplexity int) int
+		State      func(childComplexity int) int
+		Type       func(childComplexity int) int
+	}
+
+	WorkflowRunTemplate struct {
+		Digest  func(childComplexity int) int
+		Name    func(childComplexity int) int
+		Version func(childComplexity int) int
+	}
+
 	WorkflowTemplate struct {
 		BuiltIn     func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
@@ -1118,6 +1169,9 @@ type MutationResolver interface {
 	ImportVex(ctx context.Context, document string) (*model.ImportVexResult, error)
 	AddVEXStatement(ctx context.Context, input model.AddVexStatementInput) (*model.ImportVexResult, error)
 	RegisterVEXIssuer(ctx context.Context, input model.VexIssuerInput) (*model.RegisterVexIssuerResult, error)
+	StartWorkflowRun(ctx context.Context, template string, version *int, inputs *string, idempotencyKey *string) (*model.WorkflowRun, error)
+	CancelWorkflowRun(ctx context.Context, id string, idempotencyKey *string) (*model.WorkflowRun, error)
+	ApproveWorkflowNode(ctx context.Context, run string, node string, comment *string, idempotencyKey *string) (*model.WorkflowRun, error)
 	SaveWorkflowTemplate(ctx context.Context, input model.SaveWorkflowTemplateInput, idempotencyKey *string) (*release.WorkflowTemplate, error)
 }
 type PackageSearchHitResolver interface {
@@ -1132,6 +1186,8 @@ type PromotionResolver interface {
 	FinalDecision(ctx context.Context, obj *release.Promotion) (*string, error)
 	Approvals(ctx context.Context, obj *release.Promotion) ([]release.Approval, error)
 	Evidence(ctx context.Context, obj *release.Promotion) ([]evidence.Packet, error)
+
+	WorkflowRun(ctx context.Context, obj *release.Promotion) (*model.WorkflowRun, error)
 }
 type QueryResolver interface {
 	Viewer(ctx context.Context) (*model.Viewer, error)
@@ -1167,6 +1223,7 @@ type QueryResolver interface {
 	VexIssuers(ctx context.Context) ([]model.VexIssuer, error)
 	VexRegistry(ctx context.Context) (*model.VexRegistry, error)
 	VexConsensus(ctx context.Context, product *string, packageArg string, vulnerability string, cutoff *time.Time) (*model.VexConsensus, error)
+	WorkflowRun(ctx context.Context, id string) (*model.WorkflowRun, error)
 	WorkflowTemplates(ctx context.Context, name *string, allVersions *bool, first *int, after *string) (*model.WorkflowTemplateConnection, error)
 	WorkflowTemplate(ctx context.Context, name string, version *int) (*release.WorkflowTemplate, error)
 }
@@ -1189,6 +1246,7 @@ type SBOMResolver interface {
 type SubscriptionResolver interface {
 	PromotionUpdated(ctx context.Context, id *string, environment *string) (<-chan *release.Promotion, error)
 	EnvironmentUpdated(ctx context.Context, id *string) (<-chan *release.Environment, error)
+	WorkflowRunEvents(ctx context.Context, run string) (<-chan *model.WorkflowRunEvent, error)
 }
 type TargetResolver interface {
 	Environment(ctx context.Context, obj *release.Target) (*release.Environment, error)
@@ -1206,6 +1264,32 @@ type WorkflowNodeResolver interface {
 	Config(ctx context.Context, obj *workflow.Node) (*string, error)
 
 	When(ctx context.Context, obj *workflow.Node) (*string, error)
+}
+type WorkflowRunResolver interface {
+	ID(ctx context.Context, obj *model.WorkflowRun) (string, error)
+	State(ctx context.Context, obj *model.WorkflowRun) (string, error)
+	Promotion(ctx context.Context, obj *model.WorkflowRun) (*release.Promotion, error)
+	Template(ctx context.Context, obj *model.WorkflowRun) (*model.WorkflowRunTemplate, error)
+	Inputs(ctx context.Context, obj *model.WorkflowRun) (*string, error)
+	Error(ctx context.Context, obj *model.WorkflowRun) (*string, error)
+	Rollback(ctx context.Context, obj *model.WorkflowRun) (bool, error)
+
+	Nodes(ctx context.Context, obj *model.WorkflowRun) ([]model.WorkflowRunNode, error)
+	Outputs(ctx context.Context, obj *model.WorkflowRun) (*string, error)
+	Events(ctx context.Context, obj *model.WorkflowRun, after *int, first *int) ([]model.WorkflowRunEvent, error)
+}
+type WorkflowRunNodeResolver interface {
+	ID(ctx context.Context, obj *model.WorkflowRunNode) (string, error)
+	Type(ctx context.Context, obj *model.WorkflowRunNode) (string, error)
+	Name(ctx context.Context, obj *model.WorkflowRunNode) (string, error)
+	State(ctx context.Context, obj *model.WorkflowRunNode) (string, error)
+	Attempts(ctx context.Context, obj *model.WorkflowRunNode) (int, error)
+	Outputs(ctx context.Context, obj *model.WorkflowRunNode) (*string, error)
+	Error(ctx context.Context, obj *model.WorkflowRunNode) (*string, error)
+	StartedAt(ctx context.Context, obj *model.WorkflowRunNode) (*time.Time, error)
+	FinishedAt(ctx context.Context, obj *model.WorkflowRunNode) (*time.Time, error)
+	NotBefore(ctx context.Context, obj *model.WorkflowRunNode) (*time.Time, error)
+	Logs(ctx context.Context, obj *model.WorkflowRunNode) (*string, error)
 }
 type WorkflowTemplateResolver interface {
 	Inputs(ctx context.Context, obj *release.WorkflowTemplate) (*string, error)
@@ -3179,6 +3263,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ApprovePromotion(childComplexity, args["id"].(string), args["comment"].(*string), args["idempotencyKey"].(*string)), true
+	case "Mutation.approveWorkflowNode":
+		if e.ComplexityRoot.Mutation.ApproveWorkflowNode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveWorkflowNode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveWorkflowNode(childComplexity, args["run"].(string), args["node"].(string), args["comment"].(*string), args["idempotencyKey"].(*string)), true
 	case "Mutation.cancelPromotion":
 		if e.ComplexityRoot.Mutation.CancelPromotion == nil {
 			break
@@ -3190,6 +3285,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelPromotion(childComplexity, args["id"].(string), args["idempotencyKey"].(*string)), true
+	case "Mutation.cancelWorkflowRun":
+		if e.ComplexityRoot.Mutation.CancelWorkflowRun == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelWorkflowRun_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelWorkflowRun(childComplexity, args["id"].(string), args["idempotencyKey"].(*string)), true
 	case "Mutation.createApiToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -3460,6 +3566,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetComponentDeploymentTemplate(childComplexity, args["component"].(string), args["template"].(*string)), true
+	case "Mutation.startWorkflowRun":
+		if e.ComplexityRoot.Mutation.StartWorkflowRun == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startWorkflowRun_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartWorkflowRun(childComplexity, args["template"].(string), args["version"].(*int), args["inputs"].(*string), args["idempotencyKey"].(*string)), true
 	case "Mutation.syncComponentVersions":
 		if e.ComplexityRoot.Mutation.SyncComponentVersions == nil {
 			break
@@ -3634,6 +3751,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Promotion.Version(childComplexity), true
+	case "Promotion.workflowRun":
+		if e.ComplexityRoot.Promotion.WorkflowRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.WorkflowRun(childComplexity), true
 
 	case "PromotionApproval.action":
 		if e.ComplexityRoot.PromotionApproval.Action == nil {
@@ -4026,6 +4149,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+	case "Query.workflowRun":
+		if e.ComplexityRoot.Query.WorkflowRun == nil {
+			break
+		}
+
+		args, err := ec.field_Query_workflowRun_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WorkflowRun(childComplexity, args["id"].(string)), true
 	case "Query.workflowTemplate":
 		if e.ComplexityRoot.Query.WorkflowTemplate == nil {
 			break
@@ -4484,6 +4618,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.PromotionUpdated(childComplexity, args["id"].(*string), args["environment"].(*string)), true
+	case "Subscription.workflowRunEvents":
+		if e.ComplexityRoot.Subscription.WorkflowRunEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_workflowRunEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.WorkflowRunEvents(childComplexity, args["run"].(string)), true
 
 	case "SyncResult.added":
 		if e.ComplexityRoot.SyncResult.Added == nil {
@@ -5425,6 +5570,201 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WorkflowRetry.Multiplier(childComplexity), true
+
+	case "WorkflowRun.createdAt":
+		if e.ComplexityRoot.WorkflowRun.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRun.CreatedAt(childComplexity), true
+	case "WorkflowRun.error":
+		if e.ComplexityRoot.WorkflowRun.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRun.Error(childComplexity), true
+	case "WorkflowRun.events":
+		if e.ComplexityRoot.WorkflowRun.Events == nil {
+			break
+		}
+
+		args, err := ec.field_WorkflowRun_events_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.WorkflowRun.Events(childComplexity, args["after"].(*int), args["first"].(*int)), true
+	case "WorkflowRun.id":
+		if e.ComplexityRoot.WorkflowRun.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRun.ID(childComplexity), true
+	case "WorkflowRun.inputs":
+		if e.ComplexityRoot.WorkflowRun.Inputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRun.Inputs(childComplexity), true
+	case "WorkflowRun.nodes":
+		if e.ComplexityRoot.WorkflowRun.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRun.Nodes(childComplexity), true
+	case "WorkflowRun.outputs":
+		if e.ComplexityRoot.WorkflowRun.Outputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRun.Outputs(childComplexity), true
+	case "WorkflowRun.promotion":
+		if e.ComplexityRoot.WorkflowRun.Promotion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRun.Promotion(childComplexity), true
+	case "WorkflowRun.rollback":
+		if e.ComplexityRoot.WorkflowRun.Rollback == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRun.Rollback(childComplexity), true
+	case "WorkflowRun.state":
+		if e.ComplexityRoot.WorkflowRun.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRun.State(childComplexity), true
+	case "WorkflowRun.template":
+		if e.ComplexityRoot.WorkflowRun.Template == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRun.Template(childComplexity), true
+	case "WorkflowRun.updatedAt":
+		if e.ComplexityRoot.WorkflowRun.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRun.UpdatedAt(childComplexity), true
+
+	case "WorkflowRunEvent.at":
+		if e.ComplexityRoot.WorkflowRunEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunEvent.At(childComplexity), true
+	case "WorkflowRunEvent.data":
+		if e.ComplexityRoot.WorkflowRunEvent.Data == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunEvent.Data(childComplexity), true
+	case "WorkflowRunEvent.nodeId":
+		if e.ComplexityRoot.WorkflowRunEvent.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunEvent.NodeID(childComplexity), true
+	case "WorkflowRunEvent.seq":
+		if e.ComplexityRoot.WorkflowRunEvent.Seq == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunEvent.Seq(childComplexity), true
+	case "WorkflowRunEvent.type":
+		if e.ComplexityRoot.WorkflowRunEvent.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunEvent.Type(childComplexity), true
+
+	case "WorkflowRunNode.attempts":
+		if e.ComplexityRoot.WorkflowRunNode.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunNode.Attempts(childComplexity), true
+	case "WorkflowRunNode.error":
+		if e.ComplexityRoot.WorkflowRunNode.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunNode.Error(childComplexity), true
+	case "WorkflowRunNode.finishedAt":
+		if e.ComplexityRoot.WorkflowRunNode.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunNode.FinishedAt(childComplexity), true
+	case "WorkflowRunNode.id":
+		if e.ComplexityRoot.WorkflowRunNode.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunNode.ID(childComplexity), true
+	case "WorkflowRunNode.logs":
+		if e.ComplexityRoot.WorkflowRunNode.Logs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunNode.Logs(childComplexity), true
+	case "WorkflowRunNode.name":
+		if e.ComplexityRoot.WorkflowRunNode.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunNode.Name(childComplexity), true
+	case "WorkflowRunNode.notBefore":
+		if e.ComplexityRoot.WorkflowRunNode.NotBefore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunNode.NotBefore(childComplexity), true
+	case "WorkflowRunNode.outputs":
+		if e.ComplexityRoot.WorkflowRunNode.Outputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunNode.Outputs(childComplexity), true
+	case "WorkflowRunNode.startedAt":
+		if e.ComplexityRoot.WorkflowRunNode.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunNode.StartedAt(childComplexity), true
+	case "WorkflowRunNode.state":
+		if e.ComplexityRoot.WorkflowRunNode.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunNode.State(childComplexity), true
+	case "WorkflowRunNode.type":
+		if e.ComplexityRoot.WorkflowRunNode.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunNode.Type(childComplexity), true
+
+	case "WorkflowRunTemplate.digest":
+		if e.ComplexityRoot.WorkflowRunTemplate.Digest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunTemplate.Digest(childComplexity), true
+	case "WorkflowRunTemplate.name":
+		if e.ComplexityRoot.WorkflowRunTemplate.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunTemplate.Name(childComplexity), true
+	case "WorkflowRunTemplate.version":
+		if e.ComplexityRoot.WorkflowRunTemplate.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkflowRunTemplate.Version(childComplexity), true
 
 	case "WorkflowTemplate.builtIn":
 		if e.ComplexityRoot.WorkflowTemplate.BuiltIn == nil {
@@ -7249,6 +7589,112 @@ extend type Mutation {
   registerVEXIssuer(input: VexIssuerInput!): RegisterVexIssuerResult! @hasRole(role: admin)
 }
 `, BuiltIn: false},
+	{Name: "../schema/workflow_run.graphqls", Input: `"""
+One run of a workflow template (release.md §3): a promotion's deployment, or a saved
+template started on its own with startWorkflowRun.
+"""
+type WorkflowRun {
+  id: ID!
+  "pending, running, waiting (for an approval or a manual step), succeeded, failed or cancelled."
+  state: String!
+  "The promotion the run deploys; null for a run started on its own."
+  promotion: Promotion
+  template: WorkflowRunTemplate!
+  "The run's inputs as canonical JSON, defaults filled in; null when none."
+  inputs: String
+  "Why the run failed; null otherwise."
+  error: String
+  "True when an onFailure: rollback node failed finally."
+  rollback: Boolean!
+  createdAt: Time!
+  updatedAt: Time!
+  "Template order."
+  nodes: [WorkflowRunNode!]!
+  "The template's outputs resolved against the run, as canonical JSON; null when none."
+  outputs: String
+  """
+  The run's stored events with seq > after (default 0), oldest first, at most first
+  (default and most 1000). workflowRunEvents streams the new ones.
+  """
+  events(after: Int, first: Int): [WorkflowRunEvent!]!
+}
+
+type WorkflowRunTemplate {
+  name: String!
+  version: Int!
+  "sha256 of the template's canonical JSON."
+  digest: String!
+}
+
+"One node of a run."
+type WorkflowRunNode {
+  id: String!
+  type: String!
+  name: String!
+  "pending, running, waiting, succeeded, failed, skipped or cancelled."
+  state: String!
+  attempts: Int!
+  "The node's outputs as canonical JSON; null when none."
+  outputs: String
+  error: String
+  startedAt: Time
+  finishedAt: Time
+  "When a retry may start; null when no retry waits."
+  notBefore: Time
+  "The kept tail of each attempt's log, oldest first; null when the node logged nothing."
+  logs: String
+}
+
+"""
+One entry of a run's append-only event stream: step_started, step_progress, step_log,
+step_completed, approval, workflow_completed. seq numbers a run's events from 1.
+"""
+type WorkflowRunEvent {
+  seq: Int!
+  type: String!
+  "The node the event is about; null for the run's own events."
+  nodeId: String
+  at: Time!
+  "The event's data as canonical JSON; null when none."
+  data: String
+}
+
+extend type Query {
+  "A run of the caller's tenant; NOT_FOUND when absent."
+  workflowRun(id: ID!): WorkflowRun @hasRole(role: viewer)
+}
+
+extend type Promotion {
+  "The run deploying the promotion; null before deployment starts."
+  workflowRun: WorkflowRun
+}
+
+extend type Mutation {
+  """
+  Runs a saved template outside any promotion, e.g. to try it (the latest version when
+  version is omitted). inputs is a JSON object; the tenant input is always the caller's.
+  """
+  startWorkflowRun(template: String!, version: Int, inputs: String, idempotencyKey: String): WorkflowRun! @hasRole(role: releaser)
+  "Cancels a run: waiting and pending nodes at once, running ones when their step stops. A final run is returned unchanged."
+  cancelWorkflowRun(id: ID!, idempotencyKey: String): WorkflowRun! @hasRole(role: releaser)
+  """
+  Approves (or confirms) a waiting approval or manual node as the caller; the approval's
+  group is the token's role name, as for promotions. CONFLICT when the node is not waiting
+  (it may be re-checking an earlier approval: retry once it waits again); the same
+  approver twice counts once; system actors never approve.
+  """
+  approveWorkflowNode(run: ID!, node: String!, comment: String, idempotencyKey: String): WorkflowRun! @hasRole(role: approver)
+}
+
+extend type Subscription {
+  """
+  The run's events as they are committed, in seq order, from when the subscription
+  starts (live only: read earlier ones with WorkflowRun.events, then pass on from the
+  last seq seen). Events from runs moved by another server process are not seen.
+  """
+  workflowRunEvents(run: ID!): WorkflowRunEvent! @hasRole(role: viewer)
+}
+`, BuiltIn: false},
 	{Name: "../schema/workflow_template.graphqls", Input: `"What a node's final failure does to its run (release.md §3 rule 6)."
 enum WorkflowOnFailure {
   fail
@@ -8318,6 +8764,8 @@ func (ec *executionContext) childFields_Promotion(ctx context.Context, field gra
 		return ec.fieldContext_Promotion_version(ctx, field)
 	case "notBefore":
 		return ec.fieldContext_Promotion_notBefore(ctx, field)
+	case "workflowRun":
+		return ec.fieldContext_Promotion_workflowRun(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Promotion", field.Name)
 }
@@ -9006,6 +9454,92 @@ func (ec *executionContext) childFields_WorkflowRetry(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type WorkflowRetry", field.Name)
 }
 
+func (ec *executionContext) childFields_WorkflowRun(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_WorkflowRun_id(ctx, field)
+	case "state":
+		return ec.fieldContext_WorkflowRun_state(ctx, field)
+	case "promotion":
+		return ec.fieldContext_WorkflowRun_promotion(ctx, field)
+	case "template":
+		return ec.fieldContext_WorkflowRun_template(ctx, field)
+	case "inputs":
+		return ec.fieldContext_WorkflowRun_inputs(ctx, field)
+	case "error":
+		return ec.fieldContext_WorkflowRun_error(ctx, field)
+	case "rollback":
+		return ec.fieldContext_WorkflowRun_rollback(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_WorkflowRun_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_WorkflowRun_updatedAt(ctx, field)
+	case "nodes":
+		return ec.fieldContext_WorkflowRun_nodes(ctx, field)
+	case "outputs":
+		return ec.fieldContext_WorkflowRun_outputs(ctx, field)
+	case "events":
+		return ec.fieldContext_WorkflowRun_events(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkflowRun", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkflowRunEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "seq":
+		return ec.fieldContext_WorkflowRunEvent_seq(ctx, field)
+	case "type":
+		return ec.fieldContext_WorkflowRunEvent_type(ctx, field)
+	case "nodeId":
+		return ec.fieldContext_WorkflowRunEvent_nodeId(ctx, field)
+	case "at":
+		return ec.fieldContext_WorkflowRunEvent_at(ctx, field)
+	case "data":
+		return ec.fieldContext_WorkflowRunEvent_data(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkflowRunEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkflowRunNode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_WorkflowRunNode_id(ctx, field)
+	case "type":
+		return ec.fieldContext_WorkflowRunNode_type(ctx, field)
+	case "name":
+		return ec.fieldContext_WorkflowRunNode_name(ctx, field)
+	case "state":
+		return ec.fieldContext_WorkflowRunNode_state(ctx, field)
+	case "attempts":
+		return ec.fieldContext_WorkflowRunNode_attempts(ctx, field)
+	case "outputs":
+		return ec.fieldContext_WorkflowRunNode_outputs(ctx, field)
+	case "error":
+		return ec.fieldContext_WorkflowRunNode_error(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_WorkflowRunNode_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_WorkflowRunNode_finishedAt(ctx, field)
+	case "notBefore":
+		return ec.fieldContext_WorkflowRunNode_notBefore(ctx, field)
+	case "logs":
+		return ec.fieldContext_WorkflowRunNode_logs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkflowRunNode", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkflowRunTemplate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_WorkflowRunTemplate_name(ctx, field)
+	case "version":
+		return ec.fieldContext_WorkflowRunTemplate_version(ctx, field)
+	case "digest":
+		return ec.fieldContext_WorkflowRunTemplate_digest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkflowRunTemplate", field.Name)
+}
+
 func (ec *executionContext) childFields_WorkflowTemplate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -9348,7 +9882,67 @@ func (ec *executionContext) field_Mutation_approvePromotion_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_approveWorkflowNode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "run",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["run"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "node",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["node"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "comment",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["comment"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelPromotion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelWorkflowRun_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -9815,6 +10409,44 @@ func (ec *executionContext) field_Mutation_setComponentDeploymentTemplate_args(c
 		return nil, err
 	}
 	args["template"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startWorkflowRun_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "template",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["template"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "inputs",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inputs"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg3
 	return args, nil
 }
 
@@ -10482,6 +11114,20 @@ func (ec *executionContext) field_Query_vexDocuments_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_workflowRun_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_workflowTemplate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10597,6 +11243,42 @@ func (ec *executionContext) field_Subscription_promotionUpdated_args(ctx context
 		return nil, err
 	}
 	args["environment"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_workflowRunEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "run",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["run"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_WorkflowRun_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -20349,6 +21031,192 @@ func (ec *executionContext) fieldContext_Mutation_registerVEXIssuer(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_startWorkflowRun(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startWorkflowRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartWorkflowRun(ctx, fc.Args["template"].(string), fc.Args["version"].(*int), fc.Args["inputs"].(*string), fc.Args["idempotencyKey"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "releaser")
+				if err != nil {
+					var zeroVal *model.WorkflowRun
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.WorkflowRun
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkflowRun) graphql.Marshaler {
+			return ec.marshalNWorkflowRun2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRun(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startWorkflowRun(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkflowRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startWorkflowRun_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelWorkflowRun(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelWorkflowRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelWorkflowRun(ctx, fc.Args["id"].(string), fc.Args["idempotencyKey"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "releaser")
+				if err != nil {
+					var zeroVal *model.WorkflowRun
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.WorkflowRun
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkflowRun) graphql.Marshaler {
+			return ec.marshalNWorkflowRun2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRun(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelWorkflowRun(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkflowRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelWorkflowRun_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveWorkflowNode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveWorkflowNode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveWorkflowNode(ctx, fc.Args["run"].(string), fc.Args["node"].(string), fc.Args["comment"].(*string), fc.Args["idempotencyKey"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "approver")
+				if err != nil {
+					var zeroVal *model.WorkflowRun
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.WorkflowRun
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkflowRun) graphql.Marshaler {
+			return ec.marshalNWorkflowRun2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRun(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveWorkflowNode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkflowRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveWorkflowNode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_saveWorkflowTemplate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20946,6 +21814,38 @@ func (ec *executionContext) _Promotion_notBefore(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Promotion_notBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Promotion_workflowRun(ctx context.Context, field graphql.CollectedField, obj *release.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_workflowRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Promotion().WorkflowRun(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkflowRun) graphql.Marshaler {
+			return ec.marshalOWorkflowRun2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRun(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_workflowRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Promotion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkflowRun(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PromotionApproval_approverId(ctx context.Context, field graphql.CollectedField, obj *release.Approval) (ret graphql.Marshaler) {
@@ -22565,6 +23465,68 @@ func (ec *executionContext) fieldContext_Query_vexConsensus(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_vexConsensus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_workflowRun(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_workflowRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WorkflowRun(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "viewer")
+				if err != nil {
+					var zeroVal *model.WorkflowRun
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.WorkflowRun
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkflowRun) graphql.Marshaler {
+			return ec.marshalOWorkflowRun2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRun(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_workflowRun(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkflowRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_workflowRun_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -24518,6 +25480,68 @@ func (ec *executionContext) fieldContext_Subscription_environmentUpdated(ctx con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_environmentUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_workflowRunEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_workflowRunEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().WorkflowRunEvents(ctx, fc.Args["run"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstellaᚑopsᚋstellaᚋauthᚐRole(ctx, "viewer")
+				if err != nil {
+					var zeroVal *model.WorkflowRunEvent
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.WorkflowRunEvent
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkflowRunEvent) graphql.Marshaler {
+			return ec.marshalNWorkflowRunEvent2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRunEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_workflowRunEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkflowRunEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_workflowRunEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -28266,6 +29290,767 @@ func (ec *executionContext) _WorkflowRetry_maxBackoffSeconds(ctx context.Context
 }
 func (ec *executionContext) fieldContext_WorkflowRetry_maxBackoffSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WorkflowRetry", field, false, false, "Float")
+}
+
+func (ec *executionContext) _WorkflowRun_id(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRun_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRun().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRun_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRun", field, true, true, "ID")
+}
+
+func (ec *executionContext) _WorkflowRun_state(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRun_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRun().State(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRun_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRun", field, true, true, "String")
+}
+
+func (ec *executionContext) _WorkflowRun_promotion(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRun_promotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRun().Promotion(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Promotion) graphql.Marshaler {
+			return ec.marshalOPromotion2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐPromotion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRun_promotion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkflowRun",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Promotion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkflowRun_template(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRun_template(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRun().Template(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkflowRunTemplate) graphql.Marshaler {
+			return ec.marshalNWorkflowRunTemplate2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRunTemplate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRun_template(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkflowRun",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkflowRunTemplate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkflowRun_inputs(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRun_inputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRun().Inputs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRun_inputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRun", field, true, true, "String")
+}
+
+func (ec *executionContext) _WorkflowRun_error(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRun_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRun().Error(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRun_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRun", field, true, true, "String")
+}
+
+func (ec *executionContext) _WorkflowRun_rollback(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRun_rollback(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRun().Rollback(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRun_rollback(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRun", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _WorkflowRun_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRun_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRun_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRun", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WorkflowRun_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRun_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRun_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRun", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WorkflowRun_nodes(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRun_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRun().Nodes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.WorkflowRunNode) graphql.Marshaler {
+			return ec.marshalNWorkflowRunNode2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRunNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRun_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkflowRun",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkflowRunNode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkflowRun_outputs(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRun_outputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRun().Outputs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRun_outputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRun", field, true, true, "String")
+}
+
+func (ec *executionContext) _WorkflowRun_events(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRun_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.WorkflowRun().Events(ctx, obj, fc.Args["after"].(*int), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.WorkflowRunEvent) graphql.Marshaler {
+			return ec.marshalNWorkflowRunEvent2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRunEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRun_events(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkflowRun",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkflowRunEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_WorkflowRun_events_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkflowRunEvent_seq(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunEvent_seq(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seq, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunEvent_seq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunEvent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkflowRunEvent_type(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunEvent_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunEvent_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkflowRunEvent_nodeId(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunEvent_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunEvent_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkflowRunEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WorkflowRunEvent_data(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunEvent_data(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Data, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunEvent_data(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkflowRunNode_id(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunNode_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRunNode().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunNode_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunNode", field, true, true, "String")
+}
+
+func (ec *executionContext) _WorkflowRunNode_type(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunNode_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRunNode().Type(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunNode_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunNode", field, true, true, "String")
+}
+
+func (ec *executionContext) _WorkflowRunNode_name(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunNode_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRunNode().Name(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunNode_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunNode", field, true, true, "String")
+}
+
+func (ec *executionContext) _WorkflowRunNode_state(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunNode_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRunNode().State(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunNode_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunNode", field, true, true, "String")
+}
+
+func (ec *executionContext) _WorkflowRunNode_attempts(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunNode_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRunNode().Attempts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunNode_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunNode", field, true, true, "Int")
+}
+
+func (ec *executionContext) _WorkflowRunNode_outputs(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunNode_outputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRunNode().Outputs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunNode_outputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunNode", field, true, true, "String")
+}
+
+func (ec *executionContext) _WorkflowRunNode_error(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunNode_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRunNode().Error(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunNode_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunNode", field, true, true, "String")
+}
+
+func (ec *executionContext) _WorkflowRunNode_startedAt(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunNode_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRunNode().StartedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunNode_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunNode", field, true, true, "Time")
+}
+
+func (ec *executionContext) _WorkflowRunNode_finishedAt(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunNode_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRunNode().FinishedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunNode_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunNode", field, true, true, "Time")
+}
+
+func (ec *executionContext) _WorkflowRunNode_notBefore(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunNode_notBefore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRunNode().NotBefore(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunNode_notBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunNode", field, true, true, "Time")
+}
+
+func (ec *executionContext) _WorkflowRunNode_logs(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunNode_logs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkflowRunNode().Logs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunNode_logs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunNode", field, true, true, "String")
+}
+
+func (ec *executionContext) _WorkflowRunTemplate_name(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunTemplate_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunTemplate_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkflowRunTemplate_version(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunTemplate_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunTemplate_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunTemplate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkflowRunTemplate_digest(ctx context.Context, field graphql.CollectedField, obj *model.WorkflowRunTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkflowRunTemplate_digest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Digest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkflowRunTemplate_digest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkflowRunTemplate", field, false, false, "String")
 }
 
 func (ec *executionContext) _WorkflowTemplate_name(ctx context.Context, field graphql.CollectedField, obj *release.WorkflowTemplate) (ret graphql.Marshaler) {
@@ -34595,6 +36380,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "startWorkflowRun":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startWorkflowRun(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelWorkflowRun":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelWorkflowRun(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveWorkflowNode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveWorkflowNode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "saveWorkflowTemplate":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_saveWorkflowTemplate(ctx, field)
@@ -34826,6 +36632,12 @@ func (ec *executionContext) _Promotion(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "workflowRun":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Promotion_workflowRun(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -35188,6 +37000,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_vexConsensus(ctx, field)
+				})
+		case "workflowRun":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_workflowRun(ctx, field)
 				})
 		case "workflowTemplates":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -35923,6 +37741,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_promotionUpdated(ctx, fields[0])
 	case "environmentUpdated":
 		return ec._Subscription_environmentUpdated(ctx, fields[0])
+	case "workflowRunEvents":
+		return ec._Subscription_workflowRunEvents(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -37324,6 +39144,294 @@ func (ec *executionContext) _WorkflowRetry(ctx context.Context, sel ast.Selectio
 			}
 		case "maxBackoffSeconds":
 			out.Values[i] = ec._WorkflowRetry_maxBackoffSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workflowRunImplementors = []string{"WorkflowRun"}
+
+func (ec *executionContext) _WorkflowRun(ctx context.Context, sel ast.SelectionSet, obj *model.WorkflowRun) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workflowRunImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkflowRun")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRun_id(ctx, field, obj)
+				})
+		case "state":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRun_state(ctx, field, obj)
+				})
+		case "promotion":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRun_promotion(ctx, field, obj)
+				})
+		case "template":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRun_template(ctx, field, obj)
+				})
+		case "inputs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRun_inputs(ctx, field, obj)
+				})
+		case "error":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRun_error(ctx, field, obj)
+				})
+		case "rollback":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRun_rollback(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._WorkflowRun_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._WorkflowRun_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRun_nodes(ctx, field, obj)
+				})
+		case "outputs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRun_outputs(ctx, field, obj)
+				})
+		case "events":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRun_events(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workflowRunEventImplementors = []string{"WorkflowRunEvent"}
+
+func (ec *executionContext) _WorkflowRunEvent(ctx context.Context, sel ast.SelectionSet, obj *model.WorkflowRunEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workflowRunEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkflowRunEvent")
+		case "seq":
+			out.Values[i] = ec._WorkflowRunEvent_seq(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._WorkflowRunEvent_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodeId":
+			out.Values[i] = ec._WorkflowRunEvent_nodeId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._WorkflowRunEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "data":
+			out.Values[i] = ec._WorkflowRunEvent_data(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workflowRunNodeImplementors = []string{"WorkflowRunNode"}
+
+func (ec *executionContext) _WorkflowRunNode(ctx context.Context, sel ast.SelectionSet, obj *model.WorkflowRunNode) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workflowRunNodeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkflowRunNode")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRunNode_id(ctx, field, obj)
+				})
+		case "type":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRunNode_type(ctx, field, obj)
+				})
+		case "name":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRunNode_name(ctx, field, obj)
+				})
+		case "state":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRunNode_state(ctx, field, obj)
+				})
+		case "attempts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRunNode_attempts(ctx, field, obj)
+				})
+		case "outputs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRunNode_outputs(ctx, field, obj)
+				})
+		case "error":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRunNode_error(ctx, field, obj)
+				})
+		case "startedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRunNode_startedAt(ctx, field, obj)
+				})
+		case "finishedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRunNode_finishedAt(ctx, field, obj)
+				})
+		case "notBefore":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRunNode_notBefore(ctx, field, obj)
+				})
+		case "logs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkflowRunNode_logs(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workflowRunTemplateImplementors = []string{"WorkflowRunTemplate"}
+
+func (ec *executionContext) _WorkflowRunTemplate(ctx context.Context, sel ast.SelectionSet, obj *model.WorkflowRunTemplate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workflowRunTemplateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkflowRunTemplate")
+		case "name":
+			out.Values[i] = ec._WorkflowRunTemplate_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._WorkflowRunTemplate_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "digest":
+			out.Values[i] = ec._WorkflowRunTemplate_digest(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -39896,6 +42004,70 @@ func (ec *executionContext) marshalNWorkflowRetry2githubᚗcomᚋstellaᚑopsᚋ
 	return ec._WorkflowRetry(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNWorkflowRun2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRun(ctx context.Context, sel ast.SelectionSet, v *model.WorkflowRun) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkflowRun!")
+		return graphql.Null
+	}
+	return ec._WorkflowRun(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWorkflowRunEvent2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRunEvent(ctx context.Context, sel ast.SelectionSet, v model.WorkflowRunEvent) graphql.Marshaler {
+	return ec._WorkflowRunEvent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNWorkflowRunEvent2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRunEventᚄ(ctx context.Context, sel ast.SelectionSet, v []model.WorkflowRunEvent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWorkflowRunEvent2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRunEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWorkflowRunEvent2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRunEvent(ctx context.Context, sel ast.SelectionSet, v *model.WorkflowRunEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkflowRunEvent!")
+		return graphql.Null
+	}
+	return ec._WorkflowRunEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWorkflowRunNode2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRunNode(ctx context.Context, sel ast.SelectionSet, v model.WorkflowRunNode) graphql.Marshaler {
+	return ec._WorkflowRunNode(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNWorkflowRunNode2ᚕgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRunNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.WorkflowRunNode) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWorkflowRunNode2githubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRunNode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWorkflowRunTemplate2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRunTemplate(ctx context.Context, sel ast.SelectionSet, v *model.WorkflowRunTemplate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkflowRunTemplate!")
+		return graphql.Null
+	}
+	return ec._WorkflowRunTemplate(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNWorkflowTemplate2githubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐWorkflowTemplate(ctx context.Context, sel ast.SelectionSet, v release.WorkflowTemplate) graphql.Marshaler {
 	return ec._WorkflowTemplate(ctx, sel, &v)
 }
@@ -40694,6 +42866,13 @@ func (ec *executionContext) unmarshalOVexIssuerKeyInput2ᚕgithubᚗcomᚋstella
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOWorkflowRun2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋgraphᚋmodelᚐWorkflowRun(ctx context.Context, sel ast.SelectionSet, v *model.WorkflowRun) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WorkflowRun(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOWorkflowTemplate2ᚖgithubᚗcomᚋstellaᚑopsᚋstellaᚋreleaseᚐWorkflowTemplate(ctx context.Context, sel ast.SelectionSet, v *release.WorkflowTemplate) graphql.Marshaler {

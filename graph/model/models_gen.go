@@ -725,6 +725,25 @@ type Viewer struct {
 	Tenant  string    `json:"tenant"`
 }
 
+// One entry of a run's append-only event stream: step_started, step_progress, step_log,
+// step_completed, approval, workflow_completed. seq numbers a run's events from 1.
+type WorkflowRunEvent struct {
+	Seq  int    `json:"seq"`
+	Type string `json:"type"`
+	// The node the event is about; null for the run's own events.
+	NodeID *string   `json:"nodeId,omitempty"`
+	At     time.Time `json:"at"`
+	// The event's data as canonical JSON; null when none.
+	Data *string `json:"data,omitempty"`
+}
+
+type WorkflowRunTemplate struct {
+	Name    string `json:"name"`
+	Version int    `json:"version"`
+	// sha256 of the template's canonical JSON.
+	Digest string `json:"digest"`
+}
+
 type WorkflowTemplateConnection struct {
 	Edges    []WorkflowTemplateEdge     `json:"edges"`
 	Nodes    []release.WorkflowTemplate `json:"nodes"`

@@ -2,7 +2,9 @@ package runner
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -139,4 +141,38 @@ func (l *LateApprovals) Approvals(ctx context.Context, tenant, runID, nodeID str
 		return nil, fmt.Errorf("runner: approvals asked before the runner was set: %w", fault.ErrUnreachable)
 	}
 	return r.Approvals(ctx, tenant, runID, nodeID)
+}
+
+// RunInfo is a run with what the runner keeps beside it.
+type RunInfo struct {
+	Tenant         string
+	Run            *workflow.Run
+	PromotionID    string // empty: the run deploys no promotion
+	TemplateDigest string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Info returns a run with its promotion, template digest and times.
+func (r *Runner) Info(ctx context.Context, tenant, runID string) (*RunInfo, error) {
+	var (
+		data      string
+		promotion sql.NullString
+		info      = RunInfo{Tenant: tenant}
+	)
+	err := r.bun.QueryRowContext(ctx, `SELECT run, promotion_id, template_digest, created_at, updated_at FROM workflow_runs
+		WHERE tenant_id = ? AND id = ?`, tenant, runID).Scan(&data, &promotion, &info.TemplateDigest, &info.CreatedAt, &info.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, &fault.NotFoundError{Kind: "workflow run", Key: runID}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("runner: load run %s: %w", runID, err)
+	}
+	info.Run = &workflow.Run{}
+	if err := json.Unmarshal([]byte(data), info.Run); err != nil {
+		return nil, fmt.Errorf("runner: decode run %s: %w", runID, err)
+	}
+	info.PromotionID = promotion.String
+	info.CreatedAt, info.UpdatedAt = info.CreatedAt.UTC(), info.UpdatedAt.UTC()
+	return &info, nil
 }
