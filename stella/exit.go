@@ -9,6 +9,7 @@ const (
 	ExitUsage     = 2   // bad flags or input; VALIDATION, NOT_FOUND, CONFLICT, PRECONDITION
 	ExitIntegrity = 3   // a digest, checksum or size does not match
 	ExitTrust     = 4   // UNAUTHENTICATED, FORBIDDEN, bad signature
+	ExitFailed    = 5   // an operation waited for ended failed or cancelled (workflow run start --wait)
 	ExitDeny      = 6   // decision deny (gate eval, scan --fail-on)
 	ExitPending   = 7   // decision pending (gate eval)
 	ExitStale     = 8   // a bundle is not newer than the one imported last
@@ -24,8 +25,10 @@ const exitCodesHelp = `Exit codes (one table for every command):
        (VALIDATION, NOT_FOUND, CONFLICT, PRECONDITION)
   3    integrity failure: a digest does not match (sbom verify, evidence verify, advisory import of a bundle)
   4    authentication, permission or signature failure (UNAUTHENTICATED, FORBIDDEN, bad signature or untrusted key)
+  5    an operation waited for ended failed or cancelled (workflow run start --wait)
   6    decision deny (gate eval; scan --fail-on found a finding at or above the threshold)
-  7    decision pending (gate eval: a schedule window, approvals or a manual gate)
+  7    decision pending (gate eval: a schedule window, approvals or a manual gate;
+       workflow run start --wait: the run waits for an approval or a manual step)
   8    a mirror bundle is not newer than the one imported last
   10   determinism or replay mismatch (sbom generate --verify-determinism, gate replay)
   11   a signed manifest is not a valid manifest document (advisory import, evidence verify)

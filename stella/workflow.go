@@ -20,12 +20,13 @@ var workflowTemplateShowCols = []column{{"Name", "name"}, {"Version", "version"}
 var workflowNodeCols = []column{{"NODE", "id"}, {"TYPE", "type"}, {"DEPENDS ON", "dependsOn"}, {"WHEN", "when"},
 	{"TIMEOUT", "timeoutSeconds"}, {"ATTEMPTS", "retry.maxAttempts"}, {"ON FAILURE", "onFailure"}}
 
-// newWorkflowCmd: stella workflow template apply|list|show.
+// newWorkflowCmd: stella workflow template apply|list|show, and
+// stella workflow run start|show|logs|cancel|approve|events.
 func newWorkflowCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "workflow", Short: "Workflow templates: the steps a deployment runs"}
+	cmd := &cobra.Command{Use: "workflow", Short: "Workflow templates (the steps a deployment runs) and their runs"}
 	tpl := &cobra.Command{Use: "template", Short: "Save, list and show versioned workflow templates"}
 	tpl.AddCommand(newWorkflowApplyCmd(g), newWorkflowListCmd(g), newWorkflowShowCmd(g))
-	cmd.AddCommand(tpl)
+	cmd.AddCommand(tpl, newWorkflowRunCmd(g))
 	return cmd
 }
 
