@@ -16,15 +16,24 @@ import (
 // integrations, and a runner on the server's database. Approvals of
 // approval and manual nodes are the runner's own.
 func (s *Server) newWorkflows(res *graph.Resolver) (*runner.Runner, error) {
+	approvals := &runner.LateApprovals{} // the registry comes before the runner
 	reg := step.Builtins(step.Deps{
-		Decider:  graph.StepDecider{R: res},
-		Deployer: s.cfg.Jobs,
-		Notifier: webhooks{s.catalog},
+		Decider:   graph.StepDecider{R: res},
+		Deployer:  s.cfg.Jobs,
+		Notifier:  webhooks{s.catalog},
+		Approvals: approvals,
 	})
 	host, _ := os.Hostname()
-	opts := []runner.Option{runner.WithLogger(s.log), runner.WithReplicaID(fmt.Sprintf("%s-%d", host, os.Getpid()))}
+	opts := []runner.Option{runner.WithLogger(s.log), runner.WithReplicaID(fmt.Sprintf("%s-%d", host, os.Getpid())),
+		runner.WithEvents(s.feeds.Workflow)}
 	opts = append(opts, s.cfg.WorkflowOptions...)
-	return runner.New(s.db, reg, opts...)
+	r, err := runner.New(s.db, reg, opts...)
+	if err != nil {
+		return nil, err
+	}
+	approvals.Set(r)
+	res.Workflows = r
+	return r, nil
 }
 
 // webhooks posts notify steps' messages to notify.webhook integrations of
