@@ -80,7 +80,7 @@ func (r *Resolver) cancelWorkflowRun(ctx context.Context, id string) (*model.Wor
 	return r.workflowRun(ctx, id)
 }
 
-func (r *Resolver) approveWorkflowNode(ctx context.Context, run, node string) (*model.WorkflowRun, error) {
+func (r *Resolver) approveWorkflowNode(ctx context.Context, run, node, comment string) (*model.WorkflowRun, error) {
 	wf, sc, err := r.workflows(ctx)
 	if err != nil {
 		return nil, err
@@ -90,7 +90,7 @@ func (r *Resolver) approveWorkflowNode(ctx context.Context, run, node string) (*
 		return nil, &fault.PreconditionError{Kind: "workflow node", Key: node, Code: "APPROVER_NOT_ELIGIBLE",
 			Reason: "system actors (" + a.ID + ") never approve: an approval stands for a person's judgement"}
 	}
-	ap := step.Approval{By: a.ID}
+	ap := step.Approval{By: a.ID, Comment: comment}
 	if len(a.Groups) > 0 {
 		ap.Group = a.Groups[0]
 	}

@@ -26,7 +26,7 @@ func (r *mutationResolver) CancelWorkflowRun(ctx context.Context, id string, ide
 
 // ApproveWorkflowNode is the resolver for the approveWorkflowNode field.
 func (r *mutationResolver) ApproveWorkflowNode(ctx context.Context, run string, node string, comment *string, idempotencyKey *string) (*model.WorkflowRun, error) {
-	return r.approveWorkflowNode(ctx, run, node)
+	return r.approveWorkflowNode(ctx, run, node, deref(comment))
 }
 
 // WorkflowRun is the resolver for the workflowRun field.

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,7 +97,7 @@ func workflowRunsOverGraphQL(t *testing.T, dsn string) {
 	if r := e.gql(e.admin, approve, map[string]any{"r": id, "n": "pause"}); r.code() != "CONFLICT" {
 		t.Errorf("approving a succeeded node: %+v, want CONFLICT", r.Errors)
 	}
-	e.ok(approver, approve, map[string]any{"r": id, "n": "approve"})
+	e.ok(approver, `mutation($r: ID!, $n: String!) { approveWorkflowNode(run: $r, node: $n, comment: "checked") { state } }`, map[string]any{"r": id, "n": "approve"})
 	e.awaitRun(viewer, id, "waiting")
 	e.ok(e.admin, approve, map[string]any{"r": id, "n": "approve"})
 	run = e.awaitRun(viewer, id, "succeeded")
@@ -119,7 +120,7 @@ func workflowRunsOverGraphQL(t *testing.T, dsn string) {
 			t.Fatalf("event seqs %v, want consecutive", seqs)
 		}
 	}
-	hist := e.ok(viewer, `query($id: ID!) { workflowRun(id: $id) { events { seq type } tail: events(after: 2, first: 1) { seq } } }`, map[string]any{"id": id})
+	hist := e.ok(viewer, `query($id: ID!) { workflowRun(id: $id) { events { seq type data } tail: events(after: 2, first: 1) { seq } } }`, map[string]any{"id": id})
 	all := path(hist, "workflowRun", "events").([]any)
 	if len(all) == 0 || path(all[len(all)-1], "seq") != seqs[len(seqs)-1] {
 		t.Errorf("stored events end at %v, the stream at %v", all, seqs)
@@ -128,6 +129,9 @@ func workflowRunsOverGraphQL(t *testing.T, dsn string) {
 	for _, ev := range all {
 		if path(ev, "type") == "approval" {
 			approvals++
+			if approvals == 1 && !strings.Contains(path(ev, "data").(string), `"comment":"checked"`) {
+				t.Errorf("first approval's data %v lacks its comment", path(ev, "data"))
+			}
 		}
 	}
 	if approvals != 2 {

@@ -56,6 +56,9 @@ func (r *Runner) Approve(ctx context.Context, tenant, runID, nodeID string, a st
 		now := time.Now().UTC()
 		events = []Event{{Tenant: tenant, RunID: runID, Type: EventApproval, NodeID: nodeID, At: now,
 			Data: map[string]any{"by": a.By, "group": a.Group, "at": a.At}}}
+		if a.Comment != "" {
+			events[0].Data["comment"] = a.Comment
+		}
 		if err := r.restart(ctx, tx, row, nodeID, now); err != nil {
 			return err
 		}

@@ -25,4 +25,8 @@
 // Cancel cancels a running step's context at once in this process, and
 // within a third of the lease on other replicas. Wait returns when the run
 // is final or waiting for Poke. Events are numbered per run in commit order.
+//
+// Approve records a person's approval of a waiting approval or manual node
+// as an approval event and runs the step again; the Runner is the steps'
+// step.Approvals (LateApprovals hands it to a registry built first).
 package runner

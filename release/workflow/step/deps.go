@@ -57,9 +57,10 @@ type Approvals interface {
 
 // Approval is one person's approval (or confirmation) of a node.
 type Approval struct {
-	By    string    `json:"by"`
-	Group string    `json:"group,omitempty"`
-	At    time.Time `json:"at"`
+	By      string    `json:"by"`
+	Group   string    `json:"group,omitempty"`
+	At      time.Time `json:"at"`
+	Comment string    `json:"comment,omitempty"`
 }
 
 // Deployer starts a deployment job (deploy and rollback). It must treat a
