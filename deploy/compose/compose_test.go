@@ -256,3 +256,21 @@ func FuzzRenderVerifies(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkRender(b *testing.B) {
+	l := fixture()
+	for b.Loop() {
+		if _, err := Render(l); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	data := mustRender(b, fixture())
+	for b.Loop() {
+		if err := Verify(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -136,6 +136,9 @@ func (f *file) check(headerDigest string) error {
 	}
 	for _, name := range sortedKeys(f.Services) {
 		s, p := f.Services[name], "services."+name
+		if !serviceRE.MatchString(name) {
+			bad("services", "%q is not a Compose service name", name)
+		}
 		m := imageRE.FindStringSubmatch(s.Image)
 		if m == nil {
 			bad(p+".image", "%q is not pinned by digest (repo@sha256:<64 hex>)", s.Image)
@@ -156,6 +159,8 @@ func (f *file) check(headerDigest string) error {
 		for _, k := range sortedKeys(s.Environment) {
 			v := s.Environment[k]
 			switch {
+			case !envNameRE.MatchString(k):
+				bad(p+".environment", "%q is not an environment variable name", k)
 			case placeholderRE.MatchString(v):
 			case secretyRE.MatchString(k):
 				bad(p+".environment."+k, "looks like a secret but is not a ${VAR} placeholder")

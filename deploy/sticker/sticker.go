@@ -173,6 +173,15 @@ func (s *Sticker) validate() error {
 		bad("version", "is %q, want %q", s.Version, Version)
 	}
 	need("generator", s.Generator)
+	when := func(field string, t time.Time) {
+		if t.IsZero() {
+			bad(field, "required")
+		}
+	}
+	when("generatedAt", s.GeneratedAt)
+	when("release.createdAt", s.Release.CreatedAt)
+	when("deployment.startedAt", s.Deployment.StartedAt)
+	when("deployment.completedAt", s.Deployment.CompletedAt)
 	need("release.id", s.Release.ID)
 	need("release.name", s.Release.Name)
 	if !digestRE.MatchString(s.Release.Digest) {
@@ -203,7 +212,7 @@ func (s *Sticker) validate() error {
 	if !slices.Contains(strategyS, d.Strategy) {
 		bad("deployment.strategy", "%q is not one of %s", d.Strategy, strings.Join(strategyS, ", "))
 	}
-	if !d.CompletedAt.IsZero() && d.CompletedAt.Before(d.StartedAt) {
+	if d.CompletedAt.Before(d.StartedAt) {
 		bad("deployment.completedAt", "before startedAt")
 	}
 	if s.Decision.RecordDigest != "" && !digestRE.MatchString(s.Decision.RecordDigest) {

@@ -169,3 +169,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkNewMarshal(b *testing.B) {
+	in := fixture()
+	for b.Loop() {
+		mustMarshal(b, in)
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	data := mustMarshal(b, fixture())
+	for b.Loop() {
+		if _, err := Parse(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
