@@ -168,8 +168,13 @@ func scalar(s string, flow bool) string {
 }
 
 // readsAsString reports whether YAML resolves the plain scalar s to the
-// string s (not a bool, number, null or timestamp).
+// string s (not a bool, number, null or timestamp). Only short words and
+// text starting with a digit, sign or dot can resolve otherwise, so the
+// parser is asked only about those.
 func readsAsString(s string) bool {
+	if len(s) > 5 && !strings.ContainsAny(s[:1], "0123456789.+-~") {
+		return true
+	}
 	var n yaml.Node
 	if err := yaml.Unmarshal([]byte(s), &n); err != nil || len(n.Content) != 1 {
 		return false
