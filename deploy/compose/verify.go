@@ -151,6 +151,9 @@ func (f *file) check(headerDigest string) error {
 			"stella.release.digest": x.Release.Digest,
 			"stella.release.id":     x.Release.ID,
 		}
+		if s.Labels["stella.component"] == "" {
+			bad(p+".labels.stella.component", "missing")
+		}
 		for k, v := range want {
 			if s.Labels[k] != v {
 				bad(p+".labels."+k, "is %q, want %q", s.Labels[k], v)
